@@ -1,0 +1,75 @@
+//! The file registry: every text shipshape reads gets an id, so spans stay small
+//! and diagnostics can show the text around a location. Paths are kept as the user
+//! named them (relative where possible) so no machine path reaches any output.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`Sources`] registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct FileId(pub u32);
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown to users (forward slashes, relative to the project).
+    pub name: String,
+    /// The path to read and write on this machine.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            name: name.into(),
+            path: path.into(),
+            text: text.into(),
+        });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("<unknown>", |f| f.name.as_str())
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| &f.text)
+    }
+
+    /// A miette source for a file, named as users see it.
+    pub fn named_source(&self, id: FileId) -> miette::NamedSource<String> {
+        miette::NamedSource::new(self.name(id), self.text(id).to_string()).with_language("yaml")
+    }
+}
+
+/// Shows `path` relative to `base` with forward slashes, so reports are the same on
+/// every machine and from every working directory.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let mut out = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    if out.is_empty() {
+        ".".into()
+    } else {
+        out
+    }
+}
