@@ -1,5 +1,11 @@
 //! shipshape: typed environment specs compiled into deterministic GitOps output,
 //! and the deployment checklist enforced on what was rendered.
 
+pub mod cli;
+pub mod emit;
+pub mod model;
+pub mod problem;
+pub mod render;
 pub mod source;
+pub mod spec;
 pub mod yaml;

@@ -29,6 +29,19 @@ pub struct Span {
 }
 
 impl Span {
+    /// The start of a file, for findings about a whole file.
+    pub fn file_start(file: FileId) -> Span {
+        let p = Pos {
+            line: 1,
+            col: 1,
+            offset: 0,
+        };
+        Span {
+            file,
+            start: p,
+            end: p,
+        }
+    }
     pub fn len(&self) -> usize {
         self.end.offset.saturating_sub(self.start.offset)
     }

@@ -1,0 +1,242 @@
+//! Command-line definitions and one function per subcommand. Each returns an
+//! [`Outcome`] (what to print, and the exit code) instead of printing, so that
+//! `main` is the only place that touches stdout and the commands are testable.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use crate::emit::{self, Scope};
+use crate::problem::{did_you_mean, At, Problem, Problems};
+use crate::source::Sources;
+use crate::spec::types::Name;
+use crate::{model, render, spec};
+
+/// Exit codes: 0 clean, 1 drift or findings, 2 bad input or tool error.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "shipshape", version, about = "Typed environment specs → deterministic GitOps output, and the deployment checklist as lint rules")]
+pub struct Cli {
+    /// Run as if started in DIR (where shipshape.yaml lives).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render environment specs into GitOps output.
+    Render(RenderArgs),
+    /// Write the JSON Schemas of the spec files (for editors) into schemas/.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The environment to render (repeatable).
+    #[arg(long = "env", value_name = "NAME", required_unless_present = "all")]
+    pub envs: Vec<String>,
+    /// Render every environment.
+    #[arg(long, conflicts_with = "envs")]
+    pub all: bool,
+    /// Print the rendered files as one YAML stream instead of writing them.
+    #[arg(long, conflicts_with = "check")]
+    pub stdout: bool,
+    /// Compare with the files on disk; exit 1 with a diff when they differ.
+    #[arg(long)]
+    pub check: bool,
+    /// Output folder (default: the project's `output`, `gitops-out`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Folder to write into (default: schemas/ in the project).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// What a command wants printed, and its exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    pub fn ok(stdout: String, stderr: String) -> Self {
+        Outcome { stdout, stderr, code: exit::OK }
+    }
+    pub fn error(stderr: String) -> Self {
+        Outcome {
+            stdout: String::new(),
+            stderr,
+            code: exit::ERROR,
+        }
+    }
+    fn problems(p: &Problems, sources: &Sources) -> Self {
+        Self::error(p.render(sources))
+    }
+}
+
+pub fn run(cli: Cli) -> Outcome {
+    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    match cli.command {
+        Command::Render(args) => render_cmd(&root, &args),
+        Command::Schema(args) => schema_cmd(&root, &args),
+    }
+}
+
+/// A project loaded and validated.
+pub struct Loaded {
+    pub sources: Sources,
+    pub model: model::Model,
+}
+
+pub fn load(root: &Path) -> Result<Loaded, Outcome> {
+    let mut sources = Sources::new();
+    let spec = match spec::load(root, &mut sources) {
+        Ok(s) => s,
+        Err(p) => return Err(Outcome::problems(&p, &sources)),
+    };
+    match model::build(&spec) {
+        Ok(model) => Ok(Loaded { sources, model }),
+        Err(p) => Err(Outcome::problems(&p, &sources)),
+    }
+}
+
+/// Checks `--env` names before anything else runs: they become paths.
+fn selected_envs(args: &RenderArgs, model: &model::Model) -> Result<Vec<String>, Problems> {
+    if args.all {
+        return Ok(model.envs.iter().map(|e| e.name.clone()).collect());
+    }
+    let mut problems = Problems::default();
+    let known: Vec<&str> = model.envs.iter().map(|e| e.name.as_str()).collect();
+    for e in &args.envs {
+        if let Err(msg) = Name::parse(e) {
+            problems.push(Problem::new("cli::bad-env", format!("--env {msg}"), At::Nowhere));
+        } else if !known.contains(&e.as_str()) {
+            let mut p = Problem::new("cli::unknown-env", format!("--env `{e}` is not an environment"), At::Nowhere);
+            p = match did_you_mean(e, known.iter().copied()) {
+                Some(m) => p.with_help(format!("did you mean `{m}`?")),
+                None => p.with_help(format!("environments: {}", known.join(", "))),
+            };
+            problems.push(p);
+        }
+    }
+    problems.into_result(args.envs.clone())
+}
+
+fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
+    // `--env` is checked before loading too, so `../etc` never reaches a path.
+    for e in &args.envs {
+        if let Err(msg) = Name::parse(e) {
+            return Outcome::problems(&Problem::new("cli::bad-env", format!("--env {msg}"), At::Nowhere).into(), &Sources::new());
+        }
+    }
+    let loaded = match load(root) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let envs = match selected_envs(args, &loaded.model) {
+        Ok(e) => e,
+        Err(p) => return Outcome::problems(&p, &loaded.sources),
+    };
+    // Bases are shared between environments, so the layout always sees them all.
+    let bundle = render::render(&loaded.model, None);
+    let scopes: Vec<Scope> = if args.all { vec![Scope::All] } else { envs.iter().map(|e| Scope::Env(e.clone())).collect() };
+    let in_scope = |p: &str| scopes.iter().any(|s| s.contains(p));
+    let (out_dir, shown) = match &args.out {
+        Some(o) => (o.clone(), o.to_string_lossy().replace('\\', "/")),
+        None => (root.join(&loaded.model.project.output), loaded.model.project.output.clone()),
+    };
+
+    if args.stdout {
+        let mut s = String::new();
+        for (path, content) in bundle.files.iter().filter(|(p, _)| in_scope(p)) {
+            s.push_str("---\n# Source: ");
+            s.push_str(&format!("{shown}/{path}\n"));
+            s.push_str(content);
+        }
+        return Outcome::ok(s, String::new());
+    }
+    if args.check {
+        let mut drifts = Vec::new();
+        for scope in &scopes {
+            for d in emit::check(&bundle.files, &out_dir, scope, &shown) {
+                if !drifts.contains(&d) {
+                    drifts.push(d);
+                }
+            }
+        }
+        if drifts.is_empty() {
+            return Outcome::ok(String::new(), format!("{shown}/ is up to date with the specs\n"));
+        }
+        let mut s = String::new();
+        for d in &drifts {
+            s.push_str(&d.diff);
+        }
+        let stderr = format!(
+            "{} file{} in {shown}/ differ from the specs; run `shipshape render {}` and commit the result\n",
+            drifts.len(),
+            if drifts.len() == 1 { "" } else { "s" },
+            if args.all { "--all".to_string() } else { envs.iter().map(|e| format!("--env {e}")).collect::<Vec<_>>().join(" ") }
+        );
+        return Outcome {
+            stdout: s,
+            stderr,
+            code: exit::FINDINGS,
+        };
+    }
+    let mut total = emit::WriteReport::default();
+    for scope in &scopes {
+        match emit::write(&bundle.files, &out_dir, scope) {
+            Ok(r) => {
+                total.written += r.written;
+                total.unchanged += r.unchanged;
+                total.removed += r.removed;
+            }
+            Err(e) => return Outcome::error(format!("error: {e}\nnothing was written\n")),
+        }
+    }
+    Outcome::ok(
+        String::new(),
+        format!(
+            "rendered {}: {} written, {} unchanged, {} removed in {shown}/\n",
+            envs.join(", "),
+            total.written,
+            total.unchanged,
+            total.removed
+        ),
+    )
+}
+
+fn schema_cmd(root: &Path, args: &SchemaArgs) -> Outcome {
+    let dir = args.out.clone().unwrap_or_else(|| root.join("schemas"));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return Outcome::error(format!("error: cannot create `{}`: {e}\n", dir.display()));
+    }
+    let mut written = Vec::new();
+    for (name, schema) in spec::schema::all() {
+        let text = schema_text(&schema);
+        if let Err(e) = std::fs::write(dir.join(name), text) {
+            return Outcome::error(format!("error: cannot write `{name}`: {e}\n"));
+        }
+        written.push(name);
+    }
+    Outcome::ok(String::new(), format!("wrote {}\n", written.join(", ")))
+}
+
+/// A schema file's exact bytes (pretty JSON, trailing newline).
+pub fn schema_text(schema: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
+    s.push('\n');
+    s
+}

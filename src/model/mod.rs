@@ -1,0 +1,245 @@
+//! The validated model: defaults applied, references resolved, every rule of the
+//! spec that is about legality checked once, all problems collected. Render and
+//! lint only ever see a [`Model`]; what is legal but unwise is left to the rules.
+
+mod validate;
+
+use std::path::PathBuf;
+
+use crate::source::FileId;
+use crate::spec::raw::{RedisEngine, RedisRole, Topology};
+use crate::spec::types::{ImageRef, Quantity};
+use crate::yaml::Span;
+
+pub use validate::build;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub project: Project,
+    /// Concrete (non-abstract) environments, by name.
+    pub envs: Vec<Env>,
+}
+
+impl Model {
+    pub fn env(&self, name: &str) -> Option<&Env> {
+        self.envs.iter().find(|e| e.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub name: String,
+    pub file: FileId,
+    pub root: PathBuf,
+    pub output: String,
+    pub repo_url: String,
+    pub revision: String,
+    /// Folder of the project inside the Git repository ("" for the root).
+    pub repo_path: String,
+    pub argocd_namespace: String,
+    pub argocd_project: String,
+    /// External-DNS older than 0.22 reads only `external-dns.alpha.kubernetes.io/`.
+    pub external_dns_legacy: bool,
+    pub reloader_auto_all: bool,
+    pub policies: Vec<(String, Span)>,
+    pub extra_manifests: Vec<(String, Span)>,
+}
+
+impl Project {
+    /// Path of a rendered file as ArgoCD sees it in the repository.
+    pub fn repo_relative(&self, rel: &str) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if !self.repo_path.is_empty() {
+            parts.push(&self.repo_path);
+        }
+        parts.push(&self.output);
+        parts.push(rel);
+        parts.join("/")
+    }
+    pub fn external_dns_prefix(&self) -> &'static str {
+        if self.external_dns_legacy {
+            "external-dns.alpha.kubernetes.io/"
+        } else {
+            "external-dns.kubernetes.io/"
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub name: String,
+    pub file: FileId,
+    pub namespace: String,
+    pub production: bool,
+    pub automated: bool,
+    pub operators: Vec<Operator>,
+    pub doppler: Option<Doppler>,
+    pub redis: Vec<Redis>,
+    pub postgres: Vec<Postgres>,
+    pub apps: Vec<App>,
+    pub tunnel: Option<Tunnel>,
+    pub tailscale: Option<Tailscale>,
+}
+
+impl Env {
+    pub fn redis(&self, name: &str) -> Option<&Redis> {
+        self.redis.iter().find(|r| r.name == name)
+    }
+    pub fn postgres(&self, name: &str) -> Option<&Postgres> {
+        self.postgres.iter().find(|p| p.name == name)
+    }
+    pub fn has_operator(&self, kind: OperatorKind) -> bool {
+        self.operators.iter().any(|o| o.kind == kind)
+    }
+    pub fn store_name(&self) -> String {
+        format!("doppler-{}", self.name)
+    }
+}
+
+/// The operators shipshape knows how to install, in install order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OperatorKind {
+    ExternalSecrets,
+    Reloader,
+    RedisOperator,
+    CloudnativePg,
+    IngressNginx,
+    ExternalDns,
+    TailscaleOperator,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub kind: OperatorKind,
+    pub version: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Doppler {
+    pub project: String,
+    pub config: String,
+    pub token_secret: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Redis {
+    pub name: String,
+    pub span: Span,
+    pub role: RedisRole,
+    pub topology: Topology,
+    pub engine: RedisEngine,
+    pub version: String,
+    /// Redis `maxmemory` as Redis reads it, e.g. `192mb`.
+    pub maxmemory: String,
+    pub maxmemory_span: Span,
+    pub memory: Quantity,
+    pub replicas: u32,
+    pub sentinels: u32,
+    pub tls_secret: Option<String>,
+    pub storage: Quantity,
+    pub storage_class: Option<String>,
+    pub exporter: bool,
+    pub password_key: String,
+}
+
+impl Redis {
+    pub fn component(&self) -> String {
+        format!("redis-{}", self.name)
+    }
+    /// The Kubernetes Secret holding the password (synced from Doppler).
+    pub fn secret_name(&self) -> String {
+        format!("redis-{}-password", self.name)
+    }
+    /// The Service apps connect to (the master in sentinel topology).
+    pub fn service_host(&self, namespace: &str) -> String {
+        let svc = match (self.engine, self.topology) {
+            (RedisEngine::OtOperator, Topology::Sentinel) => format!("{}-master", self.resource_name()),
+            _ => self.resource_name(),
+        };
+        format!("{svc}.{namespace}.svc.cluster.local")
+    }
+    pub fn resource_name(&self) -> String {
+        format!("redis-{}", self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    pub name: String,
+    pub span: Span,
+    pub instances: u32,
+    pub version: String,
+    pub storage: Quantity,
+    pub storage_class: Option<String>,
+    pub database: String,
+    pub owner: String,
+    pub password_key: String,
+    pub backup: Option<Backup>,
+}
+
+impl Postgres {
+    pub fn component(&self) -> String {
+        format!("postgres-{}", self.name)
+    }
+    pub fn cluster_name(&self) -> String {
+        format!("pg-{}", self.name)
+    }
+    pub fn secret_name(&self) -> String {
+        format!("pg-{}-app", self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Backup {
+    pub destination: String,
+    pub endpoint_url: Option<String>,
+    pub retention: String,
+    pub schedule: String,
+    pub access_key_id_key: String,
+    pub secret_access_key_key: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub span: Span,
+    pub image: ImageRef,
+    pub image_span: Span,
+    pub replicas: u32,
+    pub replicas_span: Span,
+    pub port: u16,
+    pub env: Vec<(String, String)>,
+    pub secret_env: Vec<(String, String)>,
+    pub requests: Vec<(String, String)>,
+    pub limits: Vec<(String, String)>,
+    pub health_path: Option<String>,
+    pub redis: Vec<String>,
+    pub postgres: Vec<String>,
+    pub public: Vec<String>,
+    pub reload: bool,
+}
+
+impl App {
+    pub fn secret_name(&self) -> String {
+        format!("{}-secrets", self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tunnel {
+    pub tunnel_id: String,
+    pub credentials_key: String,
+    pub image: ImageRef,
+    pub replicas: u32,
+    pub via_ingress_nginx: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tailscale {
+    pub tags: Vec<String>,
+    pub span: Span,
+}

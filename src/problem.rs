@@ -1,0 +1,168 @@
+//! Bad-input problems: what the user wrote wrong, where, and how to fix it.
+//!
+//! Loading collects every problem it can find before giving up, so a user sees
+//! them all at once; the CLI prints them through miette and exits 2.
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Severity};
+
+use crate::source::{FileId, Sources};
+use crate::yaml::Span;
+
+/// One problem in the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Stable machine code, e.g. `spec::unknown-key`.
+    pub code: &'static str,
+    pub message: String,
+    /// Where: a node span, or just a file when there is no node to point at.
+    pub at: At,
+    pub help: Option<String>,
+    /// The node's text is a secret: masked in every excerpt.
+    pub secret: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum At {
+    Span(Span),
+    File(FileId),
+    Nowhere,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, message: impl Into<String>, at: At) -> Self {
+        Problem {
+            code,
+            message: message.into(),
+            at,
+            help: None,
+            secret: false,
+        }
+    }
+    pub fn at_span(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Self::new(code, message, At::Span(span))
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Marks the located text as a secret so no output shows it.
+    pub fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+    fn sort_key(&self) -> (u32, u32, u32, &str) {
+        match self.at {
+            At::Span(s) => (s.file.0, s.start.line, s.start.col, self.code),
+            At::File(f) => (f.0, 0, 0, self.code),
+            At::Nowhere => (u32::MAX, 0, 0, self.code),
+        }
+    }
+}
+
+/// Every problem found, in file/line order; a non-empty set means exit 2.
+#[derive(Debug, Default, Clone)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        self.0.push(p);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.0.dedup();
+        self
+    }
+    /// `Err(self)` when anything was found.
+    pub fn into_result<T>(self, value: T) -> Result<T, Problems> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.sorted())
+        }
+    }
+
+    /// Renders every problem with its source excerpt, as the CLI prints them.
+    pub fn render(&self, sources: &Sources) -> String {
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let mut out = String::new();
+        for p in &self.0 {
+            let loc = match p.at {
+                At::Span(s) => format!("{}:{}:{}", sources.name(s.file), s.start.line, s.start.col),
+                At::File(f) => sources.name(f).to_string(),
+                At::Nowhere => String::new(),
+            };
+            let mut d = MietteDiagnostic::new(p.message.clone())
+                .with_code(p.code)
+                .with_severity(Severity::Error);
+            if let Some(h) = &p.help {
+                d = d.with_help(h.clone());
+            }
+            let report = match p.at {
+                At::Span(s) => {
+                    let label = LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
+                    let mut text = sources.text(s.file).to_string();
+                    if p.secret {
+                        text = mask(&text, s.start.offset, s.end.offset);
+                    }
+                    let src = miette::NamedSource::new(sources.name(s.file), text).with_language("yaml");
+                    miette::Report::new(d.with_label(label)).with_source_code(src)
+                }
+                _ => miette::Report::new(d),
+            };
+            if !loc.is_empty() {
+                out.push_str(&loc);
+                out.push_str(": ");
+            }
+            out.push_str(&format!("error[{}]: {}\n", p.code, p.message));
+            let _ = handler.render_report(&mut out, report.as_ref());
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} problem{} found; nothing was written\n",
+            self.0.len(),
+            if self.0.len() == 1 { "" } else { "s" }
+        ));
+        out
+    }
+}
+
+impl From<Problem> for Problems {
+    fn from(p: Problem) -> Self {
+        Problems(vec![p])
+    }
+}
+
+/// The closest candidate to `word`, for "did you mean" hints.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+/// Replaces `text[start..end]` with asterisks of the same byte length, so offsets
+/// stay valid and the secret is gone.
+pub fn mask(text: &str, start: usize, end: usize) -> String {
+    let (start, end) = (start.min(text.len()), end.min(text.len()));
+    if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.extend(std::iter::repeat_n('*', end - start));
+    out.push_str(&text[end..]);
+    out
+}

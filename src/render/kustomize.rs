@@ -1,0 +1,289 @@
+//! Kustomize layout: `apps/<component>/base/` and `apps/<component>/overlays/<env>/`.
+//!
+//! What is the same in every environment goes to the base; an overlay sets the
+//! namespace, the env label (`labels`, never `commonLabels`), image tags
+//! (`images`), replica counts (`replicas`), and patches a workload whose
+//! environments differ only in its containers' env and resources. Anything else
+//! that differs lives whole in the overlay. The decision is made per object by
+//! comparing the environments' renders, so it is deterministic and always builds.
+
+use serde_json::{json, Map, Value as J};
+use std::collections::BTreeSet;
+
+use super::meta::ENV_LABEL;
+use super::{Bundle, BuiltObject, Component, EnvRender, Object, Source, HEADER};
+use crate::model::Model;
+use crate::yaml::emit::to_yaml;
+
+const KUSTOMIZE_API: &str = "kustomize.config.k8s.io/v1beta1";
+
+pub fn component_dir(component: &str) -> String {
+    format!("apps/{component}")
+}
+
+pub fn overlay_dir(component: &str, env: &str) -> String {
+    format!("apps/{component}/overlays/{env}")
+}
+
+fn file_name(o: &Object) -> String {
+    format!("{}-{}.yaml", o.kind().to_ascii_lowercase(), o.name())
+}
+
+fn is_workload(o: &Object) -> bool {
+    matches!(o.kind(), "Deployment" | "StatefulSet")
+}
+
+fn containers_mut(v: &mut J) -> Vec<&mut J> {
+    match v.pointer_mut("/spec/template/spec/containers").and_then(J::as_array_mut) {
+        Some(cs) => cs.iter_mut().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn image_repo(image: &str) -> &str {
+    crate::spec::types::ImageRef::parse(image).map_or(image, |_| {
+        let no_digest = image.split('@').next().unwrap_or(image);
+        let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+        match no_digest[slash..].rfind(':') {
+            Some(i) => &no_digest[..slash + i],
+            None => no_digest,
+        }
+    })
+}
+
+/// What kustomize's `replicas` and `images` will set per overlay, removed.
+fn without_overlay_fields(o: &Object) -> J {
+    let mut v = o.value.clone();
+    if is_workload(o) {
+        if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
+            spec.shift_remove("replicas");
+        }
+        for c in containers_mut(&mut v) {
+            if let Some(img) = c.get("image").and_then(J::as_str) {
+                let repo = image_repo(img).to_string();
+                c["image"] = J::from(repo);
+            }
+        }
+    }
+    v
+}
+
+/// The fields a patch carries: containers' env and resources.
+fn without_patch_fields(o: &Object) -> J {
+    let mut v = without_overlay_fields(o);
+    for c in containers_mut(&mut v) {
+        if let Some(m) = c.as_object_mut() {
+            m.shift_remove("env");
+            m.shift_remove("resources");
+        }
+    }
+    v
+}
+
+fn patch_for(o: &Object) -> J {
+    let containers: Vec<J> = o
+        .value
+        .pointer("/spec/template/spec/containers")
+        .and_then(J::as_array)
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let mut m = Map::new();
+                    m.insert("name".into(), c["name"].clone());
+                    for k in ["env", "resources"] {
+                        if let Some(x) = c.get(k) {
+                            m.insert(k.into(), x.clone());
+                        }
+                    }
+                    J::Object(m)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "apiVersion": o.value["apiVersion"],
+        "kind": o.kind(),
+        "metadata": { "name": o.name() },
+        "spec": { "template": { "spec": { "containers": containers } } },
+    })
+}
+
+/// Base version of a workload placed by patch: the stripped object with the
+/// first env's replicas and image, so the base itself builds and reads well.
+fn patched_base(o: &Object) -> J {
+    let mut v = o.value.clone();
+    for c in containers_mut(&mut v) {
+        if let Some(m) = c.as_object_mut() {
+            m.shift_remove("env");
+            m.shift_remove("resources");
+        }
+    }
+    v
+}
+
+enum Placement {
+    Base,
+    BasePatched,
+    Overlay,
+}
+
+fn doc(value: &J) -> String {
+    format!("{HEADER}\n{}", to_yaml(value))
+}
+
+pub fn layout(model: &Model, renders: &[EnvRender], bundle: &mut Bundle) {
+    let names: BTreeSet<&str> = renders
+        .iter()
+        .flat_map(|r| r.components.iter())
+        .filter(|c| c.source == Source::Manifests)
+        .map(|c| c.name.as_str())
+        .collect();
+    for name in names {
+        let envs: Vec<(&str, &Component)> = renders
+            .iter()
+            .filter_map(|r| r.components.iter().find(|c| c.name == name).map(|c| (r.env.as_str(), c)))
+            .collect();
+        layout_component(model, name, &envs, bundle);
+    }
+}
+
+fn placement(o: &Object, envs: &[(&str, &Component)]) -> Placement {
+    let same = |f: fn(&Object) -> J| {
+        let mine = f(o);
+        envs.iter().all(|(_, c)| {
+            c.objects
+                .iter()
+                .find(|x| x.kind() == o.kind() && x.name() == o.name())
+                .is_some_and(|x| f(x) == mine)
+        })
+    };
+    if same(without_overlay_fields) {
+        Placement::Base
+    } else if is_workload(o) && same(without_patch_fields) {
+        Placement::BasePatched
+    } else {
+        Placement::Overlay
+    }
+}
+
+fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bundle: &mut Bundle) {
+    let Some((_, first)) = envs.first() else { return };
+    let dir = component_dir(name);
+    let mut base_files: Vec<String> = Vec::new();
+    let mut base_workloads: Vec<&Object> = Vec::new();
+    let mut patched: Vec<&Object> = Vec::new();
+    for o in &first.objects {
+        match placement(o, envs) {
+            Placement::Base => {
+                bundle.files.insert(format!("{dir}/base/{}", file_name(o)), doc(&o.value));
+                base_files.push(file_name(o));
+                if is_workload(o) {
+                    base_workloads.push(o);
+                }
+            }
+            Placement::BasePatched => {
+                bundle.files.insert(format!("{dir}/base/{}", file_name(o)), doc(&patched_base(o)));
+                base_files.push(file_name(o));
+                base_workloads.push(o);
+                patched.push(o);
+            }
+            Placement::Overlay => {}
+        }
+    }
+    bundle.files.insert(
+        format!("{dir}/base/kustomization.yaml"),
+        doc(&json!({ "apiVersion": KUSTOMIZE_API, "kind": "Kustomization", "resources": base_files })),
+    );
+
+    for (env, comp) in envs {
+        let odir = overlay_dir(name, env);
+        let mut resources = vec![J::from("../../base")];
+        let mut patches = Vec::new();
+        let mut images: Vec<J> = Vec::new();
+        let mut replicas: Vec<J> = Vec::new();
+        for o in &comp.objects {
+            let in_base = first
+                .objects
+                .iter()
+                .any(|b| b.kind() == o.kind() && b.name() == o.name() && !matches!(placement(b, envs), Placement::Overlay));
+            let path = if in_base {
+                if patched.iter().any(|p| p.kind() == o.kind() && p.name() == o.name()) {
+                    let patch = format!("patch-{}", file_name(o));
+                    bundle.files.insert(format!("{odir}/{patch}"), doc(&patch_for(o)));
+                    patches.push(json!({ "path": patch }));
+                }
+                if base_workloads.iter().any(|b| b.kind() == o.kind() && b.name() == o.name()) {
+                    overlay_fields(o, &mut images, &mut replicas);
+                }
+                format!("{dir}/base/{}", file_name(o))
+            } else {
+                bundle.files.insert(format!("{odir}/{}", file_name(o)), doc(&o.value));
+                resources.push(J::from(file_name(o)));
+                format!("{odir}/{}", file_name(o))
+            };
+            bundle.objects.push(BuiltObject {
+                env: (*env).to_string(),
+                component: name.to_string(),
+                object: built(o, comp, env),
+                file: path,
+            });
+        }
+        let mut k = Map::new();
+        k.insert("apiVersion".into(), J::from(KUSTOMIZE_API));
+        k.insert("kind".into(), J::from("Kustomization"));
+        if let Some(ns) = &comp.namespace {
+            k.insert("namespace".into(), J::from(ns.as_str()));
+        }
+        k.insert("resources".into(), J::Array(resources));
+        k.insert(
+            "labels".into(),
+            json!([{ "pairs": { ENV_LABEL: env }, "includeSelectors": false, "includeTemplates": true }]),
+        );
+        images.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        images.dedup();
+        if !images.is_empty() {
+            k.insert("images".into(), J::Array(images));
+        }
+        if !replicas.is_empty() {
+            k.insert("replicas".into(), J::Array(replicas));
+        }
+        if !patches.is_empty() {
+            k.insert("patches".into(), J::Array(patches));
+        }
+        bundle.files.insert(format!("{odir}/kustomization.yaml"), doc(&J::Object(k)));
+    }
+}
+
+fn overlay_fields(o: &Object, images: &mut Vec<J>, replicas: &mut Vec<J>) {
+    if let Some(n) = o.value.pointer("/spec/replicas") {
+        replicas.push(json!({ "name": o.name(), "count": n }));
+    }
+    if let Some(cs) = o.value.pointer("/spec/template/spec/containers").and_then(J::as_array) {
+        for c in cs {
+            let Some(img) = c.get("image").and_then(J::as_str) else { continue };
+            let Ok(r) = crate::spec::types::ImageRef::parse(img) else { continue };
+            let mut e = json!({ "name": r.repository });
+            match (&r.digest, &r.tag) {
+                (Some(d), _) => e["digest"] = J::from(d.as_str()),
+                (None, Some(t)) => e["newTag"] = J::from(t.as_str()),
+                (None, None) => continue,
+            }
+            images.push(e);
+        }
+    }
+}
+
+/// The object as `kubectl kustomize` of the overlay outputs it: namespace and
+/// env label applied (to the pod template too, as `includeTemplates` does).
+fn built(o: &Object, comp: &Component, env: &str) -> Object {
+    let mut v = o.value.clone();
+    if let Some(ns) = &comp.namespace {
+        v["metadata"]["namespace"] = J::from(ns.as_str());
+    }
+    for ptr in ["/metadata/labels", "/spec/template/metadata/labels"] {
+        if let Some(l) = v.pointer_mut(ptr).and_then(J::as_object_mut) {
+            l.insert(ENV_LABEL.into(), J::from(env));
+        }
+    }
+    Object::new(v, o.origin)
+}

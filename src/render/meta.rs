@@ -1,0 +1,52 @@
+//! Object skeletons and the labels every rendered object carries, so the linter
+//! can tell env, component and Redis role from the object alone.
+
+use serde_json::{json, Map, Value as J};
+
+use crate::model::Model;
+
+pub const ENV_LABEL: &str = "shipshape.dev/env";
+pub const COMPONENT_LABEL: &str = "shipshape.dev/component";
+pub const ROLE_LABEL: &str = "shipshape.dev/redis-role";
+pub const RELOADER_AUTO: &str = "reloader.stakater.com/auto";
+
+/// The env-independent labels of a component's objects. The env label is added
+/// by the overlay (`labels:` in kustomization.yaml), so bases stay shareable.
+pub fn labels(model: &Model, component: &str) -> Map<String, J> {
+    let mut m = Map::new();
+    m.insert("app.kubernetes.io/name".into(), J::from(component));
+    m.insert("app.kubernetes.io/part-of".into(), J::from(model.project.name.as_str()));
+    m.insert("app.kubernetes.io/managed-by".into(), J::from("shipshape"));
+    m.insert(COMPONENT_LABEL.into(), J::from(component));
+    m
+}
+
+/// Selector labels: stable for the life of a workload (never the env or version).
+pub fn selector(component: &str) -> J {
+    json!({ "app.kubernetes.io/name": component })
+}
+
+pub fn object(api_version: &str, kind: &str, name: &str, labels: Map<String, J>) -> J {
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": { "name": name, "labels": labels },
+    })
+}
+
+/// `object` with a `spec`.
+pub fn with_spec(mut obj: J, spec: J) -> J {
+    if let Some(m) = obj.as_object_mut() {
+        m.insert("spec".into(), spec);
+    }
+    obj
+}
+
+pub fn annotate(obj: &mut J, key: &str, value: &str) {
+    if let Some(meta) = obj.get_mut("metadata").and_then(J::as_object_mut) {
+        let ann = meta.entry("annotations").or_insert_with(|| json!({}));
+        if let Some(a) = ann.as_object_mut() {
+            a.insert(key.into(), J::from(value));
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Redis: OT Redis Operator CRs (standalone `Redis`, or `RedisReplication` +
+//! `RedisSentinel`) or a plain StatefulSet, with the role's eviction and
+//! persistence settings in the persisted config file (never `dynamicConfig`,
+//! which a restart forgets), the password from an ExternalSecret, and a
+//! NetworkPolicy that admits only the apps that use the instance.
+
+use serde_json::{json, Map, Value as J};
+
+use super::meta::{annotate, labels, object, selector, with_spec, RELOADER_AUTO, ROLE_LABEL};
+use super::secrets::external_secret;
+use super::{wave, Component, Object, Source};
+use crate::model::{Env, Model, Redis};
+use crate::spec::raw::{RedisEngine, RedisRole, Topology};
+
+pub const OT_API: &str = "redis.redis.opstreelabs.in/v1beta2";
+const OT_IMAGE: &str = "quay.io/opstree/redis";
+const OT_SENTINEL_IMAGE: &str = "quay.io/opstree/redis-sentinel";
+const OT_EXPORTER_IMAGE: &str = "quay.io/opstree/redis-exporter:v1.44.0";
+const EXPORTER_IMAGE: &str = "oliver006/redis_exporter:v1.66.0";
+const TLS_DIR: &str = "/tls";
+
+/// The lines of Redis config a role requires.
+pub fn role_config(r: &Redis) -> Vec<String> {
+    let mut lines = vec![format!("maxmemory {}", r.maxmemory)];
+    match r.role {
+        RedisRole::Cache => {
+            lines.push("maxmemory-policy allkeys-lru".into());
+            lines.push("appendonly no".into());
+        }
+        RedisRole::Queue => {
+            // Queues must never lose a job to eviction, and survive restarts.
+            lines.push("maxmemory-policy noeviction".into());
+            lines.push("appendonly yes".into());
+            lines.push("appendfsync everysec".into());
+        }
+        RedisRole::Session => {
+            lines.push("maxmemory-policy volatile-lru".into());
+            lines.push("appendonly yes".into());
+            lines.push("appendfsync everysec".into());
+        }
+    }
+    lines
+}
+
+fn role_name(r: &Redis) -> &'static str {
+    match r.role {
+        RedisRole::Cache => "cache",
+        RedisRole::Queue => "queue",
+        RedisRole::Session => "session",
+    }
+}
+
+fn redis_labels(model: &Model, r: &Redis) -> Map<String, J> {
+    let mut l = labels(model, &r.component());
+    l.insert(ROLE_LABEL.into(), J::from(role_name(r)));
+    l
+}
+
+fn config_map_name(r: &Redis) -> String {
+    format!("{}-config", r.resource_name())
+}
+
+fn resources(r: &Redis) -> J {
+    json!({ "requests": { "cpu": "100m", "memory": r.memory.as_str() }, "limits": { "memory": r.memory.as_str() } })
+}
+
+fn pvc(r: &Redis) -> J {
+    let mut spec = json!({ "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": r.storage.as_str() } } });
+    if let Some(sc) = &r.storage_class {
+        spec["storageClassName"] = J::from(sc.as_str());
+    }
+    spec
+}
+
+pub fn component(model: &Model, env: &Env, r: &Redis) -> Component {
+    let name = r.resource_name();
+    let mut objects = vec![Object::new(
+        external_secret(model, env, &r.component(), &r.secret_name(), &[("password", &r.password_key)], None),
+        r.span,
+    )];
+    match r.engine {
+        RedisEngine::OtOperator => ot_objects(model, r, &name, &mut objects),
+        RedisEngine::Statefulset => statefulset_objects(model, r, &name, &mut objects),
+    }
+    objects.push(Object::new(network_policy(model, env, r), r.span));
+    Component {
+        name: r.component(),
+        wave: wave::DATA,
+        namespace: Some(env.namespace.clone()),
+        source: Source::Manifests,
+        objects,
+        origin: r.span,
+        server_side: false,
+    }
+}
+
+fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
+    let mut conf = role_config(r).join("\n");
+    conf.push('\n');
+    objects.push(Object::new(
+        with_data(object("v1", "ConfigMap", &config_map_name(r), redis_labels(model, r)), "redis-additional.conf", &conf),
+        r.maxmemory_span,
+    ));
+    let secret = json!({ "name": r.secret_name(), "key": "password" });
+    let mut spec = json!({
+        "kubernetesConfig": {
+            "image": format!("{OT_IMAGE}:{}", r.version),
+            "imagePullPolicy": "IfNotPresent",
+            "resources": resources(r),
+            "redisSecret": secret,
+        },
+        "redisConfig": { "additionalRedisConfig": config_map_name(r) },
+        "redisExporter": { "enabled": r.exporter, "image": OT_EXPORTER_IMAGE },
+        "storage": { "volumeClaimTemplate": { "spec": pvc(r) } },
+        "podSecurityContext": { "runAsUser": 1000, "fsGroup": 1000 },
+    });
+    if let Some(tls) = &r.tls_secret {
+        spec["TLS"] = json!({ "ca": "ca.crt", "cert": "tls.crt", "key": "tls.key", "secret": { "secretName": tls } });
+    }
+    match r.topology {
+        Topology::Standalone => {
+            objects.push(Object::new(with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec), r.span));
+        }
+        Topology::Sentinel => {
+            let mut repl = spec.clone();
+            repl["clusterSize"] = J::from(r.replicas);
+            objects.push(Object::new(with_spec(object(OT_API, "RedisReplication", name, redis_labels(model, r)), repl), r.span));
+            let mut sentinel = json!({
+                "clusterSize": r.sentinels,
+                "kubernetesConfig": {
+                    "image": format!("{OT_SENTINEL_IMAGE}:{}", r.version),
+                    "imagePullPolicy": "IfNotPresent",
+                    "resources": { "requests": { "cpu": "50m", "memory": "64Mi" }, "limits": { "memory": "128Mi" } },
+                    "redisSecret": secret,
+                },
+                "redisSentinelConfig": {
+                    "redisReplicationName": name,
+                    "masterGroupName": r.name,
+                    "quorum": (r.sentinels / 2 + 1).to_string(),
+                    "redisReplicationPassword": { "secretKeyRef": { "name": r.secret_name(), "key": "password" } },
+                },
+                "podSecurityContext": { "runAsUser": 1000, "fsGroup": 1000 },
+            });
+            if let Some(tls) = spec.get("TLS") {
+                sentinel["TLS"] = tls.clone();
+            }
+            objects.push(Object::new(
+                with_spec(object(OT_API, "RedisSentinel", &format!("{name}-sentinel"), redis_labels(model, r)), sentinel),
+                r.span,
+            ));
+        }
+    }
+}
+
+fn with_data(mut obj: J, key: &str, value: &str) -> J {
+    obj["data"] = json!({ key: value });
+    obj
+}
+
+fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
+    let mut conf = vec!["dir /data".to_string()];
+    if r.tls_secret.is_some() {
+        conf.extend([
+            "port 0".to_string(),
+            "tls-port 6379".to_string(),
+            format!("tls-cert-file {TLS_DIR}/tls.crt"),
+            format!("tls-key-file {TLS_DIR}/tls.key"),
+            format!("tls-ca-cert-file {TLS_DIR}/ca.crt"),
+            "tls-auth-clients optional".to_string(),
+        ]);
+    }
+    conf.extend(role_config(r));
+    let mut text = conf.join("\n");
+    text.push('\n');
+    objects.push(Object::new(
+        with_data(object("v1", "ConfigMap", &config_map_name(r), redis_labels(model, r)), "redis.conf", &text),
+        r.maxmemory_span,
+    ));
+    let mut ports = vec![json!({ "name": "redis", "port": 6379, "targetPort": "redis" })];
+    if r.exporter {
+        ports.push(json!({ "name": "metrics", "port": 9121, "targetPort": "metrics" }));
+    }
+    objects.push(Object::new(
+        with_spec(
+            object("v1", "Service", name, redis_labels(model, r)),
+            json!({ "clusterIP": "None", "selector": selector(&r.component()), "ports": ports }),
+        ),
+        r.span,
+    ));
+    let password_env = json!({ "name": "REDIS_PASSWORD", "valueFrom": { "secretKeyRef": { "name": r.secret_name(), "key": "password" } } });
+    let probe = json!({ "tcpSocket": { "port": "redis" }, "initialDelaySeconds": 5, "periodSeconds": 10 });
+    let mut mounts = vec![json!({ "name": "data", "mountPath": "/data" }), json!({ "name": "config", "mountPath": "/etc/redis" })];
+    let mut volumes = vec![json!({ "name": "config", "configMap": { "name": config_map_name(r) } })];
+    if let Some(tls) = &r.tls_secret {
+        mounts.push(json!({ "name": "tls", "mountPath": TLS_DIR, "readOnly": true }));
+        volumes.push(json!({ "name": "tls", "secret": { "secretName": tls } }));
+    }
+    let mut containers = vec![json!({
+        "name": "redis",
+        "image": format!("redis:{}", r.version),
+        // The password reaches redis-server through the environment, never the manifest.
+        "command": ["sh", "-c", "exec redis-server /etc/redis/redis.conf --requirepass \"$REDIS_PASSWORD\""],
+        "env": [password_env],
+        "ports": [{ "name": "redis", "containerPort": 6379 }],
+        "readinessProbe": probe,
+        "livenessProbe": probe,
+        "resources": resources(r),
+        "volumeMounts": mounts,
+    })];
+    if r.exporter {
+        let scheme = if r.tls_secret.is_some() { "rediss" } else { "redis" };
+        containers.push(json!({
+            "name": "exporter",
+            "image": EXPORTER_IMAGE,
+            "env": [
+                { "name": "REDIS_ADDR", "value": format!("{scheme}://localhost:6379") },
+                password_env,
+            ],
+            "ports": [{ "name": "metrics", "containerPort": 9121 }],
+            "readinessProbe": { "httpGet": { "path": "/", "port": "metrics" } },
+            "livenessProbe": { "httpGet": { "path": "/", "port": "metrics" } },
+            "resources": { "requests": { "cpu": "10m", "memory": "32Mi" }, "limits": { "memory": "64Mi" } },
+        }));
+    }
+    let mut pod_labels = redis_labels(model, r);
+    pod_labels.insert("app.kubernetes.io/name".into(), J::from(r.component()));
+    let mut sts = with_spec(
+        object("apps/v1", "StatefulSet", name, redis_labels(model, r)),
+        json!({
+            "serviceName": name,
+            "replicas": 1,
+            "selector": { "matchLabels": selector(&r.component()) },
+            "template": {
+                "metadata": { "labels": pod_labels },
+                "spec": {
+                    "securityContext": { "runAsUser": 999, "runAsGroup": 999, "fsGroup": 999 },
+                    "containers": containers,
+                    "volumes": volumes,
+                },
+            },
+            "volumeClaimTemplates": [{ "metadata": { "name": "data" }, "spec": pvc(r) }],
+        }),
+    );
+    if !model.project.reloader_auto_all {
+        annotate(&mut sts, RELOADER_AUTO, "true");
+    }
+    objects.push(Object::new(sts, r.span));
+}
+
+fn network_policy(model: &Model, env: &Env, r: &Redis) -> J {
+    let own = match r.engine {
+        RedisEngine::OtOperator => json!({ "matchExpressions": [{
+            "key": "app", "operator": "In",
+            "values": [r.resource_name(), format!("{}-sentinel", r.resource_name())],
+        }]}),
+        RedisEngine::Statefulset => json!({ "matchLabels": selector(&r.component()) }),
+    };
+    let mut clients: Vec<J> = env
+        .apps
+        .iter()
+        .filter(|a| a.redis.contains(&r.name))
+        .map(|a| json!({ "podSelector": { "matchLabels": selector(&a.name) } }))
+        .collect();
+    clients.push(json!({ "podSelector": own }));
+    let mut ports = vec![json!({ "protocol": "TCP", "port": 6379 })];
+    if r.topology == Topology::Sentinel {
+        ports.push(json!({ "protocol": "TCP", "port": 26379 }));
+    }
+    let mut ingress = vec![json!({ "from": clients, "ports": ports })];
+    if r.exporter {
+        // Metrics are scraped from outside the namespace; they carry no data.
+        ingress.push(json!({ "ports": [{ "protocol": "TCP", "port": 9121 }] }));
+    }
+    with_spec(
+        object("networking.k8s.io/v1", "NetworkPolicy", &r.resource_name(), redis_labels(model, r)),
+        json!({ "podSelector": own, "policyTypes": ["Ingress"], "ingress": ingress }),
+    )
+}

@@ -1,0 +1,296 @@
+//! Reading spec files: the project file and one file per environment, into raw
+//! types with spans. `extends` is resolved here, on the node trees (maps merge by
+//! key, lists of named items by `name`), so every merged value keeps the span of
+//! the file it came from. Every problem in every file is collected before failing.
+
+pub mod raw;
+pub mod schema;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::problem::{did_you_mean, At, Problem, Problems};
+use crate::source::{display_path, FileId, Sources};
+use crate::yaml::{self, Node, Value};
+use raw::{EnvFile, ProjectFile};
+use types::Name;
+
+pub const PROJECT_FILE: &str = "shipshape.yaml";
+
+/// The project as read from disk, before validation.
+#[derive(Debug)]
+pub struct Spec {
+    /// The folder holding the project file; every path in the spec is relative to it.
+    pub root: PathBuf,
+    pub project_file: FileId,
+    pub project: ProjectFile,
+    /// Every environment file, by name (abstract ones included).
+    pub envs: BTreeMap<String, EnvSpec>,
+}
+
+#[derive(Debug)]
+pub struct EnvSpec {
+    pub name: Name,
+    pub file: FileId,
+    /// The environment with its `extends` chain merged in.
+    pub spec: EnvFile,
+}
+
+/// Reads `root/shipshape.yaml` and every environment file it points at.
+pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
+    let project_path = root.join(PROJECT_FILE);
+    let text = std::fs::read_to_string(&project_path).map_err(|e| {
+        Problem::new(
+            "spec::no-project",
+            format!("cannot read {PROJECT_FILE} in `{}`: {e}", root.display()),
+            At::Nowhere,
+        )
+        .with_help("run shipshape from the project root, or pass -C DIR")
+    })?;
+    let project_file = sources.add(PROJECT_FILE, &project_path, text);
+    let project_node = parse(sources, project_file)?;
+    let mut problems = schema::check(&project_node, schema::Kind::Project);
+    if !problems.is_empty() {
+        return Err(problems.sorted());
+    }
+    let project: ProjectFile = decode(&project_node)?;
+
+    let env_dir = root.join(project.environments.as_str());
+    let mut files = match std::fs::read_dir(&env_dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            return Err(Problem::at_span(
+                "spec::no-environments",
+                format!("cannot read the environments folder `{}`: {e}", project.environments.as_str()),
+                project.environments.span,
+            )
+            .into())
+        }
+    };
+    files.sort();
+
+    // Parse every file first, so that one broken file does not hide another's problems.
+    let mut nodes: BTreeMap<String, (Name, FileId, Node)> = BTreeMap::new();
+    for path in files {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = display_path(&path, root);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem::new("spec::unreadable", format!("cannot read `{name}`: {e}"), At::Nowhere));
+                continue;
+            }
+        };
+        let file = sources.add(name, &path, text);
+        let env_name = match Name::parse(&stem) {
+            Ok(n) => n,
+            Err(e) => {
+                problems.push(
+                    Problem::new("spec::bad-env-name", format!("environment file name: {e}"), At::File(file))
+                        .with_help("rename the file: environment names become Kubernetes names and folder names"),
+                );
+                continue;
+            }
+        };
+        if nodes.contains_key(env_name.as_str()) {
+            problems.push(Problem::new(
+                "spec::duplicate-env",
+                format!("environment `{env_name}` is defined by two files"),
+                At::File(file),
+            ));
+            continue;
+        }
+        match parse(sources, file) {
+            Ok(node) => {
+                nodes.insert(env_name.to_string(), (env_name, file, node));
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+
+    let mut envs = BTreeMap::new();
+    for (key, (name, file, node)) in &nodes {
+        let merged = match resolve_extends(key, &nodes) {
+            Ok(m) => m,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let found = schema::check(&merged, schema::Kind::Environment);
+        if !found.is_empty() {
+            problems.extend(found);
+            continue;
+        }
+        match decode::<EnvFile>(&merged) {
+            Ok(spec) => {
+                envs.insert(
+                    key.clone(),
+                    EnvSpec {
+                        name: name.clone(),
+                        file: *file,
+                        spec,
+                    },
+                );
+            }
+            Err(p) => problems.extend(p),
+        }
+        let _ = node;
+    }
+    if envs.is_empty() && problems.is_empty() {
+        problems.push(
+            Problem::at_span(
+                "spec::no-environments",
+                format!("no environment files (`<env>.yaml`) in `{}`", project.environments.as_str()),
+                project.environments.span,
+            )
+            .with_help("add a file such as dev.yaml to that folder"),
+        );
+    }
+    problems.into_result(Spec {
+        root: root.to_path_buf(),
+        project_file,
+        project,
+        envs,
+    })
+}
+
+fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
+    let node = yaml::parse_single(sources.text(file), file).map_err(|e| {
+        Problems::from(Problem::at_span("spec::yaml", format!("invalid YAML: {}", e.message), e.span))
+    })?;
+    match node.value {
+        Value::Map(_) => Ok(node),
+        Value::Null => Ok(Node {
+            value: Value::Map(Vec::new()),
+            span: node.span,
+        }),
+        _ => Err(Problem::at_span("spec::wrong-type", "a spec file must be a mapping (`key: value` lines)", node.span).into()),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, Problems> {
+    yaml::from_node::<T>(node).map_err(|e| {
+        let at = e.span.map_or(At::Nowhere, At::Span);
+        Problems::from(Problem::new("spec::invalid-value", e.message, at))
+    })
+}
+
+/// Merges an environment with the chain of environments it extends.
+fn resolve_extends(start: &str, nodes: &BTreeMap<String, (Name, FileId, Node)>) -> Result<Node, Problem> {
+    let mut chain: Vec<&str> = vec![start];
+    let mut current = start;
+    loop {
+        let Some((_, _, node)) = nodes.get(current) else { break };
+        let Some(ext) = node.get("extends") else { break };
+        let Some(target) = ext.as_str() else {
+            return Err(Problem::at_span("spec::wrong-type", "`extends` must be an environment name", ext.span));
+        };
+        if !nodes.contains_key(target) {
+            let mut p = Problem::at_span(
+                "spec::unknown-env",
+                format!("`extends` names `{target}`, which is not an environment"),
+                ext.span,
+            );
+            let known: Vec<&str> = nodes.keys().map(String::as_str).collect();
+            p = match did_you_mean(target, known.iter().copied()) {
+                Some(m) => p.with_help(format!("did you mean `{m}`?")),
+                None => p.with_help(format!("environments: {}", known.join(", "))),
+            };
+            return Err(p);
+        }
+        if chain.contains(&target) {
+            chain.push(target);
+            return Err(Problem::at_span(
+                "spec::extends-cycle",
+                format!("`extends` forms a cycle: {}", chain.join(" → ")),
+                ext.span,
+            )
+            .with_help("remove `extends` from one of these environments"));
+        }
+        chain.push(target);
+        current = target;
+    }
+    let mut merged: Option<Node> = None;
+    for name in chain.iter().rev() {
+        let Some((_, _, node)) = nodes.get(*name) else { continue };
+        merged = Some(match merged {
+            None => node.clone(),
+            Some(base) => merge(&strip_inheritance(&base), node),
+        });
+    }
+    merged.ok_or_else(|| Problem::new("internal::extends", "empty extends chain", At::Nowhere))
+}
+
+/// `extends` and `abstract` describe a file, not its content: never inherited.
+fn strip_inheritance(node: &Node) -> Node {
+    match &node.value {
+        Value::Map(entries) => Node {
+            value: Value::Map(
+                entries
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), Some("extends" | "abstract")))
+                    .cloned()
+                    .collect(),
+            ),
+            span: node.span,
+        },
+        _ => node.clone(),
+    }
+}
+
+fn named(n: &Node) -> Option<&str> {
+    n.get("name").and_then(Node::as_str)
+}
+
+/// Typed merge: maps by key, lists of named maps by `name`, anything else replaced.
+pub fn merge(base: &Node, over: &Node) -> Node {
+    match (&base.value, &over.value) {
+        (Value::Map(b), Value::Map(o)) => {
+            let mut out: Vec<(Node, Node)> = Vec::with_capacity(b.len() + o.len());
+            for (k, v) in b {
+                let key = k.scalar_text();
+                match o.iter().find(|(ok, _)| ok.scalar_text() == key) {
+                    Some((ok, ov)) => out.push((ok.clone(), merge(v, ov))),
+                    None => out.push((k.clone(), v.clone())),
+                }
+            }
+            for (ok, ov) in o {
+                let key = ok.scalar_text();
+                if !b.iter().any(|(k, _)| k.scalar_text() == key) {
+                    out.push((ok.clone(), ov.clone()));
+                }
+            }
+            Node {
+                value: Value::Map(out),
+                span: over.span,
+            }
+        }
+        (Value::Seq(b), Value::Seq(o))
+            if b.iter().chain(o.iter()).all(|n| named(n).is_some()) && !b.is_empty() =>
+        {
+            let mut out: Vec<Node> = Vec::with_capacity(b.len() + o.len());
+            for item in b {
+                match o.iter().find(|x| named(x) == named(item)) {
+                    Some(ov) => out.push(merge(item, ov)),
+                    None => out.push(item.clone()),
+                }
+            }
+            for item in o {
+                if !b.iter().any(|x| named(x) == named(item)) {
+                    out.push(item.clone());
+                }
+            }
+            Node {
+                value: Value::Seq(out),
+                span: over.span,
+            }
+        }
+        _ => over.clone(),
+    }
+}

@@ -1,0 +1,255 @@
+//! JSON Schemas of the spec files: generated from the raw types (schemars), used
+//! to check a spec before decoding it, and written to `schemas/` for editors.
+//!
+//! Checking against the schema first is what lets loading report every
+//! structural problem of a file at once (a serde decoder stops at the first).
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value as J;
+use std::sync::OnceLock;
+
+use super::raw::{EnvFile, ProjectFile};
+use crate::problem::{did_you_mean, Problem, Problems};
+use crate::yaml::{Node, Value};
+
+/// The files `shipshape schema` writes, by file name.
+pub fn all() -> Vec<(&'static str, J)> {
+    vec![("project.schema.json", project()), ("environment.schema.json", environment())]
+}
+
+pub fn project() -> J {
+    serde_json::to_value(schemars::schema_for!(ProjectFile)).unwrap_or(J::Null)
+}
+
+pub fn environment() -> J {
+    serde_json::to_value(schemars::schema_for!(EnvFile)).unwrap_or(J::Null)
+}
+
+/// Which spec file kind a node is checked as.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Project,
+    Environment,
+}
+
+struct Compiled {
+    schema: J,
+    validator: Option<jsonschema::Validator>,
+}
+
+fn compiled(kind: Kind) -> &'static Compiled {
+    static PROJECT: OnceLock<Compiled> = OnceLock::new();
+    static ENV: OnceLock<Compiled> = OnceLock::new();
+    let (cell, make): (&OnceLock<Compiled>, fn() -> J) = match kind {
+        Kind::Project => (&PROJECT, project),
+        Kind::Environment => (&ENV, environment),
+    };
+    cell.get_or_init(|| {
+        let schema = make();
+        let validator = jsonschema::validator_for(&schema).ok();
+        Compiled { schema, validator }
+    })
+}
+
+/// Checks a spec node against its schema; every violation becomes a problem at
+/// the offending node. Values are never echoed: a spec may hold a pasted secret.
+pub fn check(node: &Node, kind: Kind) -> Problems {
+    let c = compiled(kind);
+    let mut problems = Problems::default();
+    let Some(validator) = &c.validator else {
+        problems.push(Problem::new("internal::schema", "the built-in schema does not compile", crate::problem::At::Nowhere));
+        return problems;
+    };
+    let instance = node.to_json();
+    for err in validator.iter_errors(&instance) {
+        let segments = pointer_segments(err.instance_path.as_str());
+        let target = find(node, &segments).unwrap_or(node);
+        let subschema = schema_at(&c.schema, &c.schema, &segments);
+        let what = segments.last().map_or_else(|| "the file".to_string(), |s| format!("`{s}`"));
+        match &err.kind {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let known: Vec<&str> = subschema
+                    .and_then(|s| s.get("properties"))
+                    .and_then(J::as_object)
+                    .map(|m| m.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                for key in unexpected {
+                    let span = target.entry(key).map_or(target.span, |(k, _)| k.span);
+                    let mut p = Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
+                    p = match did_you_mean(key, known.iter().copied()) {
+                        Some(m) => p.with_help(format!("did you mean `{m}`?")),
+                        None if !known.is_empty() => p.with_help(format!("expected one of: {}", known.join(", "))),
+                        None => p,
+                    };
+                    problems.push(p);
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let key = property.as_str().unwrap_or("?");
+                problems.push(
+                    Problem::at_span("spec::missing-key", format!("missing required key `{key}` in {what}"), target.span)
+                        .with_help(format!("add `{key}:` here")),
+                );
+            }
+            ValidationErrorKind::Type { kind } => {
+                let expected = match kind {
+                    jsonschema::error::TypeKind::Single(t) => t.to_string(),
+                    jsonschema::error::TypeKind::Multiple(ts) => {
+                        ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
+                    }
+                };
+                problems.push(
+                    Problem::at_span(
+                        "spec::wrong-type",
+                        format!("{what} must be {}, found {}", article(&expected), describe(target)),
+                        target.span,
+                    )
+                    .with_help(type_help(&expected, target)),
+                );
+            }
+            ValidationErrorKind::Enum { options } => {
+                let opts: Vec<String> = options
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                let given = target.scalar_text().unwrap_or_default();
+                let mut p = Problem::at_span(
+                    "spec::unknown-value",
+                    format!("{what} must be one of: {}", opts.join(", ")),
+                    target.span,
+                );
+                if let Some(m) = did_you_mean(&given, opts.iter().map(String::as_str)) {
+                    p = p.with_help(format!("did you mean `{m}`?"));
+                }
+                problems.push(p);
+            }
+            ValidationErrorKind::Pattern { .. }
+            | ValidationErrorKind::MaxLength { .. }
+            | ValidationErrorKind::MinLength { .. } => {
+                let desc = subschema
+                    .and_then(|s| s.get("description"))
+                    .and_then(J::as_str)
+                    .unwrap_or("a different value");
+                let shown = target.as_str().map(|s| format!("`{}`", shorten(s))).unwrap_or_default();
+                problems.push(
+                    Problem::at_span("spec::invalid-value", format!("{what}: {shown} is not valid"), target.span)
+                        .with_help(format!("expected {desc}")),
+                );
+            }
+            ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
+                problems.push(Problem::at_span(
+                    "spec::out-of-range",
+                    format!("{what} is out of range"),
+                    target.span,
+                ));
+            }
+            _ => {
+                // anyOf/oneOf on optional fields: report against the node, without its value.
+                problems.push(Problem::at_span("spec::invalid-value", format!("{what} is not valid here"), target.span));
+            }
+        }
+    }
+    problems
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn article(t: &str) -> String {
+    match t {
+        "integer" => "an integer".into(),
+        "object" => "a mapping".into(),
+        "array" => "a list".into(),
+        "string" => "a string".into(),
+        "boolean" => "true or false".into(),
+        other => other.to_string(),
+    }
+}
+
+fn describe(n: &Node) -> &'static str {
+    match n.value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Str(_) => "a string",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+fn type_help(expected: &str, n: &Node) -> String {
+    match (expected, &n.value) {
+        ("string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => "quote the value to make it a string".into(),
+        ("integer", Value::Str(_)) => "write a whole number without quotes".into(),
+        ("array", _) => "write a YAML list (`- item` lines)".into(),
+        ("object", _) => "write a YAML mapping (`key: value` lines)".into(),
+        _ => format!("use {}", article(expected)),
+    }
+}
+
+fn pointer_segments(ptr: &str) -> Vec<String> {
+    if ptr.is_empty() {
+        return Vec::new();
+    }
+    ptr.trim_start_matches('/')
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+fn find<'a>(node: &'a Node, segments: &[String]) -> Option<&'a Node> {
+    node.pointer(segments.iter().map(String::as_str))
+}
+
+fn resolve<'a>(root: &'a J, s: &'a J) -> &'a J {
+    let mut cur = s;
+    for _ in 0..16 {
+        if let Some(r) = cur.get("$ref").and_then(J::as_str) {
+            let path = r.trim_start_matches("#/").split('/');
+            let mut t = root;
+            for p in path {
+                match t.get(p) {
+                    Some(x) => t = x,
+                    None => return cur,
+                }
+            }
+            cur = t;
+            continue;
+        }
+        let branch = ["allOf", "anyOf", "oneOf"].iter().find_map(|k| {
+            cur.get(*k)?
+                .as_array()?
+                .iter()
+                .find(|b| b.get("type").and_then(J::as_str) != Some("null"))
+        });
+        match branch {
+            Some(b) if cur.get("properties").is_none() && cur.get("type").is_none() => cur = b,
+            _ => return cur,
+        }
+    }
+    cur
+}
+
+/// The subschema describing the node at `segments`.
+fn schema_at<'a>(root: &'a J, schema: &'a J, segments: &[String]) -> Option<&'a J> {
+    let mut cur = resolve(root, schema);
+    for seg in segments {
+        let next = if let Some(p) = cur.get("properties").and_then(|p| p.get(seg)) {
+            p
+        } else if let Some(items) = cur.get("items") {
+            items
+        } else if let Some(ap) = cur.get("additionalProperties").filter(|a| a.is_object()) {
+            ap
+        } else {
+            return None;
+        };
+        cur = resolve(root, next);
+    }
+    Some(cur)
+}
