@@ -56,7 +56,11 @@ fn files_on_disk(dir: &Path) -> Vec<(String, PathBuf)> {
     if !dir.is_dir() {
         return out;
     }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if entry.file_type().is_file() {
             let rel = crate::source::display_path(entry.path(), dir);
             out.push((rel, entry.path().to_path_buf()));
@@ -85,7 +89,11 @@ pub struct WriteReport {
 }
 
 /// Writes the files in scope. Nothing is changed unless every file can be staged.
-pub fn write(files: &BTreeMap<String, String>, dir: &Path, scope: &Scope) -> Result<WriteReport, EmitError> {
+pub fn write(
+    files: &BTreeMap<String, String>,
+    dir: &Path,
+    scope: &Scope,
+) -> Result<WriteReport, EmitError> {
     let io = |path: &Path, source| EmitError::Io {
         path: path.display().to_string(),
         source,
@@ -96,7 +104,9 @@ pub fn write(files: &BTreeMap<String, String>, dir: &Path, scope: &Scope) -> Res
         let path = dir.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *content => report.unchanged += 1,
-            Ok(existing) if !is_generated(&existing) => return Err(EmitError::Foreign(rel.clone())),
+            Ok(existing) if !is_generated(&existing) => {
+                return Err(EmitError::Foreign(rel.clone()))
+            }
             Err(e) if path.exists() => return Err(io(&path, e)),
             _ => todo.push((rel, content, path)),
         }
@@ -117,7 +127,9 @@ pub fn write(files: &BTreeMap<String, String>, dir: &Path, scope: &Scope) -> Res
             }
             let tmp = path.with_file_name(format!(
                 ".{}.shipshape-tmp",
-                path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
             ));
             std::fs::write(&tmp, content.as_bytes())?;
             Ok::<PathBuf, std::io::Error>(tmp)
@@ -161,7 +173,12 @@ pub struct Drift {
 }
 
 /// Compares the render with the disk without writing anything.
-pub fn check(files: &BTreeMap<String, String>, dir: &Path, scope: &Scope, shown_dir: &str) -> Vec<Drift> {
+pub fn check(
+    files: &BTreeMap<String, String>,
+    dir: &Path,
+    scope: &Scope,
+    shown_dir: &str,
+) -> Vec<Drift> {
     let mut drifts = Vec::new();
     for (rel, content) in files.iter().filter(|(rel, _)| scope.contains(rel)) {
         let on_disk = std::fs::read_to_string(dir.join(rel)).ok();

@@ -8,14 +8,22 @@ fn main() -> ExitCode {
     let cli = match shipshape::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { shipshape::cli::exit::ERROR } else { shipshape::cli::exit::OK };
+            let code = if e.use_stderr() {
+                shipshape::cli::exit::ERROR
+            } else {
+                shipshape::cli::exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     let outcome = shipshape::cli::run(cli);
     // A closed pipe (`shipshape … | head`) is not an error.
-    let _ = std::io::stdout().lock().write_all(outcome.stdout.as_bytes());
-    let _ = std::io::stderr().lock().write_all(outcome.stderr.as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.code)
 }

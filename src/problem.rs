@@ -102,20 +102,20 @@ impl Problems {
                 At::File(f) => sources.name(f).to_string(),
                 At::Nowhere => String::new(),
             };
-            let mut d = MietteDiagnostic::new(p.message.clone())
-                .with_code(p.code)
-                .with_severity(Severity::Error);
+            let mut d = MietteDiagnostic::new(p.message.clone()).with_severity(Severity::Error);
             if let Some(h) = &p.help {
                 d = d.with_help(h.clone());
             }
             let report = match p.at {
                 At::Span(s) => {
-                    let label = LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
+                    let label =
+                        LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
                     let mut text = sources.text(s.file).to_string();
                     if p.secret {
                         text = mask(&text, s.start.offset, s.end.offset);
                     }
-                    let src = miette::NamedSource::new(sources.name(s.file), text).with_language("yaml");
+                    let src =
+                        miette::NamedSource::new(sources.name(s.file), text).with_language("yaml");
                     miette::Report::new(d.with_label(label)).with_source_code(src)
                 }
                 _ => miette::Report::new(d),
@@ -144,10 +144,18 @@ impl From<Problem> for Problems {
 }
 
 /// The closest candidate to `word`, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)

@@ -155,7 +155,9 @@ impl Redis {
     /// The Service apps connect to (the master in sentinel topology).
     pub fn service_host(&self, namespace: &str) -> String {
         let svc = match (self.engine, self.topology) {
-            (RedisEngine::OtOperator, Topology::Sentinel) => format!("{}-master", self.resource_name()),
+            (RedisEngine::OtOperator, Topology::Sentinel) => {
+                format!("{}-master", self.resource_name())
+            }
             _ => self.resource_name(),
         };
         format!("{svc}.{namespace}.svc.cluster.local")

@@ -35,17 +35,41 @@ fn container_env(env: &Env, app: &App) -> Vec<J> {
         let p = env_prefix("REDIS", &r.name, app.redis.len() > 1);
         out.push(plain(&format!("{p}HOST"), &r.service_host(&env.namespace)));
         out.push(plain(&format!("{p}PORT"), "6379"));
-        out.push(plain(&format!("{p}TLS_ENABLED"), if r.tls_secret.is_some() { "true" } else { "false" }));
-        out.push(secret_ref(&format!("{p}PASSWORD"), &r.secret_name(), "password"));
+        out.push(plain(
+            &format!("{p}TLS_ENABLED"),
+            if r.tls_secret.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        ));
+        out.push(secret_ref(
+            &format!("{p}PASSWORD"),
+            &r.secret_name(),
+            "password",
+        ));
     }
     for name in &app.postgres {
-        let Some(pg) = env.postgres(name) else { continue };
+        let Some(pg) = env.postgres(name) else {
+            continue;
+        };
         let p = env_prefix("POSTGRES", &pg.name, app.postgres.len() > 1);
-        out.push(plain(&format!("{p}HOST"), &postgres::host(pg, &env.namespace)));
+        out.push(plain(
+            &format!("{p}HOST"),
+            &postgres::host(pg, &env.namespace),
+        ));
         out.push(plain(&format!("{p}PORT"), "5432"));
         out.push(plain(&format!("{p}DATABASE"), &pg.database));
-        out.push(secret_ref(&format!("{p}USER"), &pg.secret_name(), "username"));
-        out.push(secret_ref(&format!("{p}PASSWORD"), &pg.secret_name(), "password"));
+        out.push(secret_ref(
+            &format!("{p}USER"),
+            &pg.secret_name(),
+            "username",
+        ));
+        out.push(secret_ref(
+            &format!("{p}PASSWORD"),
+            &pg.secret_name(),
+            "password",
+        ));
     }
     for (var, _) in &app.secret_env {
         out.push(secret_ref(var, &app.secret_name(), var));
@@ -60,8 +84,15 @@ fn consumes_secrets(app: &App) -> bool {
 pub fn component(model: &Model, env: &Env, app: &App) -> Component {
     let mut objects = Vec::new();
     if !app.secret_env.is_empty() {
-        let data: Vec<(&str, &str)> = app.secret_env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        objects.push(Object::new(external_secret(model, env, &app.name, &app.secret_name(), &data, None), app.span));
+        let data: Vec<(&str, &str)> = app
+            .secret_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        objects.push(Object::new(
+            external_secret(model, env, &app.name, &app.secret_name(), &data, None),
+            app.span,
+        ));
     }
     let mut container = json!({
         "name": app.name,
@@ -72,10 +103,18 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
     });
     let mut resources = json!({});
     if !app.requests.is_empty() {
-        resources["requests"] = app.requests.iter().map(|(k, v)| (k.clone(), J::from(v.as_str()))).collect();
+        resources["requests"] = app
+            .requests
+            .iter()
+            .map(|(k, v)| (k.clone(), J::from(v.as_str())))
+            .collect();
     }
     if !app.limits.is_empty() {
-        resources["limits"] = app.limits.iter().map(|(k, v)| (k.clone(), J::from(v.as_str()))).collect();
+        resources["limits"] = app
+            .limits
+            .iter()
+            .map(|(k, v)| (k.clone(), J::from(v.as_str())))
+            .collect();
     }
     container["resources"] = resources;
     if let Some(path) = &app.health_path {
@@ -134,17 +173,31 @@ fn ingress(model: &Model, env: &Env, app: &App) -> Option<J> {
             .map(|h| json!({ "host": h, "http": { "paths": [{ "path": "/", "pathType": "Prefix", "backend": backend(app) }] } }))
             .collect();
         let mut ing = with_spec(
-            object("networking.k8s.io/v1", "Ingress", &app.name, labels(model, &app.name)),
+            object(
+                "networking.k8s.io/v1",
+                "Ingress",
+                &app.name,
+                labels(model, &app.name),
+            ),
             json!({ "ingressClassName": "nginx", "rules": rules }),
         );
         let prefix = model.project.external_dns_prefix();
-        annotate(&mut ing, &format!("{prefix}target"), &format!("{}.cfargotunnel.com", t.tunnel_id));
+        annotate(
+            &mut ing,
+            &format!("{prefix}target"),
+            &format!("{}.cfargotunnel.com", t.tunnel_id),
+        );
         annotate(&mut ing, &format!("{prefix}cloudflare-proxied"), "true");
         return Some(ing);
     }
     if let Some(ts) = &env.tailscale {
         let mut ing = with_spec(
-            object("networking.k8s.io/v1", "Ingress", &app.name, labels(model, &app.name)),
+            object(
+                "networking.k8s.io/v1",
+                "Ingress",
+                &app.name,
+                labels(model, &app.name),
+            ),
             json!({
                 "ingressClassName": "tailscale",
                 "defaultBackend": backend(app),

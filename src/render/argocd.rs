@@ -22,7 +22,21 @@ fn sync_policy(automated: bool, options: &[&str]) -> J {
     p
 }
 
-fn application(model: &Model, env: &str, name: &str, component: &str, wave: i32, source: J, namespace: &str, sync: J) -> J {
+/// Where an Application sits: its env, name, component and sync wave.
+struct Placement<'a> {
+    env: &'a str,
+    name: &'a str,
+    component: &'a str,
+    wave: i32,
+}
+
+fn application(model: &Model, at: Placement<'_>, source: J, namespace: &str, sync: J) -> J {
+    let Placement {
+        env,
+        name,
+        component,
+        wave,
+    } = at;
     let mut l = labels(model, component);
     l.insert(ENV_LABEL.into(), J::from(env));
     let mut app = json!({
@@ -71,7 +85,19 @@ fn component_app(model: &Model, r: &EnvRender, c: &Component, automated: bool) -
         options.push("ServerSideApply=true");
     }
     let namespace = c.namespace.as_deref().unwrap_or("default");
-    application(model, env, &name, &c.name, c.wave, source, namespace, sync_policy(automated, &options))
+    let at = Placement {
+        env,
+        name: &name,
+        component: &c.name,
+        wave: c.wave,
+    };
+    application(
+        model,
+        at,
+        source,
+        namespace,
+        sync_policy(automated, &options),
+    )
 }
 
 pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
@@ -80,7 +106,9 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     for c in &r.components {
         let app = component_app(model, r, c, automated);
         let path = format!("argocd/{}/apps/{}.yaml", r.env, c.name);
-        bundle.files.insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&app)));
+        bundle
+            .files
+            .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&app)));
         bundle.objects.push(BuiltObject {
             env: r.env.clone(),
             component: c.name.clone(),
@@ -94,18 +122,23 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
         "targetRevision": model.project.revision,
         "path": model.project.repo_relative(&format!("argocd/{}/apps", r.env)),
     });
+    let at = Placement {
+        env: &r.env,
+        name: &root_name,
+        component: "root",
+        wave: 0,
+    };
     let root = application(
         model,
-        &r.env,
-        &root_name,
-        "root",
-        0,
+        at,
         source,
         &model.project.argocd_namespace,
         sync_policy(automated, &[]),
     );
     let path = format!("argocd/{}/root.yaml", r.env);
-    bundle.files.insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&root)));
+    bundle
+        .files
+        .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&root)));
     let origin = crate::yaml::Span::file_start(env.file);
     bundle.objects.push(BuiltObject {
         env: r.env.clone(),

@@ -23,7 +23,11 @@ pub fn config_path(env: &str) -> String {
 /// Exact hostnames before wildcards, deeper names before shallower: cloudflared
 /// takes the first matching rule, so the most specific must come first.
 fn specificity(host: &str) -> (bool, std::cmp::Reverse<usize>, String) {
-    (host.starts_with("*."), std::cmp::Reverse(host.split('.').count()), host.to_string())
+    (
+        host.starts_with("*."),
+        std::cmp::Reverse(host.split('.').count()),
+        host.to_string(),
+    )
 }
 
 pub fn config(env: &Env, t: &Tunnel) -> J {
@@ -60,14 +64,23 @@ pub fn config_text(config: &J) -> String {
 
 pub fn config_file(r: &EnvRender, bundle: &mut Bundle) {
     if let Some((config, _)) = &r.cloudflared_config {
-        bundle.files.insert(config_path(&r.env), config_text(config));
+        bundle
+            .files
+            .insert(config_path(&r.env), config_text(config));
     }
 }
 
 pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component {
     let name = "cloudflared";
     let mut objects = vec![Object::new(
-        external_secret(model, env, name, "cloudflared-credentials", &[("credentials.json", &t.credentials_key)], None),
+        external_secret(
+            model,
+            env,
+            name,
+            "cloudflared-credentials",
+            &[("credentials.json", &t.credentials_key)],
+            None,
+        ),
         t.span,
     )];
     let mut cm = object("v1", "ConfigMap", "cloudflared-config", labels(model, name));
@@ -144,10 +157,18 @@ fn dns_endpoints(model: &Model, env: &Env, t: &Tunnel) -> Vec<Object> {
             })
             .collect();
         let mut l: Map<String, J> = labels(model, "cloudflared");
-        l.insert("app.kubernetes.io/instance".into(), J::from(app.name.as_str()));
+        l.insert(
+            "app.kubernetes.io/instance".into(),
+            J::from(app.name.as_str()),
+        );
         out.push(Object::new(
             with_spec(
-                object("externaldns.k8s.io/v1alpha1", "DNSEndpoint", &format!("{}-dns", app.name), l),
+                object(
+                    "externaldns.k8s.io/v1alpha1",
+                    "DNSEndpoint",
+                    &format!("{}-dns", app.name),
+                    l,
+                ),
                 json!({ "endpoints": endpoints }),
             ),
             app.span,

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as J};
 use std::collections::BTreeSet;
 
 use super::meta::ENV_LABEL;
-use super::{Bundle, BuiltObject, Component, EnvRender, Object, Source, HEADER};
+use super::{BuiltObject, Bundle, Component, EnvRender, Object, Source, HEADER};
 use crate::model::Model;
 use crate::yaml::emit::to_yaml;
 
@@ -34,7 +34,10 @@ fn is_workload(o: &Object) -> bool {
 }
 
 fn containers_mut(v: &mut J) -> Vec<&mut J> {
-    match v.pointer_mut("/spec/template/spec/containers").and_then(J::as_array_mut) {
+    match v
+        .pointer_mut("/spec/template/spec/containers")
+        .and_then(J::as_array_mut)
+    {
         Some(cs) => cs.iter_mut().collect(),
         None => Vec::new(),
     }
@@ -141,7 +144,12 @@ pub fn layout(model: &Model, renders: &[EnvRender], bundle: &mut Bundle) {
     for name in names {
         let envs: Vec<(&str, &Component)> = renders
             .iter()
-            .filter_map(|r| r.components.iter().find(|c| c.name == name).map(|c| (r.env.as_str(), c)))
+            .filter_map(|r| {
+                r.components
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| (r.env.as_str(), c))
+            })
             .collect();
         layout_component(model, name, &envs, bundle);
     }
@@ -167,7 +175,9 @@ fn placement(o: &Object, envs: &[(&str, &Component)]) -> Placement {
 }
 
 fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bundle: &mut Bundle) {
-    let Some((_, first)) = envs.first() else { return };
+    let Some((_, first)) = envs.first() else {
+        return;
+    };
     let dir = component_dir(name);
     let mut base_files: Vec<String> = Vec::new();
     let mut base_workloads: Vec<&Object> = Vec::new();
@@ -175,14 +185,19 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
     for o in &first.objects {
         match placement(o, envs) {
             Placement::Base => {
-                bundle.files.insert(format!("{dir}/base/{}", file_name(o)), doc(&o.value));
+                bundle
+                    .files
+                    .insert(format!("{dir}/base/{}", file_name(o)), doc(&o.value));
                 base_files.push(file_name(o));
                 if is_workload(o) {
                     base_workloads.push(o);
                 }
             }
             Placement::BasePatched => {
-                bundle.files.insert(format!("{dir}/base/{}", file_name(o)), doc(&patched_base(o)));
+                bundle.files.insert(
+                    format!("{dir}/base/{}", file_name(o)),
+                    doc(&patched_base(o)),
+                );
                 base_files.push(file_name(o));
                 base_workloads.push(o);
                 patched.push(o);
@@ -202,22 +217,33 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
         let mut images: Vec<J> = Vec::new();
         let mut replicas: Vec<J> = Vec::new();
         for o in &comp.objects {
-            let in_base = first
-                .objects
-                .iter()
-                .any(|b| b.kind() == o.kind() && b.name() == o.name() && !matches!(placement(b, envs), Placement::Overlay));
+            let in_base = first.objects.iter().any(|b| {
+                b.kind() == o.kind()
+                    && b.name() == o.name()
+                    && !matches!(placement(b, envs), Placement::Overlay)
+            });
             let path = if in_base {
-                if patched.iter().any(|p| p.kind() == o.kind() && p.name() == o.name()) {
+                if patched
+                    .iter()
+                    .any(|p| p.kind() == o.kind() && p.name() == o.name())
+                {
                     let patch = format!("patch-{}", file_name(o));
-                    bundle.files.insert(format!("{odir}/{patch}"), doc(&patch_for(o)));
+                    bundle
+                        .files
+                        .insert(format!("{odir}/{patch}"), doc(&patch_for(o)));
                     patches.push(json!({ "path": patch }));
                 }
-                if base_workloads.iter().any(|b| b.kind() == o.kind() && b.name() == o.name()) {
+                if base_workloads
+                    .iter()
+                    .any(|b| b.kind() == o.kind() && b.name() == o.name())
+                {
                     overlay_fields(o, &mut images, &mut replicas);
                 }
                 format!("{dir}/base/{}", file_name(o))
             } else {
-                bundle.files.insert(format!("{odir}/{}", file_name(o)), doc(&o.value));
+                bundle
+                    .files
+                    .insert(format!("{odir}/{}", file_name(o)), doc(&o.value));
                 resources.push(J::from(file_name(o)));
                 format!("{odir}/{}", file_name(o))
             };
@@ -250,7 +276,9 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
         if !patches.is_empty() {
             k.insert("patches".into(), J::Array(patches));
         }
-        bundle.files.insert(format!("{odir}/kustomization.yaml"), doc(&J::Object(k)));
+        bundle
+            .files
+            .insert(format!("{odir}/kustomization.yaml"), doc(&J::Object(k)));
     }
 }
 
@@ -258,10 +286,18 @@ fn overlay_fields(o: &Object, images: &mut Vec<J>, replicas: &mut Vec<J>) {
     if let Some(n) = o.value.pointer("/spec/replicas") {
         replicas.push(json!({ "name": o.name(), "count": n }));
     }
-    if let Some(cs) = o.value.pointer("/spec/template/spec/containers").and_then(J::as_array) {
+    if let Some(cs) = o
+        .value
+        .pointer("/spec/template/spec/containers")
+        .and_then(J::as_array)
+    {
         for c in cs {
-            let Some(img) = c.get("image").and_then(J::as_str) else { continue };
-            let Ok(r) = crate::spec::types::ImageRef::parse(img) else { continue };
+            let Some(img) = c.get("image").and_then(J::as_str) else {
+                continue;
+            };
+            let Ok(r) = crate::spec::types::ImageRef::parse(img) else {
+                continue;
+            };
             let mut e = json!({ "name": r.repository });
             match (&r.digest, &r.tag) {
                 (Some(d), _) => e["digest"] = J::from(d.as_str()),
@@ -283,6 +319,18 @@ fn built(o: &Object, comp: &Component, env: &str) -> Object {
     for ptr in ["/metadata/labels", "/spec/template/metadata/labels"] {
         if let Some(l) = v.pointer_mut(ptr).and_then(J::as_object_mut) {
             l.insert(ENV_LABEL.into(), J::from(env));
+        }
+    }
+    // `includeTemplates` reaches StatefulSet volume claim templates too.
+    if let Some(claims) = v
+        .pointer_mut("/spec/volumeClaimTemplates")
+        .and_then(J::as_array_mut)
+    {
+        for claim in claims {
+            if let Some(meta) = claim.get_mut("metadata").and_then(J::as_object_mut) {
+                let labels = meta.entry("labels").or_insert_with(|| json!({}));
+                labels[ENV_LABEL] = J::from(env);
+            }
         }
     }
     Object::new(v, o.origin)

@@ -15,7 +15,10 @@ pub const RELOADER_AUTO: &str = "reloader.stakater.com/auto";
 pub fn labels(model: &Model, component: &str) -> Map<String, J> {
     let mut m = Map::new();
     m.insert("app.kubernetes.io/name".into(), J::from(component));
-    m.insert("app.kubernetes.io/part-of".into(), J::from(model.project.name.as_str()));
+    m.insert(
+        "app.kubernetes.io/part-of".into(),
+        J::from(model.project.name.as_str()),
+    );
     m.insert("app.kubernetes.io/managed-by".into(), J::from("shipshape"));
     m.insert(COMPONENT_LABEL.into(), J::from(component));
     m

@@ -15,13 +15,48 @@ struct Catalog {
 
 fn catalog(kind: OperatorKind) -> Catalog {
     let (component, namespace, repo_url, chart) = match kind {
-        OperatorKind::ExternalSecrets => ("external-secrets", "external-secrets", "https://charts.external-secrets.io", "external-secrets"),
-        OperatorKind::Reloader => ("reloader", "reloader", "https://stakater.github.io/stakater-charts", "reloader"),
-        OperatorKind::RedisOperator => ("redis-operator", "ot-operators", "https://ot-container-kit.github.io/helm-charts", "redis-operator"),
-        OperatorKind::CloudnativePg => ("cloudnative-pg", "cnpg-system", "https://cloudnative-pg.github.io/charts", "cloudnative-pg"),
-        OperatorKind::IngressNginx => ("ingress-nginx", "ingress-nginx", "https://kubernetes.github.io/ingress-nginx", "ingress-nginx"),
-        OperatorKind::ExternalDns => ("external-dns", "external-dns", "https://kubernetes-sigs.github.io/external-dns", "external-dns"),
-        OperatorKind::TailscaleOperator => ("tailscale-operator", "tailscale", "https://pkgs.tailscale.com/helmcharts", "tailscale-operator"),
+        OperatorKind::ExternalSecrets => (
+            "external-secrets",
+            "external-secrets",
+            "https://charts.external-secrets.io",
+            "external-secrets",
+        ),
+        OperatorKind::Reloader => (
+            "reloader",
+            "reloader",
+            "https://stakater.github.io/stakater-charts",
+            "reloader",
+        ),
+        OperatorKind::RedisOperator => (
+            "redis-operator",
+            "ot-operators",
+            "https://ot-container-kit.github.io/helm-charts",
+            "redis-operator",
+        ),
+        OperatorKind::CloudnativePg => (
+            "cloudnative-pg",
+            "cnpg-system",
+            "https://cloudnative-pg.github.io/charts",
+            "cloudnative-pg",
+        ),
+        OperatorKind::IngressNginx => (
+            "ingress-nginx",
+            "ingress-nginx",
+            "https://kubernetes.github.io/ingress-nginx",
+            "ingress-nginx",
+        ),
+        OperatorKind::ExternalDns => (
+            "external-dns",
+            "external-dns",
+            "https://kubernetes-sigs.github.io/external-dns",
+            "external-dns",
+        ),
+        OperatorKind::TailscaleOperator => (
+            "tailscale-operator",
+            "tailscale",
+            "https://pkgs.tailscale.com/helmcharts",
+            "tailscale-operator",
+        ),
     };
     Catalog {
         component,
@@ -34,7 +69,9 @@ fn catalog(kind: OperatorKind) -> Catalog {
 fn values(model: &Model, env: &Env, kind: OperatorKind) -> J {
     match kind {
         OperatorKind::ExternalSecrets => json!({ "installCRDs": true }),
-        OperatorKind::Reloader => json!({ "reloader": { "autoReloadAll": model.project.reloader_auto_all } }),
+        OperatorKind::Reloader => {
+            json!({ "reloader": { "autoReloadAll": model.project.reloader_auto_all } })
+        }
         OperatorKind::ExternalDns => json!({
             "provider": { "name": "cloudflare" },
             "sources": ["ingress", "crd"],
@@ -43,8 +80,12 @@ fn values(model: &Model, env: &Env, kind: OperatorKind) -> J {
             "domainFilters": [],
             "env": [{ "name": "CF_API_TOKEN", "valueFrom": { "secretKeyRef": { "name": "cloudflare-api-token", "key": "api-token" } } }],
         }),
-        OperatorKind::TailscaleOperator => json!({ "operatorConfig": { "hostname": format!("{}-{}-operator", model.project.name, env.name) } }),
-        OperatorKind::RedisOperator | OperatorKind::CloudnativePg | OperatorKind::IngressNginx => json!({}),
+        OperatorKind::TailscaleOperator => {
+            json!({ "operatorConfig": { "hostname": format!("{}-{}-operator", model.project.name, env.name) } })
+        }
+        OperatorKind::RedisOperator | OperatorKind::CloudnativePg | OperatorKind::IngressNginx => {
+            json!({})
+        }
     }
 }
 

@@ -57,7 +57,10 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
                 env,
                 &comp,
                 &creds,
-                &[("ACCESS_KEY_ID", &b.access_key_id_key), ("ACCESS_SECRET_KEY", &b.secret_access_key_key)],
+                &[
+                    ("ACCESS_KEY_ID", &b.access_key_id_key),
+                    ("ACCESS_SECRET_KEY", &b.secret_access_key_key),
+                ],
                 None,
             ),
             b.span,
@@ -83,7 +86,12 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
         ));
         objects.push(Object::new(
             with_spec(
-                object(CNPG_API, "ScheduledBackup", &format!("{cluster}-daily"), labels(model, &comp)),
+                object(
+                    CNPG_API,
+                    "ScheduledBackup",
+                    &format!("{cluster}-daily"),
+                    labels(model, &comp),
+                ),
                 json!({
                     "schedule": b.schedule,
                     "cluster": { "name": cluster },
@@ -95,7 +103,13 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
             b.span,
         ));
     }
-    objects.push(Object::new(with_spec(object(CNPG_API, "Cluster", &cluster, labels(model, &comp)), spec), p.span));
+    objects.push(Object::new(
+        with_spec(
+            object(CNPG_API, "Cluster", &cluster, labels(model, &comp)),
+            spec,
+        ),
+        p.span,
+    ));
     Component {
         name: comp,
         wave: wave::DATA,

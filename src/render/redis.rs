@@ -75,7 +75,14 @@ fn pvc(r: &Redis) -> J {
 pub fn component(model: &Model, env: &Env, r: &Redis) -> Component {
     let name = r.resource_name();
     let mut objects = vec![Object::new(
-        external_secret(model, env, &r.component(), &r.secret_name(), &[("password", &r.password_key)], None),
+        external_secret(
+            model,
+            env,
+            &r.component(),
+            &r.secret_name(),
+            &[("password", &r.password_key)],
+            None,
+        ),
         r.span,
     )];
     match r.engine {
@@ -98,7 +105,16 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
     let mut conf = role_config(r).join("\n");
     conf.push('\n');
     objects.push(Object::new(
-        with_data(object("v1", "ConfigMap", &config_map_name(r), redis_labels(model, r)), "redis-additional.conf", &conf),
+        with_data(
+            object(
+                "v1",
+                "ConfigMap",
+                &config_map_name(r),
+                redis_labels(model, r),
+            ),
+            "redis-additional.conf",
+            &conf,
+        ),
         r.maxmemory_span,
     ));
     let secret = json!({ "name": r.secret_name(), "key": "password" });
@@ -119,12 +135,21 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
     }
     match r.topology {
         Topology::Standalone => {
-            objects.push(Object::new(with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec), r.span));
+            objects.push(Object::new(
+                with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec),
+                r.span,
+            ));
         }
         Topology::Sentinel => {
             let mut repl = spec.clone();
             repl["clusterSize"] = J::from(r.replicas);
-            objects.push(Object::new(with_spec(object(OT_API, "RedisReplication", name, redis_labels(model, r)), repl), r.span));
+            objects.push(Object::new(
+                with_spec(
+                    object(OT_API, "RedisReplication", name, redis_labels(model, r)),
+                    repl,
+                ),
+                r.span,
+            ));
             let mut sentinel = json!({
                 "clusterSize": r.sentinels,
                 "kubernetesConfig": {
@@ -145,7 +170,15 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
                 sentinel["TLS"] = tls.clone();
             }
             objects.push(Object::new(
-                with_spec(object(OT_API, "RedisSentinel", &format!("{name}-sentinel"), redis_labels(model, r)), sentinel),
+                with_spec(
+                    object(
+                        OT_API,
+                        "RedisSentinel",
+                        &format!("{name}-sentinel"),
+                        redis_labels(model, r),
+                    ),
+                    sentinel,
+                ),
                 r.span,
             ));
         }
@@ -173,7 +206,16 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
     let mut text = conf.join("\n");
     text.push('\n');
     objects.push(Object::new(
-        with_data(object("v1", "ConfigMap", &config_map_name(r), redis_labels(model, r)), "redis.conf", &text),
+        with_data(
+            object(
+                "v1",
+                "ConfigMap",
+                &config_map_name(r),
+                redis_labels(model, r),
+            ),
+            "redis.conf",
+            &text,
+        ),
         r.maxmemory_span,
     ));
     let mut ports = vec![json!({ "name": "redis", "port": 6379, "targetPort": "redis" })];
@@ -188,9 +230,14 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
         r.span,
     ));
     let password_env = json!({ "name": "REDIS_PASSWORD", "valueFrom": { "secretKeyRef": { "name": r.secret_name(), "key": "password" } } });
-    let probe = json!({ "tcpSocket": { "port": "redis" }, "initialDelaySeconds": 5, "periodSeconds": 10 });
-    let mut mounts = vec![json!({ "name": "data", "mountPath": "/data" }), json!({ "name": "config", "mountPath": "/etc/redis" })];
-    let mut volumes = vec![json!({ "name": "config", "configMap": { "name": config_map_name(r) } })];
+    let probe =
+        json!({ "tcpSocket": { "port": "redis" }, "initialDelaySeconds": 5, "periodSeconds": 10 });
+    let mut mounts = vec![
+        json!({ "name": "data", "mountPath": "/data" }),
+        json!({ "name": "config", "mountPath": "/etc/redis" }),
+    ];
+    let mut volumes =
+        vec![json!({ "name": "config", "configMap": { "name": config_map_name(r) } })];
     if let Some(tls) = &r.tls_secret {
         mounts.push(json!({ "name": "tls", "mountPath": TLS_DIR, "readOnly": true }));
         volumes.push(json!({ "name": "tls", "secret": { "secretName": tls } }));
@@ -208,7 +255,11 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
         "volumeMounts": mounts,
     })];
     if r.exporter {
-        let scheme = if r.tls_secret.is_some() { "rediss" } else { "redis" };
+        let scheme = if r.tls_secret.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
         containers.push(json!({
             "name": "exporter",
             "image": EXPORTER_IMAGE,
@@ -272,7 +323,12 @@ fn network_policy(model: &Model, env: &Env, r: &Redis) -> J {
         ingress.push(json!({ "ports": [{ "protocol": "TCP", "port": 9121 }] }));
     }
     with_spec(
-        object("networking.k8s.io/v1", "NetworkPolicy", &r.resource_name(), redis_labels(model, r)),
+        object(
+            "networking.k8s.io/v1",
+            "NetworkPolicy",
+            &r.resource_name(),
+            redis_labels(model, r),
+        ),
         json!({ "podSelector": own, "policyTypes": ["Ingress"], "ingress": ingress }),
     )
 }

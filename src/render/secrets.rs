@@ -10,8 +10,16 @@ use crate::model::{Env, Model, OperatorKind};
 pub const API: &str = "external-secrets.io/v1";
 
 /// An ExternalSecret that writes `target` from Doppler keys: `(secret key, Doppler key)`.
-pub fn external_secret(model: &Model, env: &Env, component: &str, target: &str, data: &[(&str, &str)], template: Option<J>) -> J {
-    let mut target_spec = json!({ "name": target, "creationPolicy": "Owner", "deletionPolicy": "Retain" });
+pub fn external_secret(
+    model: &Model,
+    env: &Env,
+    component: &str,
+    target: &str,
+    data: &[(&str, &str)],
+    template: Option<J>,
+) -> J {
+    let mut target_spec =
+        json!({ "name": target, "creationPolicy": "Owner", "deletionPolicy": "Retain" });
     if let Some(t) = template {
         target_spec["template"] = t;
     }
@@ -36,7 +44,12 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
     let component = "secret-store";
     let mut objects = vec![Object::new(
         with_spec(
-            object(API, "ClusterSecretStore", &env.store_name(), labels(model, component)),
+            object(
+                API,
+                "ClusterSecretStore",
+                &env.store_name(),
+                labels(model, component),
+            ),
             json!({
                 "provider": { "doppler": {
                     "auth": { "secretRef": { "dopplerToken": {
@@ -49,18 +62,36 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
         ),
         d.span,
     )];
-    if let Some(op) = env.operators.iter().find(|o| o.kind == OperatorKind::ExternalDns) {
-        let mut es = external_secret(model, env, component, "cloudflare-api-token", &[("api-token", "CLOUDFLARE_API_TOKEN")], None);
+    if let Some(op) = env
+        .operators
+        .iter()
+        .find(|o| o.kind == OperatorKind::ExternalDns)
+    {
+        let mut es = external_secret(
+            model,
+            env,
+            component,
+            "cloudflare-api-token",
+            &[("api-token", "CLOUDFLARE_API_TOKEN")],
+            None,
+        );
         es["metadata"]["namespace"] = J::from("external-dns");
         objects.push(Object::new(es, op.span));
     }
-    if let Some(op) = env.operators.iter().find(|o| o.kind == OperatorKind::TailscaleOperator) {
+    if let Some(op) = env
+        .operators
+        .iter()
+        .find(|o| o.kind == OperatorKind::TailscaleOperator)
+    {
         let mut es = external_secret(
             model,
             env,
             component,
             "operator-oauth",
-            &[("client_id", "TAILSCALE_OAUTH_CLIENT_ID"), ("client_secret", "TAILSCALE_OAUTH_CLIENT_SECRET")],
+            &[
+                ("client_id", "TAILSCALE_OAUTH_CLIENT_ID"),
+                ("client_secret", "TAILSCALE_OAUTH_CLIENT_SECRET"),
+            ],
             None,
         );
         es["metadata"]["namespace"] = J::from("tailscale");

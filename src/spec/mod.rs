@@ -61,12 +61,18 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
         Ok(rd) => rd
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
             .collect::<Vec<_>>(),
         Err(e) => {
             return Err(Problem::at_span(
                 "spec::no-environments",
-                format!("cannot read the environments folder `{}`: {e}", project.environments.as_str()),
+                format!(
+                    "cannot read the environments folder `{}`: {e}",
+                    project.environments.as_str()
+                ),
                 project.environments.span,
             )
             .into())
@@ -77,12 +83,19 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
     // Parse every file first, so that one broken file does not hide another's problems.
     let mut nodes: BTreeMap<String, (Name, FileId, Node)> = BTreeMap::new();
     for path in files {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let name = display_path(&path, root);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(Problem::new("spec::unreadable", format!("cannot read `{name}`: {e}"), At::Nowhere));
+                problems.push(Problem::new(
+                    "spec::unreadable",
+                    format!("cannot read `{name}`: {e}"),
+                    At::Nowhere,
+                ));
                 continue;
             }
         };
@@ -146,7 +159,10 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
         problems.push(
             Problem::at_span(
                 "spec::no-environments",
-                format!("no environment files (`<env>.yaml`) in `{}`", project.environments.as_str()),
+                format!(
+                    "no environment files (`<env>.yaml`) in `{}`",
+                    project.environments.as_str()
+                ),
                 project.environments.span,
             )
             .with_help("add a file such as dev.yaml to that folder"),
@@ -162,7 +178,11 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
 
 fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
     let node = yaml::parse_single(sources.text(file), file).map_err(|e| {
-        Problems::from(Problem::at_span("spec::yaml", format!("invalid YAML: {}", e.message), e.span))
+        Problems::from(Problem::at_span(
+            "spec::yaml",
+            format!("invalid YAML: {}", e.message),
+            e.span,
+        ))
     })?;
     match node.value {
         Value::Map(_) => Ok(node),
@@ -170,7 +190,12 @@ fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
             value: Value::Map(Vec::new()),
             span: node.span,
         }),
-        _ => Err(Problem::at_span("spec::wrong-type", "a spec file must be a mapping (`key: value` lines)", node.span).into()),
+        _ => Err(Problem::at_span(
+            "spec::wrong-type",
+            "a spec file must be a mapping (`key: value` lines)",
+            node.span,
+        )
+        .into()),
     }
 }
 
@@ -182,14 +207,22 @@ fn decode<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, Problems> {
 }
 
 /// Merges an environment with the chain of environments it extends.
-fn resolve_extends(start: &str, nodes: &BTreeMap<String, (Name, FileId, Node)>) -> Result<Node, Problem> {
+fn resolve_extends(
+    start: &str,
+    nodes: &BTreeMap<String, (Name, FileId, Node)>,
+) -> Result<Node, Problem> {
     let mut chain: Vec<&str> = vec![start];
     let mut current = start;
-    loop {
-        let Some((_, _, node)) = nodes.get(current) else { break };
-        let Some(ext) = node.get("extends") else { break };
+    while let Some(ext) = nodes
+        .get(current)
+        .and_then(|(_, _, node)| node.get("extends"))
+    {
         let Some(target) = ext.as_str() else {
-            return Err(Problem::at_span("spec::wrong-type", "`extends` must be an environment name", ext.span));
+            return Err(Problem::at_span(
+                "spec::wrong-type",
+                "`extends` must be an environment name",
+                ext.span,
+            ));
         };
         if !nodes.contains_key(target) {
             let mut p = Problem::at_span(
@@ -218,7 +251,9 @@ fn resolve_extends(start: &str, nodes: &BTreeMap<String, (Name, FileId, Node)>) 
     }
     let mut merged: Option<Node> = None;
     for name in chain.iter().rev() {
-        let Some((_, _, node)) = nodes.get(*name) else { continue };
+        let Some((_, _, node)) = nodes.get(*name) else {
+            continue;
+        };
         merged = Some(match merged {
             None => node.clone(),
             Some(base) => merge(&strip_inheritance(&base), node),

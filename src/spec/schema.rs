@@ -14,7 +14,10 @@ use crate::yaml::{Node, Value};
 
 /// The files `shipshape schema` writes, by file name.
 pub fn all() -> Vec<(&'static str, J)> {
-    vec![("project.schema.json", project()), ("environment.schema.json", environment())]
+    vec![
+        ("project.schema.json", project()),
+        ("environment.schema.json", environment()),
+    ]
 }
 
 pub fn project() -> J {
@@ -57,7 +60,11 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
     let c = compiled(kind);
     let mut problems = Problems::default();
     let Some(validator) = &c.validator else {
-        problems.push(Problem::new("internal::schema", "the built-in schema does not compile", crate::problem::At::Nowhere));
+        problems.push(Problem::new(
+            "internal::schema",
+            "the built-in schema does not compile",
+            crate::problem::At::Nowhere,
+        ));
         return problems;
     };
     let instance = node.to_json();
@@ -65,7 +72,9 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
         let segments = pointer_segments(err.instance_path.as_str());
         let target = find(node, &segments).unwrap_or(node);
         let subschema = schema_at(&c.schema, &c.schema, &segments);
-        let what = segments.last().map_or_else(|| "the file".to_string(), |s| format!("`{s}`"));
+        let what = segments
+            .last()
+            .map_or_else(|| "the file".to_string(), |s| format!("`{s}`"));
         match &err.kind {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let known: Vec<&str> = subschema
@@ -75,10 +84,13 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     .unwrap_or_default();
                 for key in unexpected {
                     let span = target.entry(key).map_or(target.span, |(k, _)| k.span);
-                    let mut p = Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
+                    let mut p =
+                        Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
                     p = match did_you_mean(key, known.iter().copied()) {
                         Some(m) => p.with_help(format!("did you mean `{m}`?")),
-                        None if !known.is_empty() => p.with_help(format!("expected one of: {}", known.join(", "))),
+                        None if !known.is_empty() => {
+                            p.with_help(format!("expected one of: {}", known.join(", ")))
+                        }
                         None => p,
                     };
                     problems.push(p);
@@ -87,21 +99,32 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
             ValidationErrorKind::Required { property } => {
                 let key = property.as_str().unwrap_or("?");
                 problems.push(
-                    Problem::at_span("spec::missing-key", format!("missing required key `{key}` in {what}"), target.span)
-                        .with_help(format!("add `{key}:` here")),
+                    Problem::at_span(
+                        "spec::missing-key",
+                        format!("missing required key `{key}` in {what}"),
+                        target.span,
+                    )
+                    .with_help(format!("add `{key}:` here")),
                 );
             }
             ValidationErrorKind::Type { kind } => {
                 let expected = match kind {
                     jsonschema::error::TypeKind::Single(t) => t.to_string(),
-                    jsonschema::error::TypeKind::Multiple(ts) => {
-                        ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
-                    }
+                    jsonschema::error::TypeKind::Multiple(ts) => ts
+                        .iter()
+                        .map(|t| t.to_string())
+                        .filter(|t| t != "null")
+                        .collect::<Vec<_>>()
+                        .join(" or "),
                 };
                 problems.push(
                     Problem::at_span(
                         "spec::wrong-type",
-                        format!("{what} must be {}, found {}", article(&expected), describe(target)),
+                        format!(
+                            "{what} must be {}, found {}",
+                            article(&expected),
+                            describe(target)
+                        ),
                         target.span,
                     )
                     .with_help(type_help(&expected, target)),
@@ -110,7 +133,11 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
             ValidationErrorKind::Enum { options } => {
                 let opts: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let given = target.scalar_text().unwrap_or_default();
                 let mut p = Problem::at_span(
@@ -130,10 +157,17 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     .and_then(|s| s.get("description"))
                     .and_then(J::as_str)
                     .unwrap_or("a different value");
-                let shown = target.as_str().map(|s| format!("`{}`", shorten(s))).unwrap_or_default();
+                let shown = target
+                    .as_str()
+                    .map(|s| format!("`{}`", shorten(s)))
+                    .unwrap_or_default();
                 problems.push(
-                    Problem::at_span("spec::invalid-value", format!("{what}: {shown} is not valid"), target.span)
-                        .with_help(format!("expected {desc}")),
+                    Problem::at_span(
+                        "spec::invalid-value",
+                        format!("{what}: {shown} is not valid"),
+                        target.span,
+                    )
+                    .with_help(format!("expected {desc}")),
                 );
             }
             ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
@@ -143,13 +177,48 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     target.span,
                 ));
             }
+            ValidationErrorKind::AnyOf | ValidationErrorKind::OneOfNotValid
+                if subschema.is_some_and(|s| !enum_options(s).is_empty()) =>
+            {
+                let opts = subschema.map(enum_options).unwrap_or_default();
+                let given = target.scalar_text().unwrap_or_default();
+                let mut p = Problem::at_span(
+                    "spec::unknown-value",
+                    format!("{what} must be one of: {}", opts.join(", ")),
+                    target.span,
+                );
+                if let Some(m) = did_you_mean(&given, opts.iter().map(String::as_str)) {
+                    p = p.with_help(format!("did you mean `{m}`?"));
+                }
+                problems.push(p);
+            }
             _ => {
                 // anyOf/oneOf on optional fields: report against the node, without its value.
-                problems.push(Problem::at_span("spec::invalid-value", format!("{what} is not valid here"), target.span));
+                problems.push(Problem::at_span(
+                    "spec::invalid-value",
+                    format!("{what} is not valid here"),
+                    target.span,
+                ));
             }
         }
     }
     problems
+}
+
+/// The string values an enum schema allows (plain `enum`, or `oneOf` of documented variants).
+fn enum_options(s: &J) -> Vec<String> {
+    let direct = s.get("enum").and_then(J::as_array).into_iter().flatten();
+    let branches = s
+        .get("oneOf")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("enum").and_then(J::as_array))
+        .flatten();
+    direct
+        .chain(branches)
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 fn shorten(s: &str) -> String {
@@ -185,7 +254,9 @@ fn describe(n: &Node) -> &'static str {
 
 fn type_help(expected: &str, n: &Node) -> String {
     match (expected, &n.value) {
-        ("string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => "quote the value to make it a string".into(),
+        ("string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+            "quote the value to make it a string".into()
+        }
         ("integer", Value::Str(_)) => "write a whole number without quotes".into(),
         ("array", _) => "write a YAML list (`- item` lines)".into(),
         ("object", _) => "write a YAML mapping (`key: value` lines)".into(),
@@ -227,6 +298,11 @@ fn resolve<'a>(root: &'a J, s: &'a J) -> &'a J {
                 .as_array()?
                 .iter()
                 .find(|b| b.get("type").and_then(J::as_str) != Some("null"))
+                .filter(|b| {
+                    b.get("$ref").is_some()
+                        || b.get("properties").is_some()
+                        || b.get("items").is_some()
+                })
         });
         match branch {
             Some(b) if cur.get("properties").is_none() && cur.get("type").is_none() => cur = b,
@@ -244,10 +320,8 @@ fn schema_at<'a>(root: &'a J, schema: &'a J, segments: &[String]) -> Option<&'a 
             p
         } else if let Some(items) = cur.get("items") {
             items
-        } else if let Some(ap) = cur.get("additionalProperties").filter(|a| a.is_object()) {
-            ap
         } else {
-            return None;
+            cur.get("additionalProperties").filter(|a| a.is_object())?
         };
         cur = resolve(root, next);
     }

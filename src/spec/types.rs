@@ -67,13 +67,14 @@ const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 fn check_label(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if ok {
         Ok(())
     } else {
-        Err(format!("`{s}` is not a DNS-1123 label: {}", Name::DESCRIPTION))
+        Err(format!("`{s}` is not {}", Name::DESCRIPTION))
     }
 }
 
@@ -175,7 +176,9 @@ impl Quantity {
 /// Parses a Kubernetes quantity into base units.
 pub fn parse_quantity(s: &str) -> Option<f64> {
     let s = s.strip_prefix('+').unwrap_or(s);
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, suffix) = s.split_at(split);
     if num.is_empty() || num == "." {
         return None;
@@ -217,8 +220,14 @@ impl ImageRef {
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 let hex = d.strip_prefix("sha256:").unwrap_or("");
-                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                    return Err(format!("`{s}`: a digest is `sha256:` and 64 lowercase hex digits"));
+                if hex.len() != 64
+                    || !hex
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                {
+                    return Err(format!(
+                        "`{s}`: a digest is `sha256:` and 64 lowercase hex digits"
+                    ));
                 }
                 (r, Some(d.to_string()))
             }
@@ -226,7 +235,10 @@ impl ImageRef {
         };
         let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
         let (repository, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_string())),
+            Some(i) => (
+                &rest[..last_slash + i],
+                Some(rest[last_slash + i + 1..].to_string()),
+            ),
             None => (rest, None),
         };
         let repo_ok = !repository.is_empty()
@@ -240,13 +252,16 @@ impl ImageRef {
             let ok = !t.is_empty()
                 && t.len() <= 128
                 && !t.starts_with(['.', '-'])
-                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
             if !ok {
                 return Err(format!("`{s}`: `{t}` is not a valid image tag"));
             }
         }
         if tag.is_none() && digest.is_none() {
-            return Err(format!("`{s}` has neither a tag nor a digest; pin it (`{s}:1.2.3` or `{s}@sha256:…`)"));
+            return Err(format!(
+                "`{s}` has neither a tag nor a digest; pin it (`{s}:1.2.3` or `{s}@sha256:…`)"
+            ));
         }
         Ok(ImageRef {
             repository: repository.to_string(),
@@ -312,7 +327,10 @@ mod tests {
     #[test]
     fn images_split() {
         let i = ImageRef::parse("localhost:5000/acme/api:1.2").expect("ok");
-        assert_eq!((i.repository.as_str(), i.tag.as_deref()), ("localhost:5000/acme/api", Some("1.2")));
+        assert_eq!(
+            (i.repository.as_str(), i.tag.as_deref()),
+            ("localhost:5000/acme/api", Some("1.2"))
+        );
         assert!(ImageRef::parse("nginx").is_err());
         assert!(ImageRef::parse(&format!("nginx@sha256:{}", "a".repeat(64))).is_ok());
     }

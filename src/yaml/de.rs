@@ -62,16 +62,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                     match key.as_str() {
                         SPAN_FIELD => span = Some(map.next_value::<RawSpan>()?.into()),
                         VALUE_FIELD => value = Some(map.next_value::<T>()?),
-                        _ => return Err(de::Error::custom("Spanned used outside shipshape's YAML decoder")),
+                        _ => {
+                            return Err(de::Error::custom(
+                                "Spanned used outside shipshape's YAML decoder",
+                            ))
+                        }
                     }
                 }
                 match (span, value) {
                     (Some(span), Some(value)) => Ok(Spanned { value, span }),
-                    _ => Err(de::Error::custom("Spanned used outside shipshape's YAML decoder")),
+                    _ => Err(de::Error::custom(
+                        "Spanned used outside shipshape's YAML decoder",
+                    )),
                 }
             }
         }
-        d.deserialize_struct(SPANNED, &[SPAN_FIELD, VALUE_FIELD], V(std::marker::PhantomData))
+        d.deserialize_struct(
+            SPANNED,
+            &[SPAN_FIELD, VALUE_FIELD],
+            V(std::marker::PhantomData),
+        )
     }
 }
 
@@ -188,8 +198,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match &self.0.value {
-            Value::Str(s) => v.visit_borrowed_str(s).map_err(|e: DeError| e.at(self.0.span)),
-            _ => Err(de::Error::invalid_type(self.unexpected(), &v)).map_err(|e: DeError| e.at(self.0.span)),
+            Value::Str(s) => v
+                .visit_borrowed_str(s)
+                .map_err(|e: DeError| e.at(self.0.span)),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &v))
+                .map_err(|e: DeError| e.at(self.0.span)),
         }
     }
 
@@ -223,11 +236,17 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             Value::Map(entries) if entries.len() == 1 => v
                 .visit_enum(EnumDe(&entries[0].0, &entries[0].1))
                 .map_err(|e| e.at(span)),
-            _ => Err(de::Error::invalid_type(self.unexpected(), &v)).map_err(|e: DeError| e.at(span)),
+            _ => {
+                Err(de::Error::invalid_type(self.unexpected(), &v)).map_err(|e: DeError| e.at(span))
+            }
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
         v.visit_newtype_struct(self)
     }
 
@@ -239,13 +258,22 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         deserialize_ignored_any
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _n: &'static str, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(v)
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
         self.deserialize_any(v)
     }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _n: &'static str, _l: usize, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        _l: usize,
+        v: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(v)
     }
 }
@@ -254,9 +282,15 @@ struct SeqDe<'a>(std::slice::Iter<'a, Node>);
 
 impl<'de> SeqAccess<'de> for SeqDe<'de> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.0.next() {
-            Some(n) => seed.deserialize(NodeDe(n)).map(Some).map_err(|e| e.at(n.span)),
+            Some(n) => seed
+                .deserialize(NodeDe(n))
+                .map(Some)
+                .map_err(|e| e.at(n.span)),
             None => Ok(None),
         }
     }
@@ -269,17 +303,25 @@ struct MapDe<'a> {
 
 impl<'de> MapAccess<'de> for MapDe<'de> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
-                seed.deserialize(NodeDe(k)).map(Some).map_err(|e| e.at(k.span))
+                seed.deserialize(NodeDe(k))
+                    .map(Some)
+                    .map_err(|e| e.at(k.span))
             }
             None => Ok(None),
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let v = self.value.take().ok_or_else(|| de::Error::custom("value without key"))?;
+        let v = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value without key"))?;
         seed.deserialize(NodeDe(v)).map_err(|e| e.at(v.span))
     }
 }
@@ -291,7 +333,10 @@ struct SpannedDe<'a> {
 
 impl<'de> MapAccess<'de> for SpannedDe<'de> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let key = match self.state {
             0 => SPAN_FIELD,
             1 => VALUE_FIELD,
@@ -325,7 +370,10 @@ struct EnumDe<'a>(&'a Node, &'a Node);
 impl<'de> de::EnumAccess<'de> for EnumDe<'de> {
     type Error = DeError;
     type Variant = NodeDe<'de>;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'de>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'de>), DeError> {
         let v = seed.deserialize(NodeDe(self.0))?;
         Ok((v, NodeDe(self.1)))
     }
@@ -342,7 +390,11 @@ impl<'de> de::VariantAccess<'de> for NodeDe<'de> {
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_any(self, v)
     }
-    fn struct_variant<V: Visitor<'de>>(self, _f: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _f: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_any(self, v)
     }
 }
@@ -362,10 +414,18 @@ mod tests {
 
     #[test]
     fn spans_survive_decoding() {
-        let node = parse_single("name: api\nreplicas: 2\ntags:\n  - a\n  - b\n", FileId(3)).expect("yaml");
+        let node =
+            parse_single("name: api\nreplicas: 2\ntags:\n  - a\n  - b\n", FileId(3)).expect("yaml");
         let cfg: Cfg = from_node(&node).expect("decodes");
         assert_eq!(cfg.name.value, "api");
-        assert_eq!((cfg.name.span.file, cfg.name.span.start.line, cfg.name.span.start.col), (FileId(3), 1, 7));
+        assert_eq!(
+            (
+                cfg.name.span.file,
+                cfg.name.span.start.line,
+                cfg.name.span.start.col
+            ),
+            (FileId(3), 1, 7)
+        );
         assert_eq!(cfg.replicas, Some(2));
         assert_eq!(cfg.tags[1].span.start.line, 5);
     }

@@ -161,7 +161,19 @@ fn looks_typed(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | "-.inf" | "+.inf" | ".nan"
+        "~" | "null"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
     ) {
         return true;
     }
@@ -169,15 +181,22 @@ fn looks_typed(s: &str) -> bool {
     if body.is_empty() {
         return false;
     }
-    let numeric_chars = body
-        .chars()
-        .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'X' | 'O' | 'e' | 'E' | '+' | '-' | ':'));
+    let numeric_chars = body.chars().all(|c| {
+        c.is_ascii_hexdigit()
+            || matches!(
+                c,
+                '.' | '_' | 'x' | 'o' | 'X' | 'O' | 'e' | 'E' | '+' | '-' | ':'
+            )
+    });
     if numeric_chars && body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
         return true;
     }
     // Timestamps (2024-01-01) are typed by YAML 1.1 readers.
     let b = s.as_bytes();
-    b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5..7].iter().all(u8::is_ascii_digit)
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]

@@ -316,7 +316,10 @@ impl Builder<'_> {
                 self.anchors.clear();
                 if self.docs.len() >= self.limits.max_documents {
                     return Err(self.err(
-                        format!("more than {} documents in one file", self.limits.max_documents),
+                        format!(
+                            "more than {} documents in one file",
+                            self.limits.max_documents
+                        ),
                         span,
                     ));
                 }
