@@ -38,6 +38,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Write the JSON Schemas of the spec files (for editors) into schemas/.
     Schema(SchemaArgs),
+    /// Validate cloudflared config files, or find the rule a URL routes to.
+    #[command(subcommand)]
+    Tunnel(crate::tunnel::cli::TunnelCommand),
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Render(args) => render_cmd(&root, &args),
         Command::Schema(args) => schema_cmd(&root, &args),
+        Command::Tunnel(cmd) => crate::tunnel::cli::run(cmd),
     }
 }
 

@@ -6,6 +6,8 @@ pub mod emit;
 pub mod model;
 pub mod problem;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod spec;
+pub mod tunnel;
 pub mod yaml;

@@ -1,0 +1,3 @@
+//! Turning findings into bytes. Reporters never decide findings or exit codes.
+
+pub mod excerpt;

@@ -1,0 +1,196 @@
+//! `shipshape tunnel validate` and `shipshape tunnel match`.
+
+use clap::{Subcommand, ValueEnum};
+use serde_json::{json, Value as J};
+use std::path::PathBuf;
+
+use super::{match_url, validate, Finding, Severity, Validation};
+use crate::cli::{exit, Outcome};
+use crate::report::excerpt::excerpt;
+use crate::source::FileId;
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TunnelCommand {
+    /// Validate cloudflared config files as cloudflared does, reporting every problem.
+    Validate {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Print the ingress rule cloudflared routes each URL to.
+    Match {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+pub fn run(cmd: TunnelCommand) -> Outcome {
+    match cmd {
+        TunnelCommand::Validate { files, format } => validate_cmd(&files, format),
+        TunnelCommand::Match { file, urls, format } => match_cmd(&file, &urls, format),
+    }
+}
+
+fn shown(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn finding_json(f: &Finding) -> J {
+    json!({
+        "code": f.code,
+        "message": f.message,
+        "help": f.help,
+        "rule": f.rule,
+        "line": f.span.start.line,
+        "column": f.span.start.col,
+    })
+}
+
+/// Human form of one finding: `file:line:col: severity[code]: message`, the line, help.
+pub fn finding_human(name: &str, text: &str, f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!(
+        "{name}:{}:{}: {sev}[{}]: {}\n{}  help: {}\n",
+        f.span.start.line,
+        f.span.start.col,
+        f.code,
+        f.message,
+        excerpt(text, f.span, false),
+        f.help
+    )
+}
+
+fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
+    let mut results: Vec<(String, String, Validation)> = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                return Outcome::error(format!("error: cannot read `{}`: {e}\n", shown(path)))
+            }
+        };
+        let v = validate(&text, FileId(u32::try_from(i).unwrap_or(u32::MAX)));
+        results.push((shown(path), text, v));
+    }
+    let all_valid = results.iter().all(|(_, _, v)| v.is_valid());
+    let code = if all_valid { exit::OK } else { exit::FINDINGS };
+    let stdout = match format {
+        Format::Json => {
+            let files: Vec<J> = results
+                .iter()
+                .map(|(name, _, v)| {
+                    json!({
+                        "file": name,
+                        "valid": v.is_valid(),
+                        "errors": v.errors().map(finding_json).collect::<Vec<_>>(),
+                        "warnings": v.warnings().map(finding_json).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let mut s =
+                serde_json::to_string_pretty(&json!({ "files": files })).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Human => {
+            let mut s = String::new();
+            for (name, text, v) in &results {
+                for f in &v.findings {
+                    s.push_str(&finding_human(name, text, f));
+                }
+                let (e, w) = (v.errors().count(), v.warnings().count());
+                s.push_str(&format!(
+                    "{name}: {} ({e} error{}, {w} warning{})\n",
+                    if v.is_valid() { "valid" } else { "invalid" },
+                    if e == 1 { "" } else { "s" },
+                    if w == 1 { "" } else { "s" }
+                ));
+            }
+            s
+        }
+    };
+    Outcome {
+        stdout,
+        stderr: String::new(),
+        code,
+    }
+}
+
+fn match_cmd(file: &PathBuf, urls: &[String], format: Format) -> Outcome {
+    let name = shown(file);
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return Outcome::error(format!("error: cannot read `{name}`: {e}\n")),
+    };
+    let v = validate(&text, FileId(0));
+    if !v.is_valid() {
+        let mut s = format!("error: `{name}` is not a valid cloudflared config; cloudflared would not start with it\n");
+        for f in v.errors() {
+            s.push_str(&finding_human(&name, &text, f));
+        }
+        return Outcome::error(s);
+    }
+    let mut out = Vec::new();
+    for url in urls {
+        match match_url(&v.rules, url) {
+            Ok(i) => out.push((url.clone(), i)),
+            Err(e) => return Outcome::error(format!("error: {e}\n")),
+        }
+    }
+    let stdout = match format {
+        Format::Json => {
+            let items: Vec<J> = out
+                .iter()
+                .map(|(url, i)| {
+                    let r = &v.rules[*i];
+                    json!({
+                        "url": url,
+                        "rule": i,
+                        "hostname": (!r.hostname.is_empty()).then_some(&r.hostname),
+                        "path": r.path_text,
+                        "service": r.service,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&items).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Human => out
+            .iter()
+            .map(|(url, i)| {
+                let r = &v.rules[*i];
+                let host = if r.hostname.is_empty() {
+                    "*"
+                } else {
+                    r.hostname.as_str()
+                };
+                let path = r
+                    .path_text
+                    .as_deref()
+                    .map(|p| format!(" path {p}"))
+                    .unwrap_or_default();
+                format!(
+                    "{url}\trule {i} (line {}): hostname {host}{path} → {}\n",
+                    r.span.start.line, r.service
+                )
+            })
+            .collect(),
+    };
+    Outcome::ok(stdout, String::new())
+}
