@@ -38,6 +38,17 @@ pub enum Command {
     Render(RenderArgs),
     /// Write the JSON Schemas of the spec files (for editors) into schemas/.
     Schema(SchemaArgs),
+    /// Lint Kubernetes YAML files and folders against the deployment checklist.
+    Lint(crate::lint::cli::LintArgs),
+    /// The CI and pre-commit gate: render in memory, report drift, lint everything.
+    Check(crate::lint::cli::CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Show a rule's documentation (by id or name).
+    Explain {
+        #[arg(value_name = "RULE")]
+        rule: String,
+    },
     /// Validate cloudflared config files, or find the rule a URL routes to.
     #[command(subcommand)]
     Tunnel(crate::tunnel::cli::TunnelCommand),
@@ -98,11 +109,24 @@ impl Outcome {
 }
 
 pub fn run(cli: Cli) -> Outcome {
-    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    // `-C DIR` works like git's: paths on the command line are relative to DIR.
+    if let Some(dir) = &cli.dir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            return Outcome::error(format!(
+                "error: cannot change to `{}`: {e}\n",
+                dir.display()
+            ));
+        }
+    }
+    let root = PathBuf::from(".");
     match cli.command {
         Command::Render(args) => render_cmd(&root, &args),
         Command::Schema(args) => schema_cmd(&root, &args),
         Command::Tunnel(cmd) => crate::tunnel::cli::run(cmd),
+        Command::Lint(args) => crate::lint::cli::lint(&root, &args),
+        Command::Check(args) => crate::lint::cli::check(&root, &args),
+        Command::Rules => crate::lint::cli::rules(),
+        Command::Explain { rule } => crate::lint::cli::explain(&rule),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod emit;
+pub mod lint;
 pub mod model;
 pub mod problem;
 pub mod render;

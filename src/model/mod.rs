@@ -11,7 +11,7 @@ use crate::spec::raw::{RedisEngine, RedisRole, Topology};
 use crate::spec::types::{ImageRef, Quantity};
 use crate::yaml::Span;
 
-pub use validate::build;
+pub use validate::{build, has_url_credentials, looks_secret};
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -40,6 +40,8 @@ pub struct Project {
     pub argocd_project: String,
     /// External-DNS older than 0.22 reads only `external-dns.alpha.kubernetes.io/`.
     pub external_dns_legacy: bool,
+    /// The project states which External-DNS it runs.
+    pub external_dns_declared: bool,
     pub reloader_auto_all: bool,
     pub policies: Vec<(String, Span)>,
     pub extra_manifests: Vec<(String, Span)>,

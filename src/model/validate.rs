@@ -86,6 +86,7 @@ pub fn build(spec: &Spec) -> Result<Model, Problems> {
             .and_then(|a| a.project.as_ref())
             .map_or(p.name.to_string(), |n| n.to_string()),
         external_dns_legacy,
+        external_dns_declared: p.external_dns.is_some(),
         reloader_auto_all: p
             .reloader
             .as_ref()

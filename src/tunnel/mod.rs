@@ -267,12 +267,12 @@ fn str_of(node: Option<&Node>) -> Option<String> {
 
 /// Validates a config file's text.
 pub fn validate(text: &str, file: FileId) -> Validation {
-    let mut c = Checker {
-        findings: Vec::new(),
-    };
-    let root = match yaml::parse_single(text, file) {
-        Ok(n) => n,
+    match yaml::parse_single(text, file) {
+        Ok(root) => validate_node(&root),
         Err(e) => {
+            let mut c = Checker {
+                findings: Vec::new(),
+            };
             c.error(
                 "yaml-parse",
                 None,
@@ -280,11 +280,18 @@ pub fn validate(text: &str, file: FileId) -> Validation {
                 format!("not valid YAML: {}", e.message),
                 "fix the YAML syntax (quote a bare `*` hostname: \"*\")",
             );
-            return Validation {
+            Validation {
                 findings: c.findings,
                 rules: Vec::new(),
-            };
+            }
         }
+    }
+}
+
+/// Validates a parsed config.
+pub fn validate_node(root: &Node) -> Validation {
+    let mut c = Checker {
+        findings: Vec::new(),
     };
     if let Some(o) = root.get("originRequest") {
         c.origin_request(o, None, false);

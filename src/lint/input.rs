@@ -1,0 +1,327 @@
+//! What the linter reads: manifest files from disk (parsed once, in parallel,
+//! every node keeping its position), or the objects of a render.
+
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use super::{Diagnostic, Location, Severity};
+use crate::render::Bundle;
+use crate::source::{FileId, Sources};
+use crate::yaml::{self, Node, Pos, Span, Value};
+
+/// Where a document came from, which decides where findings point.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A file on disk: findings point at the node.
+    File,
+    /// Rendered by shipshape: findings point at the spec node that caused the
+    /// object, with the rendered file as a secondary location.
+    Rendered {
+        spec: Span,
+        file: String,
+        file_node: Option<Node>,
+    },
+}
+
+/// One YAML document to lint.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub file: FileId,
+    pub node: Node,
+    pub env: Option<String>,
+    /// Whether the env is a production one, when the project says so.
+    pub production: Option<bool>,
+    pub origin: Origin,
+    /// Listed under a kustomization's patches: a fragment, not a full object.
+    pub is_patch: bool,
+    /// The kind a document has by convention when it states none
+    /// (`kustomization.yaml`, a cloudflared `config.yaml`).
+    pub kind_hint: Option<&'static str>,
+}
+
+pub const KUSTOMIZATION_HINT: &str = "Kustomization";
+pub const CLOUDFLARED_HINT: &str = "CloudflaredConfig";
+
+/// YAML files under the given paths, sorted, skipping VCS and build folders.
+pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = BTreeSet::new();
+    for p in paths {
+        if p.is_file() {
+            out.insert(p.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && (name.starts_with('.') || name == "target" || name == "node_modules"))
+            });
+        for e in walker.filter_map(Result::ok) {
+            if e.file_type().is_file()
+                && matches!(
+                    e.path().extension().and_then(|x| x.to_str()),
+                    Some("yaml" | "yml")
+                )
+            {
+                out.insert(e.path().to_path_buf());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn shown(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn is_kustomization_file(p: &Path) -> bool {
+    matches!(
+        p.file_name().and_then(|n| n.to_str()),
+        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    )
+}
+
+fn looks_like_cloudflared(n: &Node) -> bool {
+    n.get("ingress").is_some_and(|i| i.as_seq().is_some())
+        && (n.get("tunnel").is_some()
+            || n.get("credentials-file").is_some()
+            || n.get("originRequest").is_some())
+}
+
+/// Reads and parses every YAML file under `paths`. Files that are not valid YAML
+/// (Helm or Flux templating) become warnings; the run goes on.
+pub fn read(
+    paths: &[PathBuf],
+    sources: &mut Sources,
+    env: Option<&str>,
+) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
+    let files = yaml_files(paths);
+    let mut diags = Vec::new();
+    let mut ids = Vec::new();
+    for path in &files {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => ids.push((sources.add(shown(path), path, text), path.clone())),
+                Err(_) => diags.push(file_warning(shown(path), "not UTF-8 text; skipped")),
+            },
+            Err(e) => diags.push(file_warning(
+                shown(path),
+                &format!("cannot read: {e}; skipped"),
+            )),
+        }
+    }
+    let parsed: Vec<(FileId, PathBuf, Result<Vec<Node>, yaml::YamlError>)> = ids
+        .par_iter()
+        .map(|(id, path)| {
+            (
+                *id,
+                path.clone(),
+                yaml::parse_stream(sources.text(*id), *id),
+            )
+        })
+        .collect();
+
+    // Files a kustomization lists as patches hold fragments, not objects.
+    let mut patch_files: BTreeSet<PathBuf> = BTreeSet::new();
+    for (_, path, result) in &parsed {
+        let (true, Ok(docs)) = (is_kustomization_file(path), result) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for d in docs {
+            let mut refs: Vec<&str> = Vec::new();
+            for key in ["patches", "patchesJson6902"] {
+                for p in d.get(key).and_then(Node::as_seq).unwrap_or_default() {
+                    if let Some(s) = p.get("path").and_then(Node::as_str) {
+                        refs.push(s);
+                    }
+                }
+            }
+            for p in d
+                .get("patchesStrategicMerge")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                if let Some(s) = p.as_str().filter(|s| !s.contains('\n')) {
+                    refs.push(s);
+                }
+            }
+            patch_files.extend(refs.into_iter().map(|r| normalize(&dir.join(r))));
+        }
+    }
+
+    let mut docs = Vec::new();
+    for (id, path, result) in parsed {
+        match result {
+            Ok(nodes) => {
+                let is_patch = patch_files.contains(&normalize(&path));
+                let kust = is_kustomization_file(&path);
+                for node in nodes {
+                    if matches!(node.value, Value::Null) {
+                        continue;
+                    }
+                    let kind_hint = if kust {
+                        Some(KUSTOMIZATION_HINT)
+                    } else if looks_like_cloudflared(&node) {
+                        Some(CLOUDFLARED_HINT)
+                    } else {
+                        None
+                    };
+                    docs.push(Doc {
+                        file: id,
+                        node,
+                        env: env.map(str::to_string),
+                        production: None,
+                        origin: Origin::File,
+                        is_patch,
+                        kind_hint,
+                    });
+                }
+            }
+            Err(e) => diags.push(Diagnostic {
+                rule: super::registry::INVALID_YAML.id.into(),
+                name: super::registry::INVALID_YAML.name.into(),
+                severity: Severity::Warning,
+                message: format!("not plain YAML, skipped: {}", e.message),
+                help: super::registry::INVALID_YAML.help.into(),
+                location: Location {
+                    file: sources.name(id).to_string(),
+                    line: e.span.start.line.max(1),
+                    column: e.span.start.col.max(1),
+                    end_line: e.span.start.line.max(1),
+                    end_column: e.span.start.col.max(1),
+                    span: Some(e.span),
+                },
+                rendered: None,
+                object: None,
+                path: String::new(),
+                secret: false,
+            }),
+        }
+    }
+    (docs, diags, files.len())
+}
+
+fn file_warning(file: String, message: &str) -> Diagnostic {
+    Diagnostic {
+        rule: super::registry::INVALID_YAML.id.into(),
+        name: super::registry::INVALID_YAML.name.into(),
+        severity: Severity::Warning,
+        message: message.into(),
+        help: super::registry::INVALID_YAML.help.into(),
+        location: Location {
+            file,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            span: None,
+        },
+        rendered: None,
+        object: None,
+        path: String::new(),
+        secret: false,
+    }
+}
+
+/// A JSON value as a node tree (positionless: rendered objects are located
+/// through their spec span and their rendered file instead).
+pub fn json_to_node(v: &serde_json::Value, file: FileId) -> Node {
+    use serde_json::Value as J;
+    let span = Span {
+        file,
+        start: Pos::default(),
+        end: Pos::default(),
+    };
+    let value = match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        J::String(s) => Value::Str(s.clone()),
+        J::Array(a) => Value::Seq(a.iter().map(|x| json_to_node(x, file)).collect()),
+        J::Object(m) => Value::Map(
+            m.iter()
+                .map(|(k, x)| {
+                    (
+                        Node {
+                            value: Value::Str(k.clone()),
+                            span,
+                        },
+                        json_to_node(x, file),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    Node { value, span }
+}
+
+/// The objects of a render, each with its spec span and rendered file.
+pub fn from_bundle(
+    bundle: &Bundle,
+    output: &str,
+    sources: &mut Sources,
+    production: &BTreeMap<String, bool>,
+) -> Vec<Doc> {
+    let mut file_ids: BTreeMap<&str, (FileId, Vec<Node>)> = BTreeMap::new();
+    for b in &bundle.objects {
+        if file_ids.contains_key(b.file.as_str()) {
+            continue;
+        }
+        let text = bundle.files.get(&b.file).cloned().unwrap_or_default();
+        let id = sources.add(format!("{output}/{}", b.file), PathBuf::from(&b.file), text);
+        let nodes = yaml::parse_stream(sources.text(id), id).unwrap_or_default();
+        file_ids.insert(&b.file, (id, nodes));
+    }
+    bundle
+        .objects
+        .iter()
+        .map(|b| {
+            let (id, nodes) = &file_ids[b.file.as_str()];
+            let file_node = nodes
+                .iter()
+                .find(|n| {
+                    n.get("kind").and_then(Node::as_str) == Some(b.object.kind())
+                        && n.pointer(["metadata", "name"]).and_then(Node::as_str)
+                            == Some(b.object.name())
+                })
+                .cloned();
+            Doc {
+                file: *id,
+                node: json_to_node(&b.object.value, *id),
+                env: Some(b.env.clone()),
+                production: production.get(&b.env).copied(),
+                origin: Origin::Rendered {
+                    spec: b.object.origin,
+                    file: b.file.clone(),
+                    file_node,
+                },
+                is_patch: false,
+                kind_hint: None,
+            }
+        })
+        .collect()
+}

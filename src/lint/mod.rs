@@ -1,0 +1,497 @@
+//! The lint engine: the deployment checklist as rules over Kubernetes objects.
+//!
+//! Inputs are [`Doc`]s — manifests read from disk, or objects shipshape rendered
+//! (which know the spec node that caused them). Rules see one object at a time
+//! and the whole set; they report [`Finding`]s (rule, object, field path,
+//! message), never text or exit codes. The engine resolves each finding to the
+//! exact YAML node, applies suppressions and the policy profile, and returns
+//! [`Diagnostic`]s for the reporters.
+
+pub mod cli;
+pub mod input;
+pub mod object;
+pub mod policy;
+pub mod registry;
+pub mod rules;
+pub mod suppress;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+use crate::source::Sources;
+use crate::yaml::{Node, Span};
+pub use input::{Doc, Origin};
+pub use object::Obj;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What `shipshape rules` and `explain` show about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// How to fix it, in one sentence; the default `help` of its findings.
+    pub help: &'static str,
+    /// The doc comment of the rule's file: what `explain` prints.
+    pub doc: &'static str,
+}
+
+/// A built-in rule: one file under `rules/`, one line in the registry.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Findings about one object.
+    fn check(&self, _obj: &Obj, _cx: &Context, _out: &mut Vec<Finding>) {}
+    /// Findings that need the whole set (cross-resource rules).
+    fn check_set(&self, _cx: &Context, _out: &mut Vec<Finding>) {}
+}
+
+/// One segment of a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+    /// The key node of the previous segment's entry rather than its value (so a
+    /// report can point at `data:` without showing a secret value).
+    KeyNode,
+}
+
+pub fn path_string(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            Seg::KeyNode => {}
+        }
+    }
+    s
+}
+
+/// A path written as `spec.template.spec.containers[0].image`.
+pub fn path(p: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for part in p.split('.').filter(|s| !s.is_empty()) {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            out.push(Seg::Key(rest[..i].to_string()));
+            rest = &rest[i..];
+            while let Some(end) = rest.find(']') {
+                if let Ok(n) = rest[1..end].parse() {
+                    out.push(Seg::Index(n));
+                }
+                rest = &rest[end + 1..];
+            }
+        } else {
+            out.push(Seg::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
+/// What a rule found: which object, which field, what is wrong.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    /// Index of the object in the set.
+    pub obj: usize,
+    pub path: Vec<Seg>,
+    pub message: String,
+    pub help: Option<String>,
+    /// Overrides the rule's default (e.g. error in prd, warning in dev).
+    pub severity: Option<Severity>,
+    /// The node's text is a secret: never shown.
+    pub secret: bool,
+    /// A location inside the node (for configs embedded in a string), 1-based.
+    pub inner: Option<(u32, u32)>,
+    /// An exact span, for findings located by another parser (a config file).
+    pub span: Option<Span>,
+}
+
+impl Finding {
+    pub fn new(
+        rule: &'static RuleMeta,
+        obj: &Obj,
+        path: Vec<Seg>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            rule,
+            obj: obj.index,
+            path,
+            message: message.into(),
+            help: None,
+            severity: None,
+            secret: false,
+            inner: None,
+            span: None,
+        }
+    }
+    pub fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = Some(s);
+        self
+    }
+    /// Error in production, warning elsewhere.
+    pub fn strict_in_prd(self, obj: &Obj) -> Self {
+        let s = if obj.production {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        self.severity(s)
+    }
+    pub fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+}
+
+/// A location users can open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A finding, resolved, suppressed or not, ready for a reporter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub rule: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    #[serde(flatten)]
+    pub location: Location,
+    /// The rendered file, for findings on rendered objects (which point at the spec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Location>,
+    pub object: Option<ObjectRef>,
+    pub path: String,
+    #[serde(skip)]
+    pub secret: bool,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub objects: usize,
+    /// Documents without apiVersion/kind (Helm values, fragments): skipped.
+    pub skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+/// What rules can know about the whole set.
+pub struct Context<'a> {
+    pub objects: &'a [Obj<'a>],
+    /// The set holds every object (a rendered bundle, or `check`): cross-resource
+    /// rules that need to see a producer may fire.
+    pub complete: bool,
+    pub settings: &'a Settings,
+}
+
+/// Project-level facts rules depend on.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub reloader_auto_all: bool,
+    /// The project declares External-DNS 0.22 or newer.
+    pub external_dns_modern: bool,
+}
+
+/// A lint run's result.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+/// Runs the rules over `docs`.
+pub fn run(
+    sources: &Sources,
+    docs: &[Doc],
+    extra: Vec<Diagnostic>,
+    complete: bool,
+    settings: &Settings,
+    policy: &policy::Policy,
+    files: usize,
+) -> Report {
+    let objects: Vec<Obj> = docs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Obj::new(i, d))
+        .collect();
+    let cx = Context {
+        objects: &objects,
+        complete,
+        settings,
+    };
+    let rules: Vec<&dyn Rule> = registry::RULES
+        .iter()
+        .copied()
+        .filter(|r| policy.selects(r.meta().id))
+        .collect();
+    let mut findings: Vec<Finding> = objects
+        .par_iter()
+        .flat_map_iter(|o| {
+            let mut out = Vec::new();
+            for r in &rules {
+                r.check(o, &cx, &mut out);
+            }
+            out
+        })
+        .collect();
+    for r in &rules {
+        r.check_set(&cx, &mut findings);
+    }
+    let (custom, custom_errors) = policy.custom_findings(&objects, sources);
+    findings.extend(custom);
+
+    let mut suppressions = suppress::Suppressions::collect(sources, &objects, policy);
+    let mut diagnostics = extra;
+    diagnostics.extend(custom_errors);
+    for f in &findings {
+        let Some(obj) = objects.iter().find(|o| o.index == f.obj) else {
+            continue;
+        };
+        let severity = policy.severity(
+            f.rule.id,
+            obj.env.as_deref(),
+            f.severity.unwrap_or(f.rule.severity),
+        );
+        let Some(severity) = severity else { continue };
+        let d = resolve(sources, obj, f, severity);
+        if suppressions.suppresses(f.rule, obj, &d) {
+            continue;
+        }
+        diagnostics.push(d);
+    }
+    diagnostics.extend(suppressions.problems(sources));
+    diagnostics.sort_by(|a, b| {
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+                &b.message,
+            ))
+    });
+    diagnostics
+        .dedup_by(|a, b| a.rule == b.rule && a.location == b.location && a.message == b.message);
+    let mut summary = Summary {
+        files,
+        objects: objects.len(),
+        skipped: docs.len() - objects.len(),
+        ..Summary::default()
+    };
+    for d in &diagnostics {
+        match d.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+    Report {
+        diagnostics,
+        summary,
+    }
+}
+
+/// The node a path leads to, or its deepest existing ancestor.
+pub fn find_node<'a>(root: &'a Node, path: &[Seg]) -> &'a Node {
+    let mut node = root;
+    let mut parent_key: Option<&'a Node> = None;
+    for seg in path {
+        let next = match seg {
+            Seg::Key(k) => node.entry(k).map(|(key, v)| {
+                parent_key = Some(key);
+                v
+            }),
+            Seg::Index(i) => node.as_seq().and_then(|s| s.get(*i)),
+            Seg::KeyNode => parent_key,
+        };
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node
+}
+
+fn location(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Location {
+    let Some((l, c)) = inner else {
+        let (end_line, end_column) =
+            if (span.end.line, span.end.col) < (span.start.line, span.start.col) {
+                (span.start.line, span.start.col)
+            } else {
+                (span.end.line, span.end.col)
+            };
+        return Location {
+            file: sources.name(span.file).to_string(),
+            line: span.start.line,
+            column: span.start.col,
+            end_line,
+            end_column,
+            span: Some(span),
+        };
+    };
+    // A finding inside an embedded file (a block scalar): its first line is the
+    // line after the `|` indicator (or the scalar's own line when the span
+    // starts at the content), indented like the block.
+    let text = sources.text(span.file);
+    let at_indicator = text
+        .get(span.start.offset..)
+        .is_some_and(|t| t.starts_with(['|', '>']));
+    let line = if at_indicator {
+        span.start.line + l
+    } else {
+        span.start.line + l - 1
+    };
+    let first = if at_indicator {
+        span.start.line + 1
+    } else {
+        span.start.line
+    };
+    let indent_of = |n: u32| {
+        let l = text.lines().nth(n.saturating_sub(1) as usize).unwrap_or("");
+        u32::try_from(l.len() - l.trim_start().len()).unwrap_or(0)
+    };
+    let block_indent = if at_indicator {
+        indent_of(first)
+    } else {
+        span.start.col.saturating_sub(1)
+    };
+    let src_line = text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let column = c + block_indent;
+    let end_column = u32::try_from(src_line.chars().count())
+        .unwrap_or(column)
+        .max(column)
+        + 1;
+    let pos = |col| crate::yaml::Pos {
+        line,
+        col,
+        offset: 0,
+    };
+    Location {
+        file: sources.name(span.file).to_string(),
+        line,
+        column,
+        end_line: line,
+        end_column,
+        span: Some(Span {
+            file: span.file,
+            start: pos(column),
+            end: pos(end_column),
+        }),
+    }
+}
+
+fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Diagnostic {
+    let (loc, rendered) = match &obj.doc.origin {
+        Origin::File => {
+            let span = f
+                .span
+                .unwrap_or_else(|| find_node(obj.node(), &f.path).span);
+            (location(sources, span, f.inner), None)
+        }
+        Origin::Rendered {
+            spec, file_node, ..
+        } => {
+            let rendered = file_node
+                .as_ref()
+                .map(|n| location(sources, find_node(n, &f.path).span, f.inner));
+            (location(sources, *spec, None), rendered)
+        }
+    };
+    Diagnostic {
+        rule: f.rule.id.to_string(),
+        name: f.rule.name.to_string(),
+        severity,
+        message: f.message.clone(),
+        help: f.help.clone().unwrap_or_else(|| f.rule.help.to_string()),
+        location: loc,
+        rendered,
+        object: Some(obj.object_ref()),
+        path: path_string(&f.path),
+        secret: f.secret,
+    }
+}
+
+/// Ids and names of every rule, for validating references to them.
+pub fn known_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
+    registry::RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(registry::META_RULES.iter().copied())
+        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
+}
+
+/// Every rule id, sorted (for snapshot tests).
+pub fn all_ids() -> BTreeSet<&'static str> {
+    registry::RULES.iter().map(|r| r.meta().id).collect()
+}

@@ -1,0 +1,400 @@
+//! Policy files (`policies/*.yaml`, named in `shipshape.yaml`): rule selection
+//! and severity per environment, exemptions with reasons, and custom rules
+//! written as CEL expressions (Kubernetes dialect: `object`, `has()`, macros,
+//! string functions). Every CEL program is compiled once, at load; a broken one
+//! is a bad-input error at its file:line:col.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{known_rule, Diagnostic, Finding, Location, Obj, RuleMeta, Severity};
+use crate::problem::{At, Problem, Problems};
+use crate::source::Sources;
+use crate::yaml::{self, Node, Span, Spanned, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawSetting {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<RawSetting>>,
+    #[serde(default)]
+    envs: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<RawSetting>>>,
+    #[serde(default)]
+    exemptions: Vec<RawExemption>,
+    #[serde(default)]
+    custom: Vec<RawCustom>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawExemption {
+    rule: Spanned<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    env: Option<String>,
+    reason: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawCustom {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    severity: Option<Severity>,
+    #[serde(rename = "match", default)]
+    matches: RawMatch,
+    expr: Spanned<String>,
+    message: String,
+    help: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawMatch {
+    api_version: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    env: Vec<String>,
+}
+
+/// A policy exemption: silences a rule on the objects it matches.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    pub rule: Option<&'static RuleMeta>,
+    pub rule_text: String,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub env: Option<String>,
+    pub reason: Option<String>,
+    pub span: Span,
+}
+
+/// A custom rule from a policy file.
+pub struct CustomRule {
+    pub meta: &'static RuleMeta,
+    api_version: Option<String>,
+    kind: Option<String>,
+    labels: BTreeMap<String, String>,
+    envs: Vec<String>,
+    program: cel::Program,
+    env: Arc<cel::Env>,
+    expr_span: Span,
+}
+
+/// The loaded profile. The default selects every rule at its default severity.
+#[derive(Default)]
+pub struct Policy {
+    rules: BTreeMap<&'static str, Option<Severity>>,
+    envs: BTreeMap<String, BTreeMap<&'static str, Option<Severity>>>,
+    pub exemptions: Vec<Exemption>,
+    pub custom: Vec<CustomRule>,
+}
+
+fn setting(s: RawSetting) -> Option<Severity> {
+    match s {
+        RawSetting::Off => None,
+        RawSetting::Info => Some(Severity::Info),
+        RawSetting::Warning => Some(Severity::Warning),
+        RawSetting::Error => Some(Severity::Error),
+    }
+}
+
+fn rule_settings(
+    raw: &BTreeMap<Spanned<String>, Spanned<RawSetting>>,
+    problems: &mut Problems,
+) -> BTreeMap<&'static str, Option<Severity>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        match known_rule(k) {
+            Some(m) => {
+                out.insert(m.id, setting(v.value));
+            }
+            None => problems.push(
+                Problem::at_span(
+                    "policy::unknown-rule",
+                    format!("no rule is called `{}`", k.value),
+                    k.span,
+                )
+                .with_help("`shipshape rules` lists every rule id and name"),
+            ),
+        }
+    }
+    out
+}
+
+impl Policy {
+    /// Loads and merges policy files (later files win).
+    pub fn load(
+        files: &[(String, std::path::PathBuf)],
+        sources: &mut Sources,
+    ) -> Result<Policy, Problems> {
+        let mut policy = Policy::default();
+        let mut problems = Problems::default();
+        let mut cel_env = cel::Env::stdlib();
+        if let Err(e) = cel_env.add_extension(cel::extensions::strings) {
+            problems.push(Problem::new(
+                "policy::cel",
+                format!("CEL string functions unavailable: {e:?}"),
+                At::Nowhere,
+            ));
+        }
+        let cel_env = Arc::new(cel_env);
+        for (name, path) in files {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(Problem::new(
+                        "policy::unreadable",
+                        format!("cannot read policy file `{name}`: {e}"),
+                        At::Nowhere,
+                    ));
+                    continue;
+                }
+            };
+            let file = sources.add(name.clone(), path, text);
+            let node = match yaml::parse_single(sources.text(file), file) {
+                Ok(n) => n,
+                Err(e) => {
+                    problems.push(Problem::at_span(
+                        "policy::yaml",
+                        format!("invalid YAML: {}", e.message),
+                        e.span,
+                    ));
+                    continue;
+                }
+            };
+            let raw: RawPolicy = match yaml::from_node(&node) {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(Problem::new(
+                        "policy::invalid",
+                        e.message,
+                        e.span.map_or(At::File(file), At::Span),
+                    ));
+                    continue;
+                }
+            };
+            policy
+                .rules
+                .extend(rule_settings(&raw.rules, &mut problems));
+            for (env, settings) in &raw.envs {
+                let s = rule_settings(settings, &mut problems);
+                policy.envs.entry(env.clone()).or_default().extend(s);
+            }
+            for e in raw.exemptions {
+                policy.exemptions.push(Exemption {
+                    rule: known_rule(&e.rule),
+                    rule_text: e.rule.value.clone(),
+                    kind: e.kind,
+                    name: e.name,
+                    namespace: e.namespace,
+                    env: e.env,
+                    reason: e.reason.map(|r| r.value).filter(|r| !r.trim().is_empty()),
+                    span: e.rule.span,
+                });
+            }
+            for c in raw.custom {
+                if let Some(existing) = known_rule(&c.id).or_else(|| known_rule(&c.name)) {
+                    problems.push(Problem::at_span(
+                        "policy::duplicate-rule",
+                        format!(
+                            "`{}` is already the id or name of {}",
+                            c.id.value, existing.id
+                        ),
+                        c.id.span,
+                    ));
+                    continue;
+                }
+                let program = match cel_env.compile(&c.expr) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let detail = e.to_string().lines().next().unwrap_or("").to_string();
+                        problems.push(
+                            Problem::at_span(
+                                "policy::cel",
+                                format!(
+                                    "CEL expression of `{}` does not compile: {detail}",
+                                    c.id.value
+                                ),
+                                c.expr.span,
+                            )
+                            .with_help("see https://kubernetes.io/docs/reference/using-api/cel/"),
+                        );
+                        continue;
+                    }
+                };
+                let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+                    id: Box::leak(c.id.value.clone().into_boxed_str()),
+                    name: Box::leak(c.name.value.clone().into_boxed_str()),
+                    severity: c.severity.unwrap_or(Severity::Warning),
+                    summary: Box::leak(c.message.clone().into_boxed_str()),
+                    help: Box::leak(c.help.clone().unwrap_or_else(|| c.message.clone()).into_boxed_str()),
+                    doc: Box::leak(format!(" ## What it flags\n {}\n\n Custom rule from `{name}`:\n ```\n {}\n ```\n", c.message, c.expr.value).into_boxed_str()),
+                }));
+                policy.custom.push(CustomRule {
+                    meta,
+                    api_version: c.matches.api_version,
+                    kind: c.matches.kind,
+                    labels: c.matches.labels,
+                    envs: c.matches.env,
+                    program,
+                    env: cel_env.clone(),
+                    expr_span: c.expr.span,
+                });
+            }
+        }
+        problems.into_result(policy)
+    }
+
+    /// Only one built-in rule on (for a rule's own fixtures).
+    pub fn only(id: &str) -> Policy {
+        let mut p = Policy::default();
+        for r in super::registry::RULES {
+            if r.meta().id != id {
+                p.rules.insert(r.meta().id, None);
+            }
+        }
+        p
+    }
+
+    /// Whether a rule runs at all (off everywhere → not run).
+    pub fn selects(&self, id: &str) -> bool {
+        !matches!(self.rules.get(id), Some(None))
+            || self
+                .envs
+                .values()
+                .any(|m| matches!(m.get(id), Some(Some(_))))
+    }
+
+    /// The severity a finding gets in `env`, or `None` when the rule is off there.
+    pub fn severity(&self, id: &str, env: Option<&str>, default: Severity) -> Option<Severity> {
+        if let Some(s) = env.and_then(|e| self.envs.get(e)).and_then(|m| m.get(id)) {
+            return *s;
+        }
+        match self.rules.get(id) {
+            Some(s) => *s,
+            None => Some(default),
+        }
+    }
+
+    pub fn custom_metas(&self) -> Vec<&'static RuleMeta> {
+        self.custom.iter().map(|c| c.meta).collect()
+    }
+
+    /// Runs the custom rules: findings, and evaluation errors located at the policy.
+    pub fn custom_findings(
+        &self,
+        objects: &[Obj],
+        sources: &Sources,
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for rule in &self.custom {
+            for o in objects.iter().filter(|o| rule.matches(o)) {
+                let mut cx = cel::Context::with_env(rule.env.clone());
+                cx.add_variable_from_value("object", to_cel(o.node()));
+                match rule.program.execute(&cx) {
+                    Ok(cel::Value::Bool(true)) => {}
+                    Ok(cel::Value::Bool(false)) => findings.push(Finding::new(
+                        rule.meta,
+                        o,
+                        vec![super::Seg::Key("metadata".into())],
+                        format!("{}: {}", o.display(), rule.meta.summary),
+                    )),
+                    Ok(other) => errors.push(rule.error(
+                        sources,
+                        o,
+                        &format!("the expression returned {other:?}, not a boolean"),
+                    )),
+                    Err(e) => errors.push(rule.error(sources, o, &e.to_string())),
+                }
+            }
+        }
+        (findings, errors)
+    }
+}
+
+impl CustomRule {
+    fn matches(&self, o: &Obj) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == o.kind)
+            && self.api_version.as_deref().is_none_or(|a| {
+                o.api_version == a || (a.ends_with('/') && o.api_version.starts_with(a))
+            })
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| o.label(k) == Some(v.as_str()))
+            && (self.envs.is_empty() || o.env.as_ref().is_some_and(|e| self.envs.contains(e)))
+            && !o.is_fragment()
+    }
+
+    fn error(&self, sources: &Sources, o: &Obj, message: &str) -> Diagnostic {
+        let s = self.expr_span;
+        Diagnostic {
+            rule: self.meta.id.to_string(),
+            name: self.meta.name.to_string(),
+            severity: Severity::Error,
+            message: format!(
+                "custom rule could not be evaluated on {}: {message}",
+                o.display()
+            ),
+            help: "fix the expression; guard optional fields with has()".into(),
+            location: Location {
+                file: sources.name(s.file).to_string(),
+                line: s.start.line,
+                column: s.start.col,
+                end_line: s.end.line,
+                end_column: s.end.col,
+                span: Some(s),
+            },
+            rendered: None,
+            object: Some(o.object_ref()),
+            path: String::new(),
+            secret: false,
+        }
+    }
+}
+
+/// Our node as a CEL value. Integers stay signed (`replicas + 1` works).
+fn to_cel(n: &Node) -> cel::Value {
+    match &n.value {
+        Value::Null => cel::Value::Null,
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Int(i) => cel::Value::Int(*i),
+        Value::Float(f) => cel::Value::Float(*f),
+        Value::Str(s) => cel::Value::String(Arc::new(s.clone())),
+        Value::Seq(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Map(entries) => {
+            let m: std::collections::HashMap<String, cel::Value> = entries
+                .iter()
+                .map(|(k, v)| (k.scalar_text().unwrap_or_default(), to_cel(v)))
+                .collect();
+            cel::Value::Map(m.into())
+        }
+    }
+}
+
+/// Policy files a project names, resolved against its root.
+pub fn project_files(
+    root: &std::path::Path,
+    names: &[(String, Span)],
+) -> Vec<(String, std::path::PathBuf)> {
+    names
+        .iter()
+        .map(|(n, _)| (n.clone(), root.join(n)))
+        .collect()
+}

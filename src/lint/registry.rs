@@ -1,0 +1,79 @@
+//! Every built-in rule, one line each. Ids are stable: a rule is never renumbered.
+
+use super::rules::*;
+use super::{Rule, RuleMeta, Severity};
+
+pub static RULES: &[&dyn Rule] = &[
+    &ss001_plaintext_secret_env::PlaintextSecretEnv,
+    &ss002_secret_in_git::SecretInGit,
+    &ss003_dangling_secret_ref::DanglingSecretRef,
+    &ss004_redis_password_literal::RedisPasswordLiteral,
+    &ss005_external_secrets_deprecated_api::ExternalSecretsDeprecatedApi,
+    &ss010_queue_redis_evicts::QueueRedisEvicts,
+    &ss011_queue_redis_not_persistent::QueueRedisNotPersistent,
+    &ss012_cache_redis_unbounded::CacheRedisUnbounded,
+    &ss013_redis_config_not_persisted::RedisConfigNotPersisted,
+    &ss014_redis_without_password::RedisWithoutPassword,
+    &ss015_redis_tls_off::RedisTlsOff,
+    &ss016_sentinel_missing_replication_password::SentinelMissingReplicationPassword,
+    &ss017_redis_maxmemory_over_limit::RedisMaxmemoryOverLimit,
+    &ss020_image_tag_mutable::ImageTagMutable,
+    &ss021_single_replica_in_prd::SingleReplicaInPrd,
+    &ss022_missing_probes::MissingProbes,
+    &ss023_missing_resources::MissingResources,
+    &ss024_secret_consumer_not_reloaded::SecretConsumerNotReloaded,
+    &ss030_cloudflared_config_invalid::CloudflaredConfigInvalid,
+    &ss031_cloudflared_no_tls_verify::CloudflaredNoTlsVerify,
+    &ss032_cloudflared_dangling_service::CloudflaredDanglingService,
+    &ss040_argocd_unpinned_revision::ArgocdUnpinnedRevision,
+    &ss041_argocd_default_project::ArgocdDefaultProject,
+    &ss042_argocd_missing_finalizer::ArgocdMissingFinalizer,
+    &ss043_kustomize_deprecated_field::KustomizeDeprecatedField,
+    &ss044_external_dns_legacy_prefix::ExternalDnsLegacyPrefix,
+    &ss050_postgres_superuser_enabled::PostgresSuperuserEnabled,
+    &ss051_postgres_no_backup::PostgresNoBackup,
+];
+
+/// Findings the engine itself reports (about the input, not an object).
+pub static INVALID_YAML: RuleMeta = RuleMeta {
+    id: "SS900",
+    name: "invalid-yaml",
+    severity: Severity::Warning,
+    summary: "file is not plain YAML and was skipped",
+    help: "Templated files (Helm, Flux `${…}` in keys) cannot be linted; lint their rendered output instead.",
+    doc: " ## What it flags\n A file that does not parse as plain YAML (Helm or Go templating, custom tags). It is skipped and the run goes on.\n\n ## Why it matters\n Nothing in it is checked.\n\n ## Example (bad)\n ```yaml\n image: {{ .Values.image }}\n ```\n\n ## Use instead\n Lint the rendered output (`helm template … | shipshape lint -`), or exclude the folder.\n\n ## References\n - https://yaml.org/spec/1.2.2/\n",
+};
+
+pub static SUPPRESSION_WITHOUT_REASON: RuleMeta = RuleMeta {
+    id: "SS901",
+    name: "suppression-without-reason",
+    severity: Severity::Error,
+    summary: "suppression without a reason, or naming an unknown rule",
+    help: "Write the reason after the rule: `shipshape.dev/ignore: \"SS020: vendor image, pinned by digest upstream\"`.",
+    doc: " ## What it flags\n A suppression (annotation, `# shipshape:ignore` comment or policy exemption) with no reason, or naming a rule that does not exist.\n\n ## Why it matters\n A silenced check with no reason is impossible to review or revisit.\n\n ## Example (bad)\n ```yaml\n shipshape.dev/ignore: SS020\n ```\n\n ## Use instead\n ```yaml\n shipshape.dev/ignore: \"SS020: upstream publishes only latest; mirrored nightly\"\n ```\n\n ## References\n - shipshape explain SS902\n",
+};
+
+pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "SS902",
+    name: "unused-suppression",
+    severity: Severity::Warning,
+    summary: "suppression that matches no finding",
+    help: "Remove the suppression: the finding it silenced is gone.",
+    doc: " ## What it flags\n A suppression that silenced nothing in this run.\n\n ## Why it matters\n Stale suppressions hide the next real finding of that rule on the same object.\n\n ## Example (bad)\n ```yaml\n # shipshape:ignore SS022 probes come later\n ```\n (on an object that has probes now)\n\n ## Use instead\n Delete the suppression.\n\n ## References\n - shipshape explain SS901\n",
+};
+
+pub static META_RULES: &[&RuleMeta] = &[
+    &INVALID_YAML,
+    &SUPPRESSION_WITHOUT_REASON,
+    &UNUSED_SUPPRESSION,
+];
+
+/// The doc text of a rule as `explain` prints it (doc-comment indentation removed).
+pub fn doc_text(meta: &RuleMeta) -> String {
+    let mut s = String::new();
+    for line in meta.doc.lines() {
+        s.push_str(line.strip_prefix(' ').unwrap_or(line));
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,323 @@
+//! Built-in rules, one per file. A rule's doc comment is its `explain` text and
+//! uses the headings What it flags / Why it matters / Example (bad) / Use
+//! instead / References. Helpers more than one rule needs live here.
+
+pub mod redis;
+
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            name: $rname:literal,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            help: $help:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        pub static META: $crate::lint::RuleMeta = $crate::lint::RuleMeta {
+            id: $id,
+            name: $rname,
+            severity: $crate::lint::Severity::$sev,
+            summary: $summary,
+            help: $help,
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+pub mod ss001_plaintext_secret_env;
+pub mod ss002_secret_in_git;
+pub mod ss003_dangling_secret_ref;
+pub mod ss004_redis_password_literal;
+pub mod ss005_external_secrets_deprecated_api;
+pub mod ss010_queue_redis_evicts;
+pub mod ss011_queue_redis_not_persistent;
+pub mod ss012_cache_redis_unbounded;
+pub mod ss013_redis_config_not_persisted;
+pub mod ss014_redis_without_password;
+pub mod ss015_redis_tls_off;
+pub mod ss016_sentinel_missing_replication_password;
+pub mod ss017_redis_maxmemory_over_limit;
+pub mod ss020_image_tag_mutable;
+pub mod ss021_single_replica_in_prd;
+pub mod ss022_missing_probes;
+pub mod ss023_missing_resources;
+pub mod ss024_secret_consumer_not_reloaded;
+pub mod ss030_cloudflared_config_invalid;
+pub mod ss031_cloudflared_no_tls_verify;
+pub mod ss032_cloudflared_dangling_service;
+pub mod ss040_argocd_unpinned_revision;
+pub mod ss041_argocd_default_project;
+pub mod ss042_argocd_missing_finalizer;
+pub mod ss043_kustomize_deprecated_field;
+pub mod ss044_external_dns_legacy_prefix;
+pub mod ss050_postgres_superuser_enabled;
+pub mod ss051_postgres_no_backup;
+
+use super::{Obj, Seg};
+use crate::yaml::Node;
+
+/// Environment variable names that hold credentials.
+pub fn secret_like_name(name: &str) -> bool {
+    crate::model::looks_secret(name)
+}
+
+/// `$(VAR)` / `${VAR}` / `$VAR`: a reference, not a literal.
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    v.starts_with('$') || v.starts_with("ENC[") || v.is_empty()
+}
+
+/// Secrets a pod spec reads: (secret name, key if any, path of the reference).
+pub fn secret_refs(obj: &Obj) -> Vec<(String, Option<String>, Vec<Seg>)> {
+    let mut out = Vec::new();
+    for c in obj.containers() {
+        for (i, e) in c.env() {
+            if let Some(r) = e.pointer(["valueFrom", "secretKeyRef"]) {
+                if r.get("optional").and_then(Node::as_bool) == Some(true) {
+                    continue;
+                }
+                if let Some(name) = r.get("name").and_then(Node::as_str) {
+                    let key = r.get("key").and_then(Node::as_str).map(str::to_string);
+                    out.push((
+                        name.to_string(),
+                        key,
+                        c.at(&[
+                            super::object::k("env"),
+                            Seg::Index(i),
+                            super::object::k("valueFrom"),
+                            super::object::k("secretKeyRef"),
+                            super::object::k("name"),
+                        ]),
+                    ));
+                }
+            }
+        }
+        for (i, e) in c
+            .node
+            .get("envFrom")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if let Some(r) = e.get("secretRef") {
+                if r.get("optional").and_then(Node::as_bool) == Some(true) {
+                    continue;
+                }
+                if let Some(name) = r.get("name").and_then(Node::as_str) {
+                    out.push((
+                        name.to_string(),
+                        None,
+                        c.at(&[
+                            super::object::k("envFrom"),
+                            Seg::Index(i),
+                            super::object::k("secretRef"),
+                            super::object::k("name"),
+                        ]),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some((base, spec)) = obj.pod_spec() {
+        for (i, v) in spec
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let Some(s) = v.get("secret") else { continue };
+            if s.get("optional").and_then(Node::as_bool) == Some(true) {
+                continue;
+            }
+            let Some(name) = s.get("secretName").and_then(Node::as_str) else {
+                continue;
+            };
+            let mut p = base.clone();
+            p.extend([
+                super::object::k("volumes"),
+                Seg::Index(i),
+                super::object::k("secret"),
+                super::object::k("secretName"),
+            ]);
+            let keys: Vec<&str> = s
+                .get("items")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|it| it.get("key").and_then(Node::as_str))
+                .collect();
+            if keys.is_empty() {
+                out.push((name.to_string(), None, p));
+            } else {
+                for key in keys {
+                    out.push((name.to_string(), Some(key.to_string()), p.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Secrets the set produces, by namespace and name: `None` keys means any key.
+pub struct Produced {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub keys: Option<Vec<String>>,
+    pub by_external_secret: bool,
+}
+
+pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
+    let mut out = Vec::new();
+    for o in objects {
+        let ns = o.namespace.map(str::to_string);
+        if o.kind == "Secret" && o.api_version == "v1" {
+            let mut keys: Vec<String> = Vec::new();
+            for k in ["data", "stringData"] {
+                for (key, _) in o.get(k).and_then(Node::as_map).unwrap_or_default() {
+                    keys.extend(key.scalar_text());
+                }
+            }
+            out.push(Produced {
+                namespace: ns,
+                name: o.name.unwrap_or("").to_string(),
+                keys: Some(keys),
+                by_external_secret: false,
+            });
+        } else if o.api_version.starts_with("external-secrets.io/") && o.kind == "ExternalSecret" {
+            let name = o
+                .get("spec.target.name")
+                .and_then(Node::as_str)
+                .or(o.name)
+                .unwrap_or("")
+                .to_string();
+            let template_keys: Option<Vec<String>> = o
+                .get("spec.target.template.data")
+                .and_then(Node::as_map)
+                .map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect());
+            let data_keys: Vec<String> = o
+                .get("spec.data")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| {
+                    d.get("secretKey")
+                        .and_then(Node::as_str)
+                        .map(str::to_string)
+                })
+                .collect();
+            let any = o.get("spec.dataFrom").is_some()
+                || o.get("spec.target.template.templateFrom").is_some();
+            let keys = if any {
+                None
+            } else {
+                Some(template_keys.unwrap_or(data_keys))
+            };
+            out.push(Produced {
+                namespace: ns,
+                name,
+                keys,
+                by_external_secret: true,
+            });
+        } else if let Some(secret) = produced_by_other(o) {
+            out.push(Produced {
+                namespace: ns,
+                name: secret,
+                keys: None,
+                by_external_secret: false,
+            });
+        }
+    }
+    out
+}
+
+/// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).
+fn produced_by_other(o: &Obj) -> Option<String> {
+    match o.kind {
+        "Certificate" if o.api_version.starts_with("cert-manager.io/") => o
+            .get("spec.secretName")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        "SealedSecret" => o.name.map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Whether `produced` can satisfy a reference from namespace `ns`.
+pub fn same_namespace(produced: Option<&str>, consumer: Option<&str>) -> bool {
+    match (produced, consumer) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// A cloudflared config in the set: a stand-alone `config.yaml`, or one
+/// embedded in a ConfigMap (as shipshape ships it to the cluster).
+pub struct CloudflaredConfig<'a> {
+    pub obj: &'a Obj<'a>,
+    pub root: crate::yaml::Node,
+    /// Path to the ConfigMap data key holding the config, when embedded.
+    pub embedded: Option<Vec<Seg>>,
+}
+
+impl CloudflaredConfig<'_> {
+    /// A finding at a node of the config.
+    pub fn finding(
+        &self,
+        rule: &'static super::RuleMeta,
+        span: crate::yaml::Span,
+        message: String,
+    ) -> super::Finding {
+        let mut f = super::Finding::new(
+            rule,
+            self.obj,
+            self.embedded.clone().unwrap_or_default(),
+            message,
+        );
+        match &self.embedded {
+            Some(_) => f.inner = Some((span.start.line, span.start.col)),
+            None => f.span = Some(span),
+        }
+        f
+    }
+}
+
+pub fn cloudflared_configs<'a>(obj: &'a Obj<'a>) -> Vec<CloudflaredConfig<'a>> {
+    if obj.is_cloudflared_config() {
+        return vec![CloudflaredConfig {
+            obj,
+            root: obj.node().clone(),
+            embedded: None,
+        }];
+    }
+    if obj.kind != "ConfigMap" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (key, value) in obj.get("data").and_then(Node::as_map).unwrap_or_default() {
+        let name = key.scalar_text().unwrap_or_default();
+        let Some(text) = value.as_str() else { continue };
+        if !(name.ends_with(".yaml") || name.ends_with(".yml")) || !text.contains("ingress") {
+            continue;
+        }
+        let Ok(root) = crate::yaml::parse_single(text, obj.doc.file) else {
+            continue;
+        };
+        let is_config = root.get("ingress").is_some_and(|i| i.as_seq().is_some())
+            && (root.get("tunnel").is_some() || root.get("credentials-file").is_some());
+        if is_config {
+            out.push(CloudflaredConfig {
+                obj,
+                root,
+                embedded: Some(vec![Seg::Key("data".into()), Seg::Key(name)]),
+            });
+        }
+    }
+    out
+}

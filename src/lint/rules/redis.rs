@@ -1,0 +1,317 @@
+//! Redis as the rules see it: an OT operator CR or a StatefulSet running
+//! redis-server, with its settings gathered from where Redis really reads them
+//! (the config file in a ConfigMap, command-line flags) apart from where it
+//! forgets them (the operator's `dynamicConfig`, lost on restart).
+
+use super::super::object::k;
+use super::super::{Context, Obj, Seg};
+use crate::yaml::Node;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Operator,
+    StatefulSet,
+}
+
+/// A Redis setting and where it is written.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    /// The object that holds it (the ConfigMap, the CR, the StatefulSet).
+    pub obj: usize,
+    pub path: Vec<Seg>,
+    /// Line and column inside an embedded config file.
+    pub inner: Option<(u32, u32)>,
+}
+
+pub struct RedisUnit<'a> {
+    pub obj: &'a Obj<'a>,
+    pub engine: Engine,
+    /// Role and whether it was guessed from the name.
+    pub role: Option<(String, bool)>,
+    pub persisted: Vec<Setting>,
+    pub dynamic: Vec<Setting>,
+    /// Container memory limit in bytes, and its path.
+    pub memory_limit: Option<(f64, Vec<Seg>)>,
+    /// `spec.redisConfig.maxMemoryPercentOfLimit` is set.
+    pub max_memory_percent: bool,
+    /// Index of the Redis container (StatefulSet engine).
+    pub container: Option<usize>,
+}
+
+impl RedisUnit<'_> {
+    pub fn persisted(&self, key: &str) -> Option<&Setting> {
+        self.persisted.iter().rev().find(|s| s.key == key)
+    }
+    pub fn dynamic(&self, key: &str) -> Option<&Setting> {
+        self.dynamic.iter().rev().find(|s| s.key == key)
+    }
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_ref().map(|(r, _)| r.as_str())
+    }
+    /// " (role guessed from the name)" when it was.
+    pub fn role_note(&self) -> &'static str {
+        match self.role {
+            Some((_, true)) => {
+                " (role inferred from its name; label it `shipshape.dev/redis-role` to be explicit)"
+            }
+            _ => "",
+        }
+    }
+}
+
+pub fn is_operator_redis(o: &Obj) -> bool {
+    o.api_version.starts_with("redis.redis.opstreelabs.in/")
+        && matches!(o.kind, "Redis" | "RedisReplication" | "RedisCluster")
+}
+
+fn is_redis_server_image(image: &str) -> bool {
+    let repo = image.split(['@']).next().unwrap_or(image);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    let name = last.split(':').next().unwrap_or(last);
+    (name == "redis" || name == "valkey" || name.starts_with("redis-stack"))
+        && !repo.contains("exporter")
+        && !repo.contains("sentinel")
+}
+
+/// Lines of a redis.conf: `(key, value, line)`.
+pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let l = l.trim();
+            if l.is_empty() || l.starts_with('#') {
+                return None;
+            }
+            let (key, value) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            Some((
+                key.to_ascii_lowercase(),
+                value.trim().trim_matches('"').to_string(),
+                u32::try_from(i + 1).unwrap_or(1),
+            ))
+        })
+        .collect()
+}
+
+fn config_map<'a>(cx: &'a Context, name: &str, ns: Option<&str>) -> Option<&'a Obj<'a>> {
+    cx.objects.iter().find(|o| {
+        o.kind == "ConfigMap" && o.name == Some(name) && super::same_namespace(o.namespace, ns)
+    })
+}
+
+fn conf_settings(cm: &Obj, out: &mut Vec<Setting>) {
+    for (key, value) in cm.get("data").and_then(Node::as_map).unwrap_or_default() {
+        let Some(text) = value.as_str() else { continue };
+        let key_name = key.scalar_text().unwrap_or_default();
+        if !key_name.ends_with(".conf") {
+            continue;
+        }
+        for (k2, v, line) in parse_conf(text) {
+            out.push(Setting {
+                key: k2,
+                value: v,
+                obj: cm.index,
+                path: vec![k("data"), Seg::Key(key_name.clone())],
+                inner: Some((line, 1)),
+            });
+        }
+    }
+}
+
+fn memory_of(node: Option<&Node>) -> Option<f64> {
+    crate::spec::types::parse_quantity(&node?.scalar_text()?)
+}
+
+/// Every Redis in the set.
+pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
+    let mut out = Vec::new();
+    for o in cx.objects {
+        if o.is_fragment() {
+            continue;
+        }
+        if is_operator_redis(o) {
+            let mut persisted = Vec::new();
+            if let Some(name) = o
+                .get("spec.redisConfig.additionalRedisConfig")
+                .and_then(Node::as_str)
+            {
+                if let Some(cm) = config_map(cx, name, o.namespace) {
+                    conf_settings(cm, &mut persisted);
+                }
+            }
+            let dynamic = o
+                .get("spec.redisConfig.dynamicConfig")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    let s = n.as_str()?;
+                    let (key, value) = s.trim().split_once(char::is_whitespace).unwrap_or((s, ""));
+                    Some(Setting {
+                        key: key.to_ascii_lowercase(),
+                        value: value.trim().to_string(),
+                        obj: o.index,
+                        path: vec![
+                            k("spec"),
+                            k("redisConfig"),
+                            k("dynamicConfig"),
+                            Seg::Index(i),
+                        ],
+                        inner: None,
+                    })
+                })
+                .collect();
+            let limit_path = vec![
+                k("spec"),
+                k("kubernetesConfig"),
+                k("resources"),
+                k("limits"),
+                k("memory"),
+            ];
+            out.push(RedisUnit {
+                obj: o,
+                engine: Engine::Operator,
+                role: o.redis_role(),
+                persisted,
+                dynamic,
+                memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
+                    .map(|m| (m, limit_path)),
+                max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
+                container: None,
+            });
+            continue;
+        }
+        if !matches!(o.kind, "StatefulSet" | "Deployment") {
+            continue;
+        }
+        let containers = o.containers();
+        let Some((ci, c)) = containers
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !c.init && c.image().is_some_and(is_redis_server_image))
+        else {
+            continue;
+        };
+        let mut persisted = Vec::new();
+        // Config files mounted from ConfigMaps first; flags override them.
+        if let Some((_, spec)) = o.pod_spec() {
+            for v in spec
+                .get("volumes")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
+                    if let Some(cm) = config_map(cx, name, o.namespace) {
+                        conf_settings(cm, &mut persisted);
+                    }
+                }
+            }
+        }
+        for (path, arg) in c.command_line() {
+            let tokens: Vec<&str> = arg.split_whitespace().collect();
+            for (i, t) in tokens.iter().enumerate() {
+                let Some(flag) = t.strip_prefix("--") else {
+                    continue;
+                };
+                let (key, value) = match flag.split_once('=') {
+                    Some((a, b)) => (a, b.to_string()),
+                    None => (
+                        flag,
+                        tokens
+                            .get(i + 1)
+                            .map_or(String::new(), |v| v.trim_matches(['"', '\'']).to_string()),
+                    ),
+                };
+                persisted.push(Setting {
+                    key: key.to_ascii_lowercase(),
+                    value,
+                    obj: o.index,
+                    path: path.clone(),
+                    inner: None,
+                });
+            }
+        }
+        // Flags given as separate list items: ["--maxmemory-policy", "noeviction"].
+        let line = c.command_line();
+        for w in line.windows(2) {
+            if let Some(flag) = w[0]
+                .1
+                .strip_prefix("--")
+                .filter(|f| !f.contains([' ', '=']))
+            {
+                if !w[1].1.starts_with("--") {
+                    if let Some(s) = persisted
+                        .iter_mut()
+                        .find(|s| s.key == flag && s.path == w[0].0 && s.value.is_empty())
+                    {
+                        s.value = w[1].1.to_string();
+                    }
+                }
+            }
+        }
+        out.push(RedisUnit {
+            obj: o,
+            engine: Engine::StatefulSet,
+            role: o.redis_role(),
+            persisted,
+            dynamic: Vec::new(),
+            memory_limit: memory_of(c.node.pointer(["resources", "limits", "memory"]))
+                .map(|m| (m, c.at(&[k("resources"), k("limits"), k("memory")]))),
+            max_memory_percent: false,
+            container: Some(ci),
+        });
+    }
+    out
+}
+
+/// Redis `maxmemory` in bytes (`256mb`, `1gb`, `1073741824`).
+pub fn maxmemory_bytes(s: &str) -> Option<f64> {
+    let lower = s.trim().to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (n, unit) = lower.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let m = match unit {
+        "" | "b" => 1.0,
+        "k" => 1000.0,
+        "kb" => 1024.0,
+        "m" => 1e6,
+        "mb" => 1024.0 * 1024.0,
+        "g" => 1e9,
+        "gb" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(n * m)
+}
+
+/// A finding about a setting, located where the setting is written.
+pub fn finding(
+    rule: &'static super::super::RuleMeta,
+    s: &Setting,
+    message: String,
+) -> super::super::Finding {
+    super::super::Finding {
+        rule,
+        obj: s.obj,
+        path: s.path.clone(),
+        message,
+        help: None,
+        severity: None,
+        secret: false,
+        inner: s.inner,
+        span: None,
+    }
+}
+
+/// A finding about the Redis itself (its CR or StatefulSet).
+pub fn unit_finding(
+    rule: &'static super::super::RuleMeta,
+    u: &RedisUnit,
+    path: Vec<Seg>,
+    message: String,
+) -> super::super::Finding {
+    super::super::Finding::new(rule, u.obj, path, message)
+}

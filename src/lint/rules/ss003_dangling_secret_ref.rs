@@ -1,0 +1,76 @@
+use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::{produced_secrets, same_namespace, secret_refs};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `secretKeyRef`, `secretRef` or secret volume naming a Secret that nothing
+    /// in the set produces (no Secret, no ExternalSecret target), or a key the
+    /// producing ExternalSecret does not provide. Runs only when the set is
+    /// complete (a rendered bundle, or `shipshape check`).
+    ///
+    /// ## Why it matters
+    /// The pod never starts: it waits in `CreateContainerConfigError` until someone
+    /// notices, usually in production.
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// valueFrom: { secretKeyRef: { name: api-secrets, key: API_TOKEN } }
+    /// # …but no ExternalSecret writes `api-secrets`, or it has no `API_TOKEN`
+    /// ```
+    ///
+    /// ## Use instead
+    /// Add the key to the ExternalSecret's `data` (or fix the name).
+    ///
+    /// ## References
+    /// - https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets
+    pub struct DanglingSecretRef {
+        id: "SS003",
+        name: "dangling-secret-ref",
+        severity: Error,
+        summary: "reference to a Secret or key nothing produces",
+        help: "Create the Secret through an ExternalSecret, or fix the name or key in the reference.",
+    }
+}
+
+impl Rule for DanglingSecretRef {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        if !cx.complete || obj.is_fragment() {
+            return;
+        }
+        let produced = produced_secrets(cx.objects);
+        for (name, key, path) in secret_refs(obj) {
+            let candidates: Vec<_> = produced
+                .iter()
+                .filter(|p| p.name == name && same_namespace(p.namespace.as_deref(), obj.namespace))
+                .collect();
+            if candidates.is_empty() {
+                out.push(Finding::new(
+                    &META,
+                    obj,
+                    path,
+                    format!(
+                        "{} reads Secret `{name}`, which nothing in the set produces",
+                        obj.display()
+                    ),
+                ));
+                continue;
+            }
+            if let Some(key) = key {
+                let has = candidates.iter().any(|p| {
+                    p.keys
+                        .as_ref()
+                        .is_none_or(|ks| ks.iter().any(|k| k == &key))
+                });
+                if !has {
+                    out.push(
+                        Finding::new(&META, obj, path, format!("{} reads key `{key}` of Secret `{name}`, which its producer does not provide", obj.display()))
+                            .help(format!("add `{key}` to the ExternalSecret that writes `{name}`, or fix the key")),
+                    );
+                }
+            }
+        }
+    }
+}

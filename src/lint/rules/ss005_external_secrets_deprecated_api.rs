@@ -1,0 +1,56 @@
+use super::super::object::k;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it flags
+    /// External Secrets Operator kinds on `external-secrets.io/v1beta1` or `v1alpha1`.
+    ///
+    /// ## Why it matters
+    /// ESO 0.17 stopped serving `v1beta1`: the object is rejected on apply and the
+    /// secret stops syncing after an operator upgrade.
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// apiVersion: external-secrets.io/v1beta1
+    /// kind: ExternalSecret
+    /// ```
+    ///
+    /// ## Use instead
+    /// `apiVersion: external-secrets.io/v1` (the fields are the same for most objects).
+    ///
+    /// ## References
+    /// - https://external-secrets.io/latest/introduction/deprecation-policy/
+    pub struct ExternalSecretsDeprecatedApi {
+        id: "SS005",
+        name: "external-secrets-deprecated-api",
+        severity: Error,
+        summary: "External Secrets object on a removed API version",
+        help: "Change `apiVersion` to `external-secrets.io/v1`.",
+    }
+}
+
+impl Rule for ExternalSecretsDeprecatedApi {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+        if matches!(
+            obj.api_version,
+            "external-secrets.io/v1beta1"
+                | "external-secrets.io/v1alpha1"
+                | "generators.external-secrets.io/v1alpha1"
+        ) && obj.api_version.starts_with("external-secrets.io/")
+        {
+            out.push(Finding::new(
+                &META,
+                obj,
+                vec![k("apiVersion")],
+                format!(
+                    "{} uses `{}`, which External Secrets no longer serves",
+                    obj.display(),
+                    obj.api_version
+                ),
+            ));
+        }
+    }
+}

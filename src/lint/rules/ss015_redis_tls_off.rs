@@ -1,0 +1,98 @@
+use super::super::object::k;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+
+use super::redis::{unit_finding, units, Engine};
+use crate::yaml::Node;
+
+declare_rule! {
+    /// ## What it flags
+    /// In production: a Redis without TLS (an OT operator CR without `TLS`, a
+    /// StatefulSet without `tls-port`), or an app whose `REDIS_TLS_ENABLED` (or
+    /// `REDIS_<NAME>_TLS_ENABLED`) is not `true`. Anywhere: `REDIS_TLS_SKIP_VERIFY=true`.
+    ///
+    /// ## Why it matters
+    /// The deployment checklist requires TLS with verification in production:
+    /// passwords and data otherwise cross the network in clear text.
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// env:
+    ///   - { name: REDIS_TLS_ENABLED, value: "false" }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    ///   - { name: REDIS_TLS_ENABLED, value: "true" }
+    /// ```
+    ///
+    /// ## References
+    /// - https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/
+    pub struct RedisTlsOff {
+        id: "SS015",
+        name: "redis-tls-off",
+        severity: Error,
+        summary: "Redis traffic without TLS in production",
+        help: "Enable TLS on the Redis (a certificate Secret) and set REDIS_TLS_ENABLED=true with verification on.",
+    }
+}
+
+fn redis_env(name: &str, suffix: &str) -> bool {
+    name.starts_with("REDIS_") && name.ends_with(suffix)
+}
+
+impl Rule for RedisTlsOff {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+        for c in obj.containers() {
+            for (i, e) in c.env() {
+                let Some(name) = e.get("name").and_then(Node::as_str) else {
+                    continue;
+                };
+                let value = e
+                    .get("value")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let at = c.at(&[k("env"), Seg::Index(i), k("value")]);
+                if redis_env(name, "TLS_SKIP_VERIFY") && value == "true" {
+                    out.push(Finding::new(
+                        &META,
+                        obj,
+                        at,
+                        format!(
+                            "container `{}` skips Redis certificate verification (`{name}=true`)",
+                            c.name()
+                        ),
+                    ));
+                } else if obj.production
+                    && redis_env(name, "TLS_ENABLED")
+                    && e.get("valueFrom").is_none()
+                    && value != "true"
+                {
+                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis without TLS in production (`{name}={value}`)", c.name())));
+                }
+            }
+        }
+    }
+    fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for u in units(cx) {
+            if !u.obj.production {
+                continue;
+            }
+            let tls = match u.engine {
+                Engine::Operator => u.obj.get("spec.TLS").is_some(),
+                Engine::StatefulSet => u.persisted("tls-port").is_some_and(|s| s.value != "0"),
+            };
+            if !tls {
+                out.push(unit_finding(
+                    &META,
+                    &u,
+                    vec![k("spec"), Seg::KeyNode],
+                    format!("{} serves Redis without TLS in production", u.obj.display()),
+                ));
+            }
+        }
+    }
+}

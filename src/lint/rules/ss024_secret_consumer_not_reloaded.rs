@@ -1,0 +1,76 @@
+use super::super::object::k;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::{produced_secrets, same_namespace, secret_refs};
+
+declare_rule! {
+    /// ## What it flags
+    /// A Deployment, StatefulSet or DaemonSet that reads a Secret written by an
+    /// ExternalSecret in the set, without a Stakater Reloader annotation
+    /// (`reloader.stakater.com/auto`, `secret.reloader.stakater.com/reload` or
+    /// `reloader.stakater.com/search`). Silent when the project declares Reloader
+    /// `auto-reload-all`.
+    ///
+    /// ## Why it matters
+    /// Doppler rotates the password, ESO updates the Secret, and the pods keep the
+    /// old value until they restart for some other reason.
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// kind: Deployment
+    /// metadata: { name: api }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// metadata:
+    ///   annotations: { reloader.stakater.com/auto: "true" }
+    /// ```
+    ///
+    /// ## References
+    /// - https://github.com/stakater/Reloader
+    pub struct SecretConsumerNotReloaded {
+        id: "SS024",
+        name: "secret-consumer-not-reloaded",
+        severity: Warning,
+        summary: "workload reads a synced Secret but is not restarted on change",
+        help: "Annotate the workload with `reloader.stakater.com/auto: \"true\"`.",
+    }
+}
+
+const ANNOTATIONS: [&str; 3] = [
+    "reloader.stakater.com/auto",
+    "secret.reloader.stakater.com/reload",
+    "reloader.stakater.com/search",
+];
+
+impl Rule for SecretConsumerNotReloaded {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        if cx.settings.reloader_auto_all || !obj.is_workload() || obj.is_fragment() {
+            return;
+        }
+        if ANNOTATIONS
+            .iter()
+            .any(|a| obj.annotation(a).is_some_and(|v| v != "false"))
+        {
+            return;
+        }
+        let produced = produced_secrets(cx.objects);
+        let synced: Vec<String> = secret_refs(obj)
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .filter(|name| {
+                produced.iter().any(|p| {
+                    p.by_external_secret
+                        && &p.name == name
+                        && same_namespace(p.namespace.as_deref(), obj.namespace)
+                })
+            })
+            .collect();
+        if let Some(first) = synced.first() {
+            out.push(Finding::new(&META, obj, vec![k("metadata")], format!("{} reads Secret `{first}` synced by an ExternalSecret but has no Reloader annotation", obj.display())));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Human output: `file:line:col: severity[ID name]: message`, the source line
+//! with the node underlined (masked when it holds a secret), help, summary.
+
+use super::excerpt::excerpt;
+use crate::lint::Report;
+use crate::source::Sources;
+
+pub fn render(report: &Report, sources: &Sources) -> String {
+    let mut s = String::new();
+    for d in &report.diagnostics {
+        let l = &d.location;
+        s.push_str(&format!(
+            "{}:{}:{}: {}[{} {}]: {}\n",
+            l.file,
+            l.line,
+            l.column,
+            d.severity.as_str(),
+            d.rule,
+            d.name,
+            d.message
+        ));
+        if let Some(span) = l.span {
+            s.push_str(&excerpt(sources.text(span.file), span, d.secret));
+        }
+        if let Some(r) = &d.rendered {
+            s.push_str(&format!("  rendered: {}:{}:{}", r.file, r.line, r.column));
+            if !d.path.is_empty() {
+                s.push_str(&format!(" ({})", d.path));
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!("  help: {}\n", d.help));
+    }
+    let sum = &report.summary;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    s.push_str(&format!(
+        "{}, {}, {} in {} ({}, {} without apiVersion/kind skipped)\n",
+        plural(sum.errors, "error"),
+        plural(sum.warnings, "warning"),
+        plural(sum.infos, "info"),
+        plural(sum.files, "file"),
+        plural(sum.objects, "object"),
+        sum.skipped
+    ));
+    s
+}
