@@ -77,3 +77,35 @@ pub fn doc_text(meta: &RuleMeta) -> String {
     }
     s
 }
+
+/// `policies/RULES.md`: every rule's documentation, generated from the registry.
+pub fn rules_markdown() -> String {
+    let mut s = String::from("<!-- Generated from src/lint/rules/ by the test suite (UPDATE_GENERATED=1 cargo test). Do not edit. -->\n# shipshape rules\n\n| id | name | default | summary |\n| --- | --- | --- | --- |\n");
+    let metas: Vec<&RuleMeta> = RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(META_RULES.iter().copied())
+        .collect();
+    for m in &metas {
+        s.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            m.id,
+            m.name,
+            m.severity.as_str(),
+            m.summary
+        ));
+    }
+    for m in &metas {
+        s.push_str(&format!("\n## {} `{}`\n\n", m.id, m.name));
+        for line in doc_text(m).lines() {
+            // Rule docs use `##` headings; nest them under the rule's heading.
+            if let Some(h) = line.strip_prefix("## ") {
+                s.push_str(&format!("### {h}\n"));
+            } else {
+                s.push_str(line);
+                s.push('\n');
+            }
+        }
+    }
+    s
+}

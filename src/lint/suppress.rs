@@ -1,5 +1,5 @@
 //! Suppressions, each with a mandatory reason: an object annotation
-//! (`shipshape.dev/ignore: "SS020: reason"`, several separated by `;`), a YAML
+//! (`shipshape.dev/ignore: "SS020: reason"`, one per line), a YAML
 //! comment on or above the line (`# shipshape:ignore SS020 reason`), or a policy
 //! exemption. A suppression without a reason is an error; one that silenced
 //! nothing is reported as a warning.
@@ -84,7 +84,7 @@ impl Suppressions {
                 Origin::File => value.span,
                 Origin::Rendered { spec, .. } => *spec,
             };
-            for entry in text.split([';', '\n']).filter(|e| !e.trim().is_empty()) {
+            for entry in text.lines().filter(|e| !e.trim().is_empty()) {
                 let (rule_text, reason) = split_entry(entry, ':');
                 list.push(Suppression {
                     rule: known_rule(&rule_text),

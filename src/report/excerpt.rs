@@ -19,11 +19,12 @@ pub fn excerpt(text: &str, span: Span, mask: bool) -> String {
     }
     .max(1);
     let end = (start + len).min(chars.len()).max(start);
+    // A secret is masked to the end of the line: in flow style (`{ key: value }`)
+    // more of it may follow the node.
     let shown: String = if mask {
         chars[..start]
             .iter()
-            .chain(std::iter::repeat_n(&'*', end - start))
-            .chain(chars[end..].iter())
+            .chain(std::iter::repeat_n(&'*', chars.len() - start))
             .collect()
     } else {
         line.to_string()
@@ -45,16 +46,16 @@ mod tests {
 
     #[test]
     fn underlines_the_node_and_masks_secrets() {
-        let text = "a: 1\nkey: hunter2\n";
+        let text = "a: 1\nkey: hunter2 # rotated\n";
         let n = parse_single(text, FileId(0)).expect("yaml");
         let span = n.get("key").expect("key").span;
         assert_eq!(
             excerpt(text, span, false),
-            "  2 | key: hunter2\n    |      ^^^^^^^\n"
+            "  2 | key: hunter2 # rotated\n    |      ^^^^^^^\n"
         );
         assert_eq!(
             excerpt(text, span, true),
-            "  2 | key: *******\n    |      ^^^^^^^\n"
+            "  2 | key: *****************\n    |      ^^^^^^^\n"
         );
     }
 }

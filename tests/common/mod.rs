@@ -87,6 +87,7 @@ pub fn example_copy() -> tempfile::TempDir {
         &tmp.path().join("fixtures/example"),
     );
     copy_dir(&repo().join("gitops-out"), &tmp.path().join("gitops-out"));
+    copy_dir(&repo().join("policies"), &tmp.path().join("policies"));
     tmp
 }
 

@@ -14,12 +14,12 @@ declare_rule! {
     /// that guard them. Queues need Redis to refuse writes instead.
     ///
     /// ## Example (bad)
-    /// ```
+    /// ```text
     /// maxmemory-policy allkeys-lru
     /// ```
     ///
     /// ## Use instead
-    /// ```
+    /// ```text
     /// maxmemory-policy noeviction
     /// ```
     ///

@@ -13,12 +13,12 @@ declare_rule! {
     /// last snapshot. `appendfsync everysec` bounds the loss to one second.
     ///
     /// ## Example (bad)
-    /// ```
+    /// ```text
     /// appendonly no
     /// ```
     ///
     /// ## Use instead
-    /// ```
+    /// ```text
     /// appendonly yes
     /// appendfsync everysec
     /// ```

@@ -13,12 +13,12 @@ declare_rule! {
     /// writes when full turns a cache miss into an application error.
     ///
     /// ## Example (bad)
-    /// ```
+    /// ```text
     /// maxmemory-policy noeviction
     /// ```
     ///
     /// ## Use instead
-    /// ```
+    /// ```text
     /// maxmemory 192mb
     /// maxmemory-policy allkeys-lru
     /// ```

@@ -12,12 +12,12 @@ declare_rule! {
     /// applies.
     ///
     /// ## Example (bad)
-    /// ```
+    /// ```text
     /// maxmemory 1gb        # container limit: 1Gi
     /// ```
     ///
     /// ## Use instead
-    /// ```
+    /// ```text
     /// maxmemory 768mb      # about 75% of the limit
     /// ```
     ///

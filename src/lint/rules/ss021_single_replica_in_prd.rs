@@ -61,7 +61,7 @@ impl Rule for SingleReplicaInPrd {
                 &META,
                 obj,
                 path,
-                format!("{} runs {n} {field} in production", obj.display()),
+                format!("{} has `{field}: {n}` in production", obj.display()),
             ));
         }
     }

@@ -45,10 +45,10 @@ impl Rule for MissingResources {
             let res = c.node.get("resources");
             let mut missing = Vec::new();
             if res.and_then(|r| r.pointer(["limits", "memory"])).is_none() {
-                missing.push("a memory limit");
+                missing.push("memory limit");
             }
             if res.and_then(|r| r.get("requests")).is_none() {
-                missing.push("requests");
+                missing.push("resource requests");
             }
             if !missing.is_empty() {
                 let path = if res.is_some() {

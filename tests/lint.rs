@@ -1,0 +1,330 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! The lint engine end to end: registry invariants, the project's `check`,
+//! findings on rendered objects, suppressions, custom CEL rules, reporters,
+//! and a run over the real-world corpus.
+
+mod common;
+use common::*;
+
+use shipshape::lint::registry::{self, doc_text, RULES};
+use std::collections::BTreeSet;
+
+#[test]
+fn registry_ids_are_unique_named_documented_and_have_fixtures() {
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for r in RULES {
+        let m = r.meta();
+        assert!(ids.insert(m.id), "duplicate id {}", m.id);
+        assert!(names.insert(m.name), "duplicate name {}", m.name);
+        assert!(
+            m.id.len() == 5
+                && m.id.starts_with("SS")
+                && m.id[2..].bytes().all(|b| b.is_ascii_digit()),
+            "{}",
+            m.id
+        );
+        assert!(
+            m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && !m.name.starts_with('-'),
+            "{} is not kebab-case",
+            m.name
+        );
+        assert!(
+            m.help.ends_with('.'),
+            "{}: help must end with a period",
+            m.id
+        );
+        let doc = doc_text(m);
+        for heading in [
+            "## What it flags",
+            "## Why it matters",
+            "## Example (bad)",
+            "## Use instead",
+            "## References",
+        ] {
+            assert!(doc.contains(heading), "{}: doc lacks `{heading}`", m.id);
+        }
+        for f in ["fail.yaml", "pass.yaml"] {
+            assert!(
+                repo().join("fixtures/rules").join(m.id).join(f).is_file(),
+                "{}: no {f}",
+                m.id
+            );
+        }
+    }
+    insta::assert_snapshot!(
+        "rule-ids",
+        ids.iter().copied().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn rules_markdown_is_up_to_date() {
+    let path = repo().join("policies/RULES.md");
+    let want = registry::rules_markdown();
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        std::fs::write(&path, &want).expect("write");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        want,
+        "policies/RULES.md is stale: UPDATE_GENERATED=1 cargo test --test lint"
+    );
+}
+
+#[test]
+fn rules_and_explain_cover_every_rule() {
+    let table = text(&bin().arg("rules").output().expect("runs").stdout);
+    for r in RULES {
+        let m = r.meta();
+        assert!(table.contains(m.id) && table.contains(m.name));
+        for key in [m.id, m.name] {
+            let out = bin().args(["explain", key]).output().expect("runs");
+            assert_eq!(out.status.code(), Some(0));
+            assert!(text(&out.stdout).contains(&doc_text(m)), "explain {key}");
+        }
+    }
+    let bad = bin()
+        .args(["explain", "image-tag-mutabel"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("did you mean `image-tag-mutable`"));
+}
+
+#[test]
+fn the_bundled_example_passes_check() {
+    let out = run(&["check", "--format", "json"], &repo());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{:#}", j["diagnostics"]);
+    assert_eq!(j["summary"]["errors"], 0);
+    assert!(j["summary"]["objects"].as_u64().unwrap() > 50);
+}
+
+#[test]
+fn check_points_rendered_findings_at_the_spec_and_reports_drift() {
+    let tmp = example_copy();
+    let prd = tmp.path().join("fixtures/example/envs/prd.yaml");
+    let spec = std::fs::read_to_string(&prd).expect("prd");
+    std::fs::write(
+        &prd,
+        spec.replace("    instances: 2\n", "    instances: 1\n"),
+    )
+    .expect("edit");
+
+    let drift = run(&["check", "--format", "json"], tmp.path());
+    assert_eq!(drift.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&drift.stdout).expect("json");
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"SS903"), "drift reported: {rules:?}");
+
+    assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
+    let out = run(&["check", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "SS021")
+        .expect("SS021 fires");
+    assert_eq!(d["file"], "fixtures/example/envs/prd.yaml");
+    let line = d["line"].as_u64().unwrap() as usize;
+    assert!(
+        std::fs::read_to_string(&prd)
+            .unwrap()
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("name: main"),
+        "points at the postgres spec"
+    );
+    assert_eq!(
+        d["rendered"]["file"],
+        "gitops-out/apps/postgres-main/overlays/prd/cluster-pg-main.yaml"
+    );
+    assert_eq!(d["object"]["kind"], "Cluster");
+    assert_eq!(d["path"], "spec.instances");
+}
+
+#[test]
+fn suppressions_need_reasons_and_must_match() {
+    let dir = repo().join("fixtures/lint/suppressions");
+    let out = bin()
+        .current_dir(&dir)
+        .args(["lint", ".", "--env", "prd", "--policy", "policy.yaml"])
+        .output()
+        .expect("runs");
+    let human = text(&out.stdout);
+    insta::assert_snapshot!("suppressions", human);
+    assert_eq!(out.status.code(), Some(1));
+    for silenced in [
+        "image `ghcr.io/acme/annotated:latest`",
+        "image `ghcr.io/acme/commented:latest`",
+        "Deployment exempt runs",
+    ] {
+        assert!(!human.contains(silenced), "{silenced} should be suppressed");
+    }
+    assert!(
+        human.contains("image `ghcr.io/acme/loud:latest`"),
+        "an unsuppressed finding stays"
+    );
+    assert!(human.contains("SS901 suppression-without-reason"));
+    assert!(human.contains("SS902 unused-suppression"));
+}
+
+#[test]
+fn custom_cel_rules_fire_and_broken_ones_are_bad_input() {
+    let dir = repo().join("fixtures/lint/custom");
+    let out = bin()
+        .current_dir(&dir)
+        .args([
+            "lint",
+            "manifests.yaml",
+            "--env",
+            "prd",
+            "--policy",
+            "../../../policies/custom.yaml",
+        ])
+        .output()
+        .expect("runs");
+    let human = text(&out.stdout);
+    assert!(
+        human.contains("ACME001 container-may-run-as-root")
+            && human.contains("Deployment root-app"),
+        "{human}"
+    );
+    assert!(!human.contains("Deployment safe-app"), "{human}");
+    assert!(human.contains("ACME002 ingress-without-class"), "{human}");
+
+    let broken = bin()
+        .current_dir(&dir)
+        .args(["lint", "manifests.yaml", "--policy", "broken-policy.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(broken.status.code(), Some(2));
+    insta::assert_snapshot!("broken-cel", text(&broken.stderr));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let dir = repo().join("fixtures/rules/SS022");
+    let warn = bin()
+        .current_dir(&dir)
+        .args(["lint", "fail.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        warn.status.code(),
+        Some(0),
+        "warnings only: exit 0 at the default threshold"
+    );
+    let strict = bin()
+        .current_dir(&dir)
+        .args(["lint", "fail.yaml", "--fail-on", "warning"])
+        .output()
+        .expect("runs");
+    assert_eq!(strict.status.code(), Some(1));
+    let missing = bin()
+        .args(["lint", "does/not/exist"])
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn every_format_snapshot_on_the_same_findings() {
+    let dir = repo().join("fixtures/lint/reporters");
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let out = bin()
+            .current_dir(&dir)
+            .args(["lint", ".", "--env", "prd", "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let s = text(&out.stdout).replace(env!("CARGO_PKG_VERSION"), "[version]");
+        insta::assert_snapshot!(format!("format-{format}"), s);
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let Some(shared) = skip_without_shared("SARIF schema") else {
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("schemas-upstream/sarif/sarif-schema-2.1.0.json"))
+            .expect("schema"),
+    )
+    .expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    for dir in [
+        repo().join("fixtures/lint/reporters"),
+        shared.join("corpus/nidr0x__k8s-gitops"),
+    ] {
+        let out = bin()
+            .current_dir(&dir)
+            .args(["lint", ".", "--format", "sarif"])
+            .output()
+            .expect("runs");
+        let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif json");
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn the_corpus_lints_without_panic_and_every_finding_points_at_a_real_place() {
+    let Some(shared) = skip_without_shared("corpus lint") else {
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let out = bin()
+        .current_dir(&corpus)
+        .args(["lint", ".", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "exit {:?}: {}",
+        out.status.code(),
+        text(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let diags = j["diagnostics"].as_array().unwrap();
+    assert!(diags.len() > 100, "{} findings", diags.len());
+    assert!(j["summary"]["files"].as_u64().unwrap() > 1900);
+    for d in diags {
+        let file = d["file"].as_str().unwrap();
+        let text =
+            std::fs::read_to_string(corpus.join(file)).unwrap_or_else(|_| panic!("{file} exists"));
+        let (line, col) = (
+            d["line"].as_u64().unwrap() as usize,
+            d["column"].as_u64().unwrap() as usize,
+        );
+        let l = text
+            .lines()
+            .nth(line - 1)
+            .unwrap_or_else(|| panic!("{file}:{line} exists"));
+        assert!(
+            col >= 1 && col <= l.chars().count() + 1,
+            "{file}:{line}:{col} is inside the line"
+        );
+        if d["rule"] != "SS900" && !d["path"].as_str().unwrap().is_empty() {
+            let rest: String = l.chars().skip(col - 1).collect();
+            assert!(
+                !rest.trim().is_empty(),
+                "{file}:{line}:{col} points at a node"
+            );
+        }
+    }
+}
