@@ -1,0 +1,89 @@
+//! Lint speed against its floor: reading and parsing the same files (which the
+//! linter must do anyway), then the full run (parse + rules + suppressions +
+//! the human report). Uses `../shared/corpus` (about 2,000 real files), or the
+//! files given as arguments. Run: `cargo bench --bench lint`.
+#![allow(clippy::print_stdout, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use shipshape::lint::{self, policy::Policy, Settings};
+use shipshape::source::Sources;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    f();
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let args: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
+    let paths = if args.is_empty() {
+        vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")]
+    } else {
+        args
+    };
+    if !paths.iter().all(|p| p.exists()) {
+        println!("skipped: {paths:?} not found (the corpus lives in ../shared)");
+        return;
+    }
+    let files = lint::input::yaml_files(&paths);
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let runs = 15;
+    let parse = time(runs, || {
+        let mut sources = Sources::new();
+        let (docs, _, _) = lint::input::read(&paths, &mut sources, None);
+        std::hint::black_box(docs.len());
+    });
+    let full = time(runs, || {
+        let mut sources = Sources::new();
+        let (docs, diags, n) = lint::input::read(&paths, &mut sources, None);
+        let report = lint::run(
+            &sources,
+            &docs,
+            diags,
+            false,
+            &Settings::default(),
+            &Policy::default(),
+            n,
+        );
+        std::hint::black_box(shipshape::report::human::render(&report, &sources).len());
+    });
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "files: {}, {:.2} MB, {} threads, median of {runs}",
+        files.len(),
+        mb,
+        rayon::current_num_threads()
+    );
+    println!(
+        "parse only (floor): {:>8.1} ms  ({:.1} MB/s)",
+        parse.as_secs_f64() * 1e3,
+        mb / parse.as_secs_f64()
+    );
+    println!(
+        "full lint:          {:>8.1} ms  ({:.1}x the floor)",
+        full.as_secs_f64() * 1e3,
+        full.as_secs_f64() / parse.as_secs_f64()
+    );
+}
