@@ -213,28 +213,14 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     let mut diffs = String::new();
     for d in emit::check(&bundle.files, &out_dir, &Scope::All, &model.project.output) {
         diffs.push_str(&d.diff);
-        diags.push(Diagnostic {
-            rule: DRIFT.id.into(),
-            name: DRIFT.name.into(),
-            severity: DRIFT.severity,
-            message: format!(
+        diags.push(Diagnostic::about_input(
+            &DRIFT,
+            Location::file_start(format!("{}/{}", model.project.output, d.path)),
+            format!(
                 "`{}/{}` differs from what the specs render",
                 model.project.output, d.path
             ),
-            help: DRIFT.help.into(),
-            location: Location {
-                file: format!("{}/{}", model.project.output, d.path),
-                line: 1,
-                column: 1,
-                end_line: 1,
-                end_column: 1,
-                span: None,
-            },
-            rendered: None,
-            object: None,
-            path: String::new(),
-            secret: false,
-        });
+        ));
     }
     let production: BTreeMap<String, bool> = model
         .envs

@@ -5,7 +5,8 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-use super::{Diagnostic, Location, Severity};
+use super::registry::INVALID_YAML;
+use super::{Diagnostic, Location};
 use crate::render::Bundle;
 use crate::source::{FileId, Sources};
 use crate::yaml::{self, Node, Pos, Span, Value};
@@ -199,50 +200,30 @@ pub fn read(
                     });
                 }
             }
-            Err(e) => diags.push(Diagnostic {
-                rule: super::registry::INVALID_YAML.id.into(),
-                name: super::registry::INVALID_YAML.name.into(),
-                severity: Severity::Warning,
-                message: format!("not plain YAML, skipped: {}", e.message),
-                help: super::registry::INVALID_YAML.help.into(),
-                location: Location {
+            Err(e) => {
+                let line = e.span.start.line.max(1);
+                let column = e.span.start.col.max(1);
+                let location = Location {
                     file: sources.name(id).to_string(),
-                    line: e.span.start.line.max(1),
-                    column: e.span.start.col.max(1),
-                    end_line: e.span.start.line.max(1),
-                    end_column: e.span.start.col.max(1),
+                    line,
+                    column,
+                    end_line: line,
+                    end_column: column,
                     span: Some(e.span),
-                },
-                rendered: None,
-                object: None,
-                path: String::new(),
-                secret: false,
-            }),
+                };
+                diags.push(Diagnostic::about_input(
+                    &INVALID_YAML,
+                    location,
+                    format!("not plain YAML, skipped: {}", e.message),
+                ));
+            }
         }
     }
     (docs, diags, files.len())
 }
 
 fn file_warning(file: String, message: &str) -> Diagnostic {
-    Diagnostic {
-        rule: super::registry::INVALID_YAML.id.into(),
-        name: super::registry::INVALID_YAML.name.into(),
-        severity: Severity::Warning,
-        message: message.into(),
-        help: super::registry::INVALID_YAML.help.into(),
-        location: Location {
-            file,
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            span: None,
-        },
-        rendered: None,
-        object: None,
-        path: String::new(),
-        secret: false,
-    }
+    Diagnostic::about_input(&INVALID_YAML, Location::file_start(file), message.into())
 }
 
 /// A JSON value as a node tree (positionless: rendered objects are located

@@ -225,6 +225,38 @@ pub struct Diagnostic {
     pub secret: bool,
 }
 
+impl Location {
+    /// Line 1, column 1 of a file: for findings about a whole file.
+    pub fn file_start(file: String) -> Self {
+        Location {
+            file,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            span: None,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A finding about the input itself (a file, a suppression), not an object.
+    pub fn about_input(meta: &RuleMeta, location: Location, message: String) -> Self {
+        Diagnostic {
+            rule: meta.id.into(),
+            name: meta.name.into(),
+            severity: meta.severity,
+            message,
+            help: meta.help.into(),
+            location,
+            rendered: None,
+            object: None,
+            path: String::new(),
+            secret: false,
+        }
+    }
+}
+
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {

@@ -213,18 +213,7 @@ impl Suppressions {
             } else {
                 continue;
             };
-            out.push(Diagnostic {
-                rule: meta.id.into(),
-                name: meta.name.into(),
-                severity: meta.severity,
-                message,
-                help: meta.help.into(),
-                location: s.at.clone(),
-                rendered: None,
-                object: None,
-                path: String::new(),
-                secret: false,
-            });
+            out.push(Diagnostic::about_input(meta, s.at.clone(), message));
         }
         out
     }

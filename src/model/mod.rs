@@ -2,6 +2,7 @@
 //! spec that is about legality checked once, all problems collected. Render and
 //! lint only ever see a [`Model`]; what is legal but unwise is left to the rules.
 
+mod components;
 mod validate;
 
 use std::path::PathBuf;

@@ -139,16 +139,7 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                             .collect()
                     })
                     .unwrap_or_default();
-                let given = target.scalar_text().unwrap_or_default();
-                let mut p = Problem::at_span(
-                    "spec::unknown-value",
-                    format!("{what} must be one of: {}", opts.join(", ")),
-                    target.span,
-                );
-                if let Some(m) = did_you_mean(&given, opts.iter().map(String::as_str)) {
-                    p = p.with_help(format!("did you mean `{m}`?"));
-                }
-                problems.push(p);
+                problems.push(not_one_of(&what, target, &opts));
             }
             ValidationErrorKind::Pattern { .. }
             | ValidationErrorKind::MaxLength { .. }
@@ -181,16 +172,7 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                 if subschema.is_some_and(|s| !enum_options(s).is_empty()) =>
             {
                 let opts = subschema.map(enum_options).unwrap_or_default();
-                let given = target.scalar_text().unwrap_or_default();
-                let mut p = Problem::at_span(
-                    "spec::unknown-value",
-                    format!("{what} must be one of: {}", opts.join(", ")),
-                    target.span,
-                );
-                if let Some(m) = did_you_mean(&given, opts.iter().map(String::as_str)) {
-                    p = p.with_help(format!("did you mean `{m}`?"));
-                }
-                problems.push(p);
+                problems.push(not_one_of(&what, target, &opts));
             }
             _ => {
                 // anyOf/oneOf on optional fields: report against the node, without its value.
@@ -203,6 +185,19 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
         }
     }
     problems
+}
+
+fn not_one_of(what: &str, target: &Node, opts: &[String]) -> Problem {
+    let given = target.scalar_text().unwrap_or_default();
+    let p = Problem::at_span(
+        "spec::unknown-value",
+        format!("{what} must be one of: {}", opts.join(", ")),
+        target.span,
+    );
+    match did_you_mean(&given, opts.iter().map(String::as_str)) {
+        Some(m) => p.with_help(format!("did you mean `{m}`?")),
+        None => p,
+    }
 }
 
 /// The string values an enum schema allows (plain `enum`, or `oneOf` of documented variants).

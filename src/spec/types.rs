@@ -207,6 +207,27 @@ pub fn parse_quantity(s: &str) -> Option<f64> {
     Some(n * mult)
 }
 
+/// A Redis memory size as redis.conf reads it (`192mb`, `1gb`, `1073741824`), in bytes.
+pub fn redis_memory_bytes(s: &str) -> Option<f64> {
+    let lower = s.trim().to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (n, unit) = lower.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let m = match unit {
+        "" | "b" => 1.0,
+        "k" => 1000.0,
+        "kb" => 1024.0,
+        "m" => 1e6,
+        "mb" => 1024.0 * 1024.0,
+        "g" => 1e9,
+        "gb" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(n * m)
+}
+
 /// An image reference with a tag and/or digest, split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ImageRef {

@@ -268,23 +268,7 @@ pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
 
 /// Redis `maxmemory` in bytes (`256mb`, `1gb`, `1073741824`).
 pub fn maxmemory_bytes(s: &str) -> Option<f64> {
-    let lower = s.trim().to_ascii_lowercase();
-    let split = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (n, unit) = lower.split_at(split);
-    let n: f64 = n.parse().ok()?;
-    let m = match unit {
-        "" | "b" => 1.0,
-        "k" => 1000.0,
-        "kb" => 1024.0,
-        "m" => 1e6,
-        "mb" => 1024.0 * 1024.0,
-        "g" => 1e9,
-        "gb" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * m)
+    crate::spec::types::redis_memory_bytes(s)
 }
 
 /// A finding about a setting, located where the setting is written.

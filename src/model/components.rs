@@ -1,0 +1,448 @@
+//! Validation of the components of an environment: Redis, PostgreSQL, the
+//! tunnel and the apps. Each returns `None` after recording its problems.
+
+use std::collections::BTreeSet;
+
+use super::validate::require;
+use super::*;
+use crate::problem::{did_you_mean, Problem, Problems};
+use crate::spec::raw;
+use crate::spec::types::Quantity;
+
+pub(super) fn build_redis(r: &raw::Redis, env: &Env, problems: &mut Problems) -> Option<Redis> {
+    let name = r.name.to_string();
+    let role = r.role.as_ref().map_or(RedisRole::Cache, |x| x.value);
+    let topology = r
+        .topology
+        .as_ref()
+        .map_or(Topology::Standalone, |x| x.value);
+    let engine = r
+        .engine
+        .as_ref()
+        .map_or(RedisEngine::OtOperator, |x| x.value);
+    let mut ok = true;
+    if engine == RedisEngine::Statefulset && topology == Topology::Sentinel {
+        let span = r.topology.as_ref().map_or(r.name.span, |t| t.span);
+        problems.push(
+            Problem::at_span(
+                "spec::unsupported",
+                "the `statefulset` engine runs standalone Redis only",
+                span,
+            )
+            .with_help("use `engine: ot-operator` for sentinel, or `topology: standalone`"),
+        );
+        ok = false;
+    }
+    if engine == RedisEngine::OtOperator {
+        require(
+            env,
+            OperatorKind::RedisOperator,
+            "a Redis on the OT operator",
+            "redis-operator",
+            r.name.span,
+            problems,
+        );
+    }
+    if env.doppler.is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-secrets",
+                format!("redis `{name}` needs a password from the secret provider"),
+                r.name.span,
+            )
+            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
+        );
+        ok = false;
+    }
+    let memory = r
+        .memory
+        .as_ref()
+        .map_or_else(|| Quantity::parse("256Mi").ok(), |m| Some(m.value.clone()))?;
+    let (maxmemory, maxmemory_span) = match &r.maxmemory {
+        Some(m) => {
+            if crate::spec::types::redis_memory_bytes(m).is_none() {
+                problems.push(
+                    Problem::at_span(
+                        "spec::invalid-value",
+                        format!("`maxmemory: {}` is not a Redis memory size", m.value),
+                        m.span,
+                    )
+                    .with_help("write it as Redis does, e.g. `192mb` or `1gb`"),
+                );
+                ok = false;
+            }
+            (m.value.to_ascii_lowercase(), m.span)
+        }
+        // Three quarters of the container limit leaves room for fork and buffers.
+        None => (
+            format!(
+                "{}mb",
+                (memory.value() * 0.75 / (1024.0 * 1024.0)).floor() as u64
+            ),
+            r.name.span,
+        ),
+    };
+    let version = r.version.as_ref().map_or_else(
+        || {
+            if engine == RedisEngine::OtOperator {
+                "v7.0.15".to_string()
+            } else {
+                "7.2.7".to_string()
+            }
+        },
+        |v| v.value.clone(),
+    );
+    let replicas = r.replicas.as_ref().map_or(2, |x| x.value);
+    let sentinels = r.sentinels.as_ref().map_or(3, |x| x.value);
+    if topology == Topology::Sentinel && sentinels.is_multiple_of(2) {
+        if let Some(s) = &r.sentinels {
+            problems.push(
+                Problem::at_span(
+                    "spec::invalid-value",
+                    "sentinels must be an odd number so a quorum exists",
+                    s.span,
+                )
+                .with_help("use 3 or 5"),
+            );
+            ok = false;
+        }
+    }
+    let storage = r
+        .storage
+        .as_ref()
+        .map_or_else(|| Quantity::parse("1Gi").ok(), |m| Some(m.value.clone()))?;
+    ok.then(|| Redis {
+        password_key: r.password_key.as_ref().map_or_else(
+            || {
+                format!(
+                    "REDIS_{}_PASSWORD",
+                    name.to_ascii_uppercase().replace('-', "_")
+                )
+            },
+            |k| k.to_string(),
+        ),
+        name,
+        span: r.name.span,
+        role,
+        topology,
+        engine,
+        version,
+        maxmemory,
+        maxmemory_span,
+        memory,
+        replicas,
+        sentinels,
+        tls_secret: r.tls.as_ref().map(|t| t.secret.to_string()),
+        storage,
+        storage_class: r.storage_class.as_ref().map(|s| s.value.clone()),
+        exporter: r.exporter.unwrap_or(true),
+    })
+}
+
+pub(super) fn build_postgres(
+    p: &raw::Postgres,
+    env: &Env,
+    problems: &mut Problems,
+) -> Option<Postgres> {
+    let name = p.name.to_string();
+    require(
+        env,
+        OperatorKind::CloudnativePg,
+        "a PostgreSQL cluster",
+        "cloudnative-pg",
+        p.name.span,
+        problems,
+    );
+    if env.doppler.is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-secrets",
+                format!("postgres `{name}` needs its password from the secret provider"),
+                p.name.span,
+            )
+            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
+        );
+        return None;
+    }
+    let database = p.database.as_ref().map_or(name.clone(), |d| d.to_string());
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    Some(Postgres {
+        instances: p.instances.as_ref().map_or(1, |i| i.value),
+        version: p
+            .version
+            .as_ref()
+            .map_or("16.6".into(), |v| v.value.clone()),
+        storage: p
+            .storage
+            .as_ref()
+            .map_or_else(|| Quantity::parse("1Gi").ok(), |s| Some(s.value.clone()))?,
+        storage_class: p.storage_class.as_ref().map(|s| s.value.clone()),
+        owner: p.owner.as_ref().map_or(database.clone(), |o| o.to_string()),
+        database,
+        password_key: p
+            .password_key
+            .as_ref()
+            .map_or_else(|| format!("POSTGRES_{upper}_PASSWORD"), |k| k.to_string()),
+        backup: p.backup.as_ref().map(|b| Backup {
+            destination: b.destination.value.clone(),
+            endpoint_url: b.endpoint_url.as_ref().map(|e| e.value.clone()),
+            retention: b
+                .retention
+                .as_ref()
+                .map_or("30d".into(), |r| r.value.clone()),
+            schedule: b
+                .schedule
+                .as_ref()
+                .map_or("0 0 3 * * *".into(), |r| r.value.clone()),
+            access_key_id_key: b
+                .access_key_id_key
+                .as_ref()
+                .map_or("BACKUP_ACCESS_KEY_ID".into(), |k| k.to_string()),
+            secret_access_key_key: b
+                .secret_access_key_key
+                .as_ref()
+                .map_or("BACKUP_SECRET_ACCESS_KEY".into(), |k| k.to_string()),
+            span: b.destination.span,
+        }),
+        name,
+        span: p.name.span,
+    })
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub(super) fn build_tunnel(
+    t: &raw::CloudflareTunnel,
+    env: &Env,
+    problems: &mut Problems,
+) -> Option<Tunnel> {
+    let before = problems.len();
+    if !is_uuid(&t.tunnel_id) {
+        problems.push(
+            Problem::at_span(
+                "spec::invalid-value",
+                "`tunnel-id` must be the tunnel's UUID",
+                t.tunnel_id.span,
+            )
+            .with_help(
+                "copy it from `cloudflared tunnel list`, e.g. 6ff42ae2-765d-4adf-8112-31c55c1551ef",
+            ),
+        );
+    }
+    if env.doppler.is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-secrets",
+                "the tunnel credentials come from the secret provider",
+                t.tunnel_id.span,
+            )
+            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
+        );
+    }
+    let via = t.via_ingress_nginx.unwrap_or(true);
+    if via {
+        require(
+            env,
+            OperatorKind::IngressNginx,
+            "routing the tunnel through NGINX",
+            "ingress-nginx",
+            t.tunnel_id.span,
+            problems,
+        );
+    }
+    require(
+        env,
+        OperatorKind::ExternalDns,
+        "publishing tunnel hostnames in DNS",
+        "external-dns",
+        t.tunnel_id.span,
+        problems,
+    );
+    let image = match &t.image {
+        Some(i) => i.value.clone(),
+        None => crate::spec::types::ImageRef::parse("cloudflare/cloudflared:2024.12.2").ok()?,
+    };
+    (problems.len() == before).then(|| Tunnel {
+        tunnel_id: t.tunnel_id.value.clone(),
+        credentials_key: t
+            .credentials_key
+            .as_ref()
+            .map_or("CLOUDFLARE_TUNNEL_CREDENTIALS".into(), |k| k.to_string()),
+        image,
+        replicas: t.replicas.as_ref().map_or(2, |r| r.value),
+        via_ingress_nginx: via,
+        span: t.tunnel_id.span,
+    })
+}
+
+pub(super) fn build_app(
+    a: &raw::App,
+    env: &Env,
+    hostnames: &mut BTreeSet<String>,
+    problems: &mut Problems,
+) -> Option<App> {
+    let before = problems.len();
+    let name = a.name.to_string();
+    let Some(image) = &a.image else {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-key",
+                format!("app `{name}` has no `image`"),
+                a.name.span,
+            )
+            .with_help("add `image: registry/name:tag` (here or in the environment it extends)"),
+        );
+        return None;
+    };
+    for (k, v) in &a.env {
+        if looks_secret(k.as_str()) {
+            problems.push(
+                Problem::at_span(
+                    "spec::literal-secret",
+                    format!("`{k}` looks like a credential but is a plain value in `env`; its value is not shown"),
+                    v.span,
+                )
+                .with_help(format!("move it to `secret-env: {{ {k}: DOPPLER_KEY }}` and store the value in Doppler"))
+                .secret(),
+            );
+        } else if has_url_credentials(v) {
+            problems.push(
+                Problem::at_span(
+                    "spec::literal-secret",
+                    format!("`{k}` holds a URL with a password in it; its value is not shown"),
+                    v.span,
+                )
+                .with_help(
+                    "put the URL (or its password) in Doppler and read it through `secret-env`",
+                )
+                .secret(),
+            );
+        }
+    }
+    if !a.secret_env.is_empty() && env.doppler.is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-secrets",
+                "`secret-env` needs a secret provider",
+                a.name.span,
+            )
+            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
+        );
+    }
+    for r in &a.redis {
+        if env.redis(r.as_str()).is_none() {
+            let mut p = Problem::at_span(
+                "spec::unknown-reference",
+                format!(
+                    "app `{name}` uses redis `{}`, which is not declared",
+                    r.value
+                ),
+                r.span,
+            );
+            if let Some(m) = did_you_mean(r.as_str(), env.redis.iter().map(|x| x.name.as_str())) {
+                p = p.with_help(format!("did you mean `{m}`?"));
+            } else {
+                p = p.with_help("declare it under `redis:` in this environment");
+            }
+            problems.push(p);
+        }
+    }
+    for pg in &a.postgres {
+        if env.postgres(pg.as_str()).is_none() {
+            let mut p = Problem::at_span(
+                "spec::unknown-reference",
+                format!(
+                    "app `{name}` uses postgres `{}`, which is not declared",
+                    pg.value
+                ),
+                pg.span,
+            );
+            if let Some(m) = did_you_mean(pg.as_str(), env.postgres.iter().map(|x| x.name.as_str()))
+            {
+                p = p.with_help(format!("did you mean `{m}`?"));
+            } else {
+                p = p.with_help("declare it under `postgres:` in this environment");
+            }
+            problems.push(p);
+        }
+    }
+    for h in &a.public {
+        if !hostnames.insert(h.to_string()) {
+            problems.push(Problem::at_span(
+                "spec::duplicate-name",
+                format!("hostname `{}` is routed to two apps", h.value),
+                h.span,
+            ));
+        }
+        if env.tunnel.is_none() && env.tailscale.is_none() {
+            problems.push(
+                Problem::at_span(
+                    "spec::no-exposure",
+                    format!(
+                        "`{}` is public but the environment has no exposure",
+                        h.value
+                    ),
+                    h.span,
+                )
+                .with_help(
+                    "add `exposure: { cloudflare-tunnel: … }` or `exposure: { tailscale: {} }`",
+                ),
+            );
+        }
+    }
+    let set = |rs: &Option<raw::ResourceSet>| -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        if let Some(rs) = rs {
+            if let Some(c) = &rs.cpu {
+                v.push(("cpu".to_string(), c.to_string()));
+            }
+            if let Some(m) = &rs.memory {
+                v.push(("memory".to_string(), m.to_string()));
+            }
+        }
+        v
+    };
+    let requests = a
+        .resources
+        .as_ref()
+        .map(|r| set(&r.requests))
+        .unwrap_or_default();
+    let limits = a
+        .resources
+        .as_ref()
+        .map(|r| set(&r.limits))
+        .unwrap_or_default();
+    (problems.len() == before).then(|| App {
+        span: a.name.span,
+        image: image.value.clone(),
+        image_span: image.span,
+        replicas: a.replicas.as_ref().map_or(1, |r| r.value),
+        replicas_span: a.replicas.as_ref().map_or(a.name.span, |r| r.span),
+        port: a.port.as_ref().map_or(8080, |p| p.value),
+        env: a
+            .env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.value.clone()))
+            .collect(),
+        secret_env: a
+            .secret_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        requests,
+        limits,
+        health_path: a.health.as_ref().map(|h| h.path.value.clone()),
+        redis: a.redis.iter().map(|r| r.to_string()).collect(),
+        postgres: a.postgres.iter().map(|r| r.to_string()).collect(),
+        public: a.public.iter().map(|h| h.to_string()).collect(),
+        reload: a.reload_on_secret_change.unwrap_or(true),
+        name,
+    })
+}
