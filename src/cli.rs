@@ -138,11 +138,7 @@ pub struct Loaded {
 
 pub fn load(root: &Path) -> Result<Loaded, Outcome> {
     let mut sources = Sources::new();
-    let spec = match spec::load(root, &mut sources) {
-        Ok(s) => s,
-        Err(p) => return Err(Outcome::problems(&p, &sources)),
-    };
-    match model::build(&spec) {
+    match model::load(root, &mut sources) {
         Ok(model) => Ok(Loaded { sources, model }),
         Err(p) => Err(Outcome::problems(&p, &sources)),
     }

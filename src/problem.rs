@@ -110,9 +110,14 @@ impl Problems {
                 At::Span(s) => {
                     let label =
                         LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
+                    // Mask every secret of the file: an excerpt shows neighbouring lines.
                     let mut text = sources.text(s.file).to_string();
-                    if p.secret {
-                        text = mask(&text, s.start.offset, s.end.offset);
+                    for secret in self.0.iter().filter(|q| q.secret) {
+                        if let At::Span(x) = secret.at {
+                            if x.file == s.file {
+                                text = mask(&text, x.start.offset, x.end.offset);
+                            }
+                        }
                     }
                     let src =
                         miette::NamedSource::new(sources.name(s.file), text).with_language("yaml");

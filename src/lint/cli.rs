@@ -76,8 +76,7 @@ fn load_project(root: &Path, sources: &mut Sources) -> Result<Option<Project>, P
     if !root.join(spec::PROJECT_FILE).is_file() {
         return Ok(None);
     }
-    let spec = spec::load(root, sources)?;
-    let model = model::build(&spec)?;
+    let model = model::load(root, sources)?;
     Ok(Some(Project { model }))
 }
 

@@ -14,6 +14,22 @@ use crate::yaml::Span;
 
 pub use validate::{build, has_url_credentials, looks_secret};
 
+/// Reads and validates a project, reporting the problems of every file at once:
+/// environments that loaded are validated even when others did not.
+pub fn load(
+    root: &std::path::Path,
+    sources: &mut crate::source::Sources,
+) -> Result<Model, crate::problem::Problems> {
+    let (spec, mut problems) = crate::spec::load_partial(root, sources)?;
+    match build(&spec) {
+        Ok(model) => problems.into_result(model),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems.sorted())
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Model {
     pub project: Project,

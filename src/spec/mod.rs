@@ -39,6 +39,13 @@ pub struct EnvSpec {
 
 /// Reads `root/shipshape.yaml` and every environment file it points at.
 pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
+    let (spec, problems) = load_partial(root, sources)?;
+    problems.into_result(spec)
+}
+
+/// Like [`load`], but keeps the environments that did load next to the problems
+/// of those that did not, so later stages can report their problems too.
+pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problems), Problems> {
     let project_path = root.join(PROJECT_FILE);
     let text = std::fs::read_to_string(&project_path).map_err(|e| {
         Problem::new(
@@ -168,12 +175,15 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
             .with_help("add a file such as dev.yaml to that folder"),
         );
     }
-    problems.into_result(Spec {
-        root: root.to_path_buf(),
-        project_file,
-        project,
-        envs,
-    })
+    Ok((
+        Spec {
+            root: root.to_path_buf(),
+            project_file,
+            project,
+            envs,
+        },
+        problems,
+    ))
 }
 
 fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {

@@ -40,12 +40,54 @@ fn redis_env(name: &str, suffix: &str) -> bool {
     name.starts_with("REDIS_") && name.ends_with(suffix)
 }
 
+impl RedisTlsOff {
+    /// Connection settings with no TLS switch at all: `REDIS_HOST` without
+    /// `REDIS_TLS_ENABLED`, or a `redis://` (not `rediss://`) URL.
+    fn unflagged_connections(
+        &self,
+        obj: &Obj,
+        c: &super::super::object::Container,
+        out: &mut Vec<Finding>,
+    ) {
+        let names: Vec<&str> = c
+            .env()
+            .filter_map(|(_, e)| e.get("name").and_then(Node::as_str))
+            .collect();
+        for (i, e) in c.env() {
+            let Some(name) = e.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let at = c.at(&[k("env"), Seg::Index(i)]);
+            if let Some(prefix) = name
+                .strip_suffix("HOST")
+                .filter(|p| p.starts_with("REDIS_"))
+            {
+                let switch = format!("{prefix}TLS_ENABLED");
+                if !names.contains(&switch.as_str()) {
+                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis (`{name}`) in production without `{switch}`", c.name())));
+                }
+            } else if name.starts_with("REDIS") && name.ends_with("URL") {
+                let plain = e
+                    .get("value")
+                    .and_then(Node::as_str)
+                    .is_some_and(|v| v.starts_with("redis://"));
+                if plain {
+                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis with a `redis://` URL in production", c.name())).help("Use a `rediss://` URL (TLS) and keep certificate verification on."));
+                }
+            }
+        }
+    }
+}
+
 impl Rule for RedisTlsOff {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
+            if obj.production {
+                self.unflagged_connections(obj, &c, out);
+            }
             for (i, e) in c.env() {
                 let Some(name) = e.get("name").and_then(Node::as_str) else {
                     continue;
@@ -90,7 +132,10 @@ impl Rule for RedisTlsOff {
                     &META,
                     &u,
                     vec![k("spec"), Seg::KeyNode],
-                    format!("{} serves Redis without TLS in production", u.obj.display()),
+                    format!(
+                        "{} accepts clients without TLS in production",
+                        u.obj.display()
+                    ),
                 ));
             }
         }
