@@ -56,6 +56,7 @@ fn kubectl_kustomize_builds_every_overlay_into_the_rendered_objects() {
         return;
     }
     let mut overlays = 0;
+    let built_dir = tempfile::tempdir().expect("tmp");
     for (name, out, bundle, _tmp) in rendered_projects() {
         let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(out.join("apps"))
             .min_depth(3)
@@ -116,6 +117,27 @@ fn kubectl_kustomize_builds_every_overlay_into_the_rendered_objects() {
         }
     }
     assert!(overlays >= 10, "built {overlays} overlays");
+
+    // Core kinds (Deployment, Service, Ingress, NetworkPolicy…) against the
+    // Kubernetes API schemas, strictly: unknown fields are errors.
+    if need_tool("kubernetes-validate", "kubernetes-validate") {
+        let files: Vec<PathBuf> = std::fs::read_dir(built_dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        let o = Command::new("kubernetes-validate")
+            .args(["--strict", "--no-warn", "--quiet", "-k", "1.32.0"])
+            .args(&files)
+            .output()
+            .expect("kubernetes-validate runs");
+        assert!(
+            o.status.success(),
+            "kubernetes-validate:\n{}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+    }
 }
 
 /// kubeconform's `-strict`: an object schema that lists properties rejects others.
