@@ -20,6 +20,8 @@ pub enum Origin {
     /// object, with the rendered file as a secondary location.
     Rendered {
         spec: Span,
+        /// Spec spans of single fields: `(field path, span)`.
+        fields: Vec<(String, Span)>,
         file: String,
         file_node: Option<Node>,
     },
@@ -297,6 +299,7 @@ pub fn from_bundle(
                 production: production.get(&b.env).copied(),
                 origin: Origin::Rendered {
                     spec: b.object.origin,
+                    fields: b.object.fields.clone(),
                     file: b.file.clone(),
                     file_node,
                 },

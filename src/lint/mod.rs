@@ -492,12 +492,16 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
             (location(sources, span, f.inner), None)
         }
         Origin::Rendered {
-            spec, file_node, ..
+            spec,
+            fields,
+            file_node,
+            ..
         } => {
             let rendered = file_node
                 .as_ref()
                 .map(|n| location(sources, find_node(n, &f.path).span, f.inner));
-            (location(sources, *spec, None), rendered)
+            let best = crate::render::provenance(fields, *spec, &path_string(&f.path));
+            (location(sources, best, None), rendered)
         }
     };
     Diagnostic {

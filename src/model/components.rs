@@ -131,6 +131,7 @@ pub(super) fn build_redis(r: &raw::Redis, env: &Env, problems: &mut Problems) ->
         maxmemory_span,
         memory,
         replicas,
+        replicas_span: r.replicas.as_ref().map_or(r.name.span, |x| x.span),
         sentinels,
         tls_secret: r.tls.as_ref().map(|t| t.secret.to_string()),
         storage,
@@ -168,6 +169,7 @@ pub(super) fn build_postgres(
     let upper = name.to_ascii_uppercase().replace('-', "_");
     Some(Postgres {
         instances: p.instances.as_ref().map_or(1, |i| i.value),
+        instances_span: p.instances.as_ref().map_or(p.name.span, |i| i.span),
         version: p
             .version
             .as_ref()

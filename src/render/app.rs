@@ -136,7 +136,11 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
     if app.reload && consumes_secrets(app) && !model.project.reloader_auto_all {
         annotate(&mut deployment, RELOADER_AUTO, "true");
     }
-    objects.push(Object::new(deployment, app.span));
+    objects.push(
+        Object::new(deployment, app.span)
+            .field("spec.replicas", app.replicas_span)
+            .field("spec.template.spec.containers[0].image", app.image_span),
+    );
     objects.push(Object::new(
         with_spec(
             object("v1", "Service", &app.name, labels(model, &app.name)),

@@ -333,5 +333,9 @@ fn built(o: &Object, comp: &Component, env: &str) -> Object {
             }
         }
     }
-    Object::new(v, o.origin)
+    Object {
+        value: v,
+        origin: o.origin,
+        fields: o.fields.clone(),
+    }
 }

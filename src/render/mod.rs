@@ -47,18 +47,42 @@ pub const HEADER: &str =
 pub struct Object {
     pub value: J,
     pub origin: Span,
+    /// Finer provenance: a field path (`spec.replicas`) and the spec node that
+    /// set it, so a finding on that field points at that very line.
+    pub fields: Vec<(String, Span)>,
 }
 
 impl Object {
     pub fn new(value: J, origin: Span) -> Self {
-        Object { value, origin }
+        Object {
+            value,
+            origin,
+            fields: Vec::new(),
+        }
     }
+    pub fn field(mut self, path: &str, span: Span) -> Self {
+        self.fields.push((path.to_string(), span));
+        self
+    }
+
     pub fn kind(&self) -> &str {
         self.value["kind"].as_str().unwrap_or("")
     }
     pub fn name(&self) -> &str {
         self.value["metadata"]["name"].as_str().unwrap_or("")
     }
+}
+
+/// The spec span behind a field path: the longest recorded field that is a
+/// prefix of `path`, else the object's own origin.
+pub fn provenance(fields: &[(String, Span)], origin: Span, path: &str) -> Span {
+    fields
+        .iter()
+        .filter(|(p, _)| {
+            path == p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}["))
+        })
+        .max_by_key(|(p, _)| p.len())
+        .map_or(origin, |(_, s)| *s)
 }
 
 /// How ArgoCD gets a component: our manifests, or a pinned Helm chart.

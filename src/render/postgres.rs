@@ -103,13 +103,16 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
             b.span,
         ));
     }
-    objects.push(Object::new(
-        with_spec(
-            object(CNPG_API, "Cluster", &cluster, labels(model, &comp)),
-            spec,
-        ),
-        p.span,
-    ));
+    objects.push(
+        Object::new(
+            with_spec(
+                object(CNPG_API, "Cluster", &cluster, labels(model, &comp)),
+                spec,
+            ),
+            p.span,
+        )
+        .field("spec.instances", p.instances_span),
+    );
     Component {
         name: comp,
         wave: wave::DATA,

@@ -143,13 +143,16 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
         Topology::Sentinel => {
             let mut repl = spec.clone();
             repl["clusterSize"] = J::from(r.replicas);
-            objects.push(Object::new(
-                with_spec(
-                    object(OT_API, "RedisReplication", name, redis_labels(model, r)),
-                    repl,
-                ),
-                r.span,
-            ));
+            objects.push(
+                Object::new(
+                    with_spec(
+                        object(OT_API, "RedisReplication", name, redis_labels(model, r)),
+                        repl,
+                    ),
+                    r.span,
+                )
+                .field("spec.clusterSize", r.replicas_span),
+            );
             let mut sentinel = json!({
                 "clusterSize": r.sentinels,
                 "kubernetesConfig": {
