@@ -141,8 +141,8 @@ fn check_points_rendered_findings_at_the_spec_and_reports_drift() {
             .lines()
             .nth(line - 1)
             .unwrap()
-            .contains("name: main"),
-        "points at the postgres spec"
+            .contains("instances: 1"),
+        "points at the spec line that set it"
     );
     assert_eq!(
         d["rendered"]["file"],
