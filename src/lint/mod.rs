@@ -276,6 +276,15 @@ pub struct Context<'a> {
     /// rules that need to see a producer may fire.
     pub complete: bool,
     pub settings: &'a Settings,
+    /// Secrets the set produces, computed once for every rule that asks.
+    produced: std::sync::OnceLock<Vec<rules::Produced>>,
+}
+
+impl Context<'_> {
+    pub fn produced_secrets(&self) -> &[rules::Produced] {
+        self.produced
+            .get_or_init(|| rules::produced_secrets(self.objects))
+    }
 }
 
 /// Project-level facts rules depend on.
@@ -312,6 +321,7 @@ pub fn run(
         objects: &objects,
         complete,
         settings,
+        produced: std::sync::OnceLock::new(),
     };
     let rules: Vec<&dyn Rule> = registry::RULES
         .iter()

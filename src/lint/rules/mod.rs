@@ -225,27 +225,38 @@ pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
                 keys,
                 by_external_secret: true,
             });
-        } else if let Some(secret) = produced_by_other(o) {
-            out.push(Produced {
-                namespace: ns,
-                name: secret,
-                keys: None,
-                by_external_secret: false,
-            });
+        } else {
+            for secret in produced_by_other(o) {
+                out.push(Produced {
+                    namespace: ns.clone(),
+                    name: secret,
+                    keys: None,
+                    by_external_secret: false,
+                });
+            }
         }
     }
     out
 }
 
 /// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).
-fn produced_by_other(o: &Obj) -> Option<String> {
+fn produced_by_other(o: &Obj) -> Vec<String> {
+    let name = o.name.unwrap_or("");
     match o.kind {
         "Certificate" if o.api_version.starts_with("cert-manager.io/") => o
             .get("spec.secretName")
             .and_then(Node::as_str)
-            .map(str::to_string),
-        "SealedSecret" => o.name.map(str::to_string),
-        _ => None,
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        "SealedSecret" => vec![name.to_string()],
+        "Cluster" if o.api_version.starts_with("postgresql.cnpg.io/") => {
+            ["app", "superuser", "ca", "server", "replication"]
+                .iter()
+                .map(|s| format!("{name}-{s}"))
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -1,5 +1,5 @@
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use super::{produced_secrets, same_namespace, secret_refs};
+use super::{same_namespace, secret_refs};
 
 declare_rule! {
     /// ## What it flags
@@ -40,7 +40,7 @@ impl Rule for DanglingSecretRef {
         if !cx.complete || obj.is_fragment() {
             return;
         }
-        let produced = produced_secrets(cx.objects);
+        let produced = cx.produced_secrets();
         for (name, key, path) in secret_refs(obj) {
             let candidates: Vec<_> = produced
                 .iter()

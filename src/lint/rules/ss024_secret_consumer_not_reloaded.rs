@@ -1,6 +1,6 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use super::{produced_secrets, same_namespace, secret_refs};
+use super::{same_namespace, secret_refs};
 
 declare_rule! {
     /// ## What it flags
@@ -57,7 +57,7 @@ impl Rule for SecretConsumerNotReloaded {
         {
             return;
         }
-        let produced = produced_secrets(cx.objects);
+        let produced = cx.produced_secrets();
         let synced: Vec<String> = secret_refs(obj)
             .into_iter()
             .map(|(name, _, _)| name)
