@@ -137,14 +137,14 @@ pub fn host_of(host_port: &str) -> &str {
 }
 
 fn bad_escape(s: &str) -> Option<String> {
-    let b = s.as_bytes();
+    let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+    while i < chars.len() {
+        if chars[i] == '%' {
+            let ok = chars.get(i + 1).is_some_and(char::is_ascii_hexdigit)
+                && chars.get(i + 2).is_some_and(char::is_ascii_hexdigit);
             if !ok {
-                return Some(s[i..(i + 3).min(s.len())].to_string());
+                return Some(chars[i..(i + 3).min(chars.len())].iter().collect());
             }
             i += 3;
         } else {
@@ -181,6 +181,8 @@ mod tests {
         assert_eq!(code("://a"), "service-url-parse");
         assert_eq!(code("http://a b"), "service-url-parse");
         assert_eq!(code("http://a/%zz"), "service-url-parse");
+        assert_eq!(code("http://a/%aé"), "service-url-parse");
+        assert_eq!(code("http://ä.example/"), "service-has-path");
         assert_eq!(code("http://[::1"), "service-url-parse");
         assert_eq!(classify(None, true), Ok(Service::Bastion));
         assert_eq!(
