@@ -328,3 +328,39 @@ fn the_corpus_lints_without_panic_and_every_finding_points_at_a_real_place() {
         }
     }
 }
+
+#[test]
+fn check_lints_the_extra_manifest_folders_too() {
+    let tmp = example_copy();
+    let project = tmp.path().join("shipshape.yaml");
+    let spec = std::fs::read_to_string(&project).expect("project");
+    std::fs::write(
+        &project,
+        format!("{spec}extra-manifests:\n  - hand-written\n"),
+    )
+    .expect("edit");
+    std::fs::create_dir_all(tmp.path().join("hand-written")).expect("mkdir");
+    std::fs::write(
+        tmp.path().join("hand-written/legacy.yaml"),
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: { name: legacy, namespace: example-prd }\nspec: {}\n",
+    )
+    .expect("write");
+    // Pre-commit passes changed file names; the whole project is still checked.
+    let out = run(
+        &["check", "--format", "json", "hand-written/legacy.yaml"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "SS005")
+        .expect("SS005 in the extra folder");
+    assert_eq!(d["file"], "hand-written/legacy.yaml");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(13))
+    );
+}
