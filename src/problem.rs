@@ -103,9 +103,7 @@ impl Problems {
                 At::Nowhere => String::new(),
             };
             let mut d = MietteDiagnostic::new(p.message.clone()).with_severity(Severity::Error);
-            if let Some(h) = &p.help {
-                d = d.with_help(h.clone());
-            }
+            d = d.with_help(p.help.clone().unwrap_or_else(|| default_help(p)));
             let report = match p.at {
                 At::Span(s) => {
                     let label =
@@ -145,6 +143,21 @@ impl Problems {
 impl From<Problem> for Problems {
     fn from(p: Problem) -> Self {
         Problems(vec![p])
+    }
+}
+
+/// Every problem says how to fix it; these cover the ones whose constructor
+/// has nothing more specific to say.
+fn default_help(p: &Problem) -> String {
+    match p.code {
+        "spec::yaml" if p.message.contains("duplicate key") => "keep one of the two keys: YAML readers disagree on which one wins".into(),
+        "spec::yaml" | "policy::yaml" => "fix the YAML syntax here (indent with spaces, close brackets and quotes)".into(),
+        "spec::duplicate-name" => "names must be unique: rename or remove one of them".into(),
+        "spec::duplicate-env" => "keep one file per environment (`dev.yaml` or `dev.yml`, not both)".into(),
+        "spec::out-of-range" => "use a value within the range the schema allows (`shipshape schema`)".into(),
+        "cli::bad-env" => "environment names are the file names in the environments folder: lowercase letters, digits and '-'".into(),
+        code if code.starts_with("policy::") => "fix the policy file; `shipshape rules` lists rule ids and names".into(),
+        _ => "fix the value here; `shipshape schema` writes the JSON Schemas your editor can check spec files with".into(),
     }
 }
 

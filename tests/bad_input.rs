@@ -37,6 +37,13 @@ fn bad_inputs_are_refused_with_locations_and_nothing_written() {
             "{name}: the project folder changed"
         );
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        let problems = stderr.matches(": error[").count()
+            + stderr.matches("\nerror[").count()
+            + usize::from(stderr.starts_with("error"));
+        assert!(
+            stderr.matches("help:").count() >= problems.max(1),
+            "{name}: every problem has a help line:\n{stderr}"
+        );
         insta::assert_snapshot!(name, stderr);
     }
 }
