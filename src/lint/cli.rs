@@ -104,9 +104,7 @@ fn policy_files(root: &Path, p: Option<&Project>, extra: &[PathBuf]) -> Vec<(Str
 }
 
 fn all_rules(policy: &Policy) -> Vec<&'static RuleMeta> {
-    let mut v: Vec<&'static RuleMeta> = registry::RULES.iter().map(|r| r.meta()).collect();
-    v.extend(registry::META_RULES.iter().copied());
-    v.push(&DRIFT);
+    let mut v = registry::all_metas();
     v.extend(policy.custom_metas());
     v
 }
@@ -179,16 +177,6 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     finish(&report, &sources, &policy, &args.output, String::new())
 }
 
-/// Drift of the committed render, reported like a finding.
-pub static DRIFT: RuleMeta = RuleMeta {
-    id: "SS903",
-    name: "rendered-output-drift",
-    severity: Severity::Error,
-    summary: "committed output differs from the specs",
-    help: "Run `shipshape render --all` and commit the result.",
-    doc: " ## What it flags\n A file in the output folder that differs from what the specs render, is missing, or is no longer rendered.\n\n ## Why it matters\n ArgoCD deploys the committed files, not the specs: the cluster does not get what the spec says.\n\n ## Example (bad)\n A spec edit committed without the re-rendered output.\n\n ## Use instead\n `shipshape render --all`, then commit both.\n\n ## References\n - shipshape render --help\n",
-};
-
 pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     let mut sources = Sources::new();
     let project = match load_project(root, &mut sources) {
@@ -213,7 +201,7 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     for d in emit::check(&bundle.files, &out_dir, &Scope::All, &model.project.output) {
         diffs.push_str(&d.diff);
         diags.push(Diagnostic::about_input(
-            &DRIFT,
+            &registry::DRIFT,
             Location::file_start(format!("{}/{}", model.project.output, d.path)),
             format!(
                 "`{}/{}` differs from what the specs render",
@@ -263,12 +251,7 @@ pub fn rules() -> Outcome {
         "{:<7} {:<38} {:<8} {}\n",
         "ID", "NAME", "SEVERITY", "SUMMARY"
     );
-    let metas = registry::RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(registry::META_RULES.iter().copied())
-        .chain(std::iter::once(&DRIFT));
-    for m in metas {
+    for m in registry::all_metas() {
         s.push_str(&format!(
             "{:<7} {:<38} {:<8} {}\n",
             m.id,
@@ -281,12 +264,7 @@ pub fn rules() -> Outcome {
 }
 
 pub fn explain(rule: &str) -> Outcome {
-    let metas: Vec<&RuleMeta> = registry::RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(registry::META_RULES.iter().copied())
-        .chain(std::iter::once(&DRIFT))
-        .collect();
+    let metas = registry::all_metas();
     match metas
         .iter()
         .find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule)

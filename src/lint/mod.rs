@@ -530,10 +530,8 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
 
 /// Ids and names of every rule, for validating references to them.
 pub fn known_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
-    registry::RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(registry::META_RULES.iter().copied())
+    registry::all_metas()
+        .into_iter()
         .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
 }
 

@@ -62,11 +62,31 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     doc: " ## What it flags\n A suppression that silenced nothing in this run.\n\n ## Why it matters\n Stale suppressions hide the next real finding of that rule on the same object.\n\n ## Example (bad)\n ```yaml\n # shipshape:ignore SS022 probes come later\n ```\n (on an object that has probes now)\n\n ## Use instead\n Delete the suppression.\n\n ## References\n - shipshape explain SS901\n",
 };
 
+/// Drift of the committed render, reported like a finding.
+pub static DRIFT: RuleMeta = RuleMeta {
+    id: "SS903",
+    name: "rendered-output-drift",
+    severity: Severity::Error,
+    summary: "committed output differs from the specs",
+    help: "Run `shipshape render --all` and commit the result.",
+    doc: " ## What it flags\n A file in the output folder that differs from what the specs render, is missing, or is no longer rendered.\n\n ## Why it matters\n ArgoCD deploys the committed files, not the specs: the cluster does not get what the spec says.\n\n ## Example (bad)\n A spec edit committed without the re-rendered output.\n\n ## Use instead\n `shipshape render --all`, then commit both.\n\n ## References\n - shipshape render --help\n",
+};
+
 pub static META_RULES: &[&RuleMeta] = &[
     &INVALID_YAML,
     &SUPPRESSION_WITHOUT_REASON,
     &UNUSED_SUPPRESSION,
+    &DRIFT,
 ];
+
+/// Every rule, built-in and engine-reported.
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(META_RULES.iter().copied())
+        .collect()
+}
 
 /// The doc text of a rule as `explain` prints it (doc-comment indentation removed).
 pub fn doc_text(meta: &RuleMeta) -> String {
@@ -81,11 +101,7 @@ pub fn doc_text(meta: &RuleMeta) -> String {
 /// `policies/RULES.md`: every rule's documentation, generated from the registry.
 pub fn rules_markdown() -> String {
     let mut s = String::from("<!-- Generated from src/lint/rules/ by the test suite (UPDATE_GENERATED=1 cargo test). Do not edit. -->\n# shipshape rules\n\n| id | name | default | summary |\n| --- | --- | --- | --- |\n");
-    let metas: Vec<&RuleMeta> = RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(META_RULES.iter().copied())
-        .collect();
+    let metas = all_metas();
     for m in &metas {
         s.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",
