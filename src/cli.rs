@@ -144,32 +144,23 @@ pub fn load(root: &Path) -> Result<Loaded, Outcome> {
     }
 }
 
-/// Checks `--env` names before anything else runs: they become paths.
+/// The environments `--env` names; their names were checked before loading.
 fn selected_envs(args: &RenderArgs, model: &model::Model) -> Result<Vec<String>, Problems> {
     if args.all {
         return Ok(model.envs.iter().map(|e| e.name.clone()).collect());
     }
     let mut problems = Problems::default();
     let known: Vec<&str> = model.envs.iter().map(|e| e.name.as_str()).collect();
-    for e in &args.envs {
-        if let Err(msg) = Name::parse(e) {
-            problems.push(Problem::new(
-                "cli::bad-env",
-                format!("--env {msg}"),
-                At::Nowhere,
-            ));
-        } else if !known.contains(&e.as_str()) {
-            let mut p = Problem::new(
-                "cli::unknown-env",
-                format!("--env `{e}` is not an environment"),
-                At::Nowhere,
-            );
-            p = match did_you_mean(e, known.iter().copied()) {
-                Some(m) => p.with_help(format!("did you mean `{m}`?")),
-                None => p.with_help(format!("environments: {}", known.join(", "))),
-            };
-            problems.push(p);
-        }
+    for e in args.envs.iter().filter(|e| !known.contains(&e.as_str())) {
+        let p = Problem::new(
+            "cli::unknown-env",
+            format!("--env `{e}` is not an environment"),
+            At::Nowhere,
+        );
+        problems.push(match did_you_mean(e, known.iter().copied()) {
+            Some(m) => p.with_help(format!("did you mean `{m}`?")),
+            None => p.with_help(format!("environments: {}", known.join(", "))),
+        });
     }
     problems.into_result(args.envs.clone())
 }

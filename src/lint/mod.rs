@@ -17,7 +17,6 @@ pub mod suppress;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 use crate::source::Sources;
 use crate::yaml::{Node, Span};
@@ -278,12 +277,17 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// Secrets the set produces, computed once for every rule that asks.
     produced: std::sync::OnceLock<Vec<rules::Produced>>,
+    /// The Redis instances of the set, gathered once for the eight Redis rules.
+    redis: std::sync::OnceLock<Vec<rules::redis::RedisUnit<'a>>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     pub fn produced_secrets(&self) -> &[rules::Produced] {
         self.produced
             .get_or_init(|| rules::produced_secrets(self.objects))
+    }
+    pub fn redis_units(&self) -> &[rules::redis::RedisUnit<'a>] {
+        self.redis.get_or_init(|| rules::redis::units(self.objects))
     }
 }
 
@@ -322,6 +326,7 @@ pub fn run(
         complete,
         settings,
         produced: std::sync::OnceLock::new(),
+        redis: std::sync::OnceLock::new(),
     };
     let rules: Vec<&dyn Rule> = registry::RULES
         .iter()
@@ -348,9 +353,11 @@ pub fn run(
     let mut diagnostics = extra;
     diagnostics.extend(custom_errors);
     for f in &findings {
-        let Some(obj) = objects.iter().find(|o| o.index == f.obj) else {
+        // Objects are built in document order, so their indexes are sorted.
+        let Ok(pos) = objects.binary_search_by_key(&f.obj, |o| o.index) else {
             continue;
         };
+        let obj = &objects[pos];
         let severity = policy.severity(
             f.rule.id,
             obj.env.as_deref(),
@@ -533,9 +540,4 @@ pub fn known_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
     registry::all_metas()
         .into_iter()
         .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
-}
-
-/// Every rule id, sorted (for snapshot tests).
-pub fn all_ids() -> BTreeSet<&'static str> {
-    registry::RULES.iter().map(|r| r.meta().id).collect()
 }

@@ -17,11 +17,6 @@ pub struct Obj<'a> {
     pub production: bool,
 }
 
-/// Whether an environment name means production.
-pub fn is_production_name(env: &str) -> bool {
-    matches!(env, "prd" | "prod" | "production")
-}
-
 /// A container and where it sits.
 pub struct Container<'a> {
     pub path: Vec<Seg>,
@@ -101,7 +96,7 @@ impl<'a> Obj<'a> {
         let env = doc.env.clone().or(label_env);
         let production = doc
             .production
-            .unwrap_or_else(|| env.as_deref().is_some_and(is_production_name));
+            .unwrap_or_else(|| env.as_deref().is_some_and(crate::model::is_production_name));
         Some(Obj {
             index,
             doc,

@@ -10,7 +10,7 @@ use super::policy::Policy;
 use super::registry::{SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
 use super::{known_rule, Diagnostic, Location, Obj, Origin, RuleMeta};
 use crate::source::{FileId, Sources};
-use crate::yaml::{Node, Span};
+use crate::yaml::Span;
 
 pub const ANNOTATION: &str = "shipshape.dev/ignore";
 const COMMENT: &str = "shipshape:ignore";
@@ -217,10 +217,4 @@ impl Suppressions {
         }
         out
     }
-}
-
-/// Keeps `Node` in this module's vocabulary for callers that build annotations.
-pub fn annotation_of(node: &Node) -> Option<&str> {
-    node.pointer(["metadata", "annotations", ANNOTATION])
-        .and_then(Node::as_str)
 }

@@ -38,6 +38,11 @@ pub fn has_url_credentials(value: &str) -> bool {
     })
 }
 
+/// Environment names that mean production when the spec does not say.
+pub fn is_production_name(env: &str) -> bool {
+    matches!(env, "prd" | "prod" | "production")
+}
+
 pub fn build(spec: &Spec) -> Result<Model, Problems> {
     let mut problems = Problems::default();
     let p = &spec.project;
@@ -180,9 +185,7 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
     let s: &EnvFile = &es.spec;
     let before = problems.len();
     let name = es.name.to_string();
-    let production = s
-        .production
-        .unwrap_or(matches!(name.as_str(), "prd" | "prod" | "production"));
+    let production = s.production.unwrap_or(is_production_name(&name));
     let mut operators = Vec::new();
     if let Some(pl) = &s.platform {
         operator(

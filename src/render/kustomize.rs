@@ -43,15 +43,8 @@ fn containers_mut(v: &mut J) -> Vec<&mut J> {
     }
 }
 
-fn image_repo(image: &str) -> &str {
-    crate::spec::types::ImageRef::parse(image).map_or(image, |_| {
-        let no_digest = image.split('@').next().unwrap_or(image);
-        let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
-        match no_digest[slash..].rfind(':') {
-            Some(i) => &no_digest[..slash + i],
-            None => no_digest,
-        }
-    })
+fn image_repo(image: &str) -> String {
+    crate::spec::types::ImageRef::parse(image).map_or_else(|_| image.to_string(), |r| r.repository)
 }
 
 /// What kustomize's `replicas` and `images` will set per overlay, removed.
@@ -63,7 +56,7 @@ fn without_overlay_fields(o: &Object) -> J {
         }
         for c in containers_mut(&mut v) {
             if let Some(img) = c.get("image").and_then(J::as_str) {
-                let repo = image_repo(img).to_string();
+                let repo = image_repo(img);
                 c["image"] = J::from(repo);
             }
         }

@@ -102,20 +102,11 @@ pub fn component(model: &Model, env: &Env, r: &Redis) -> Component {
 }
 
 fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
-    let mut conf = role_config(r).join("\n");
-    conf.push('\n');
-    objects.push(Object::new(
-        with_data(
-            object(
-                "v1",
-                "ConfigMap",
-                &config_map_name(r),
-                redis_labels(model, r),
-            ),
-            "redis-additional.conf",
-            &conf,
-        ),
-        r.maxmemory_span,
+    objects.push(config_file(
+        model,
+        r,
+        "redis-additional.conf",
+        role_config(r),
     ));
     let secret = json!({ "name": r.secret_name(), "key": "password" });
     let mut spec = json!({
@@ -188,6 +179,25 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
     }
 }
 
+/// The ConfigMap holding the config file Redis reads at start, one setting a line.
+fn config_file(model: &Model, r: &Redis, key: &str, lines: Vec<String>) -> Object {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    Object::new(
+        with_data(
+            object(
+                "v1",
+                "ConfigMap",
+                &config_map_name(r),
+                redis_labels(model, r),
+            ),
+            key,
+            &text,
+        ),
+        r.maxmemory_span,
+    )
+}
+
 fn with_data(mut obj: J, key: &str, value: &str) -> J {
     obj["data"] = json!({ key: value });
     obj
@@ -206,21 +216,7 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
         ]);
     }
     conf.extend(role_config(r));
-    let mut text = conf.join("\n");
-    text.push('\n');
-    objects.push(Object::new(
-        with_data(
-            object(
-                "v1",
-                "ConfigMap",
-                &config_map_name(r),
-                redis_labels(model, r),
-            ),
-            "redis.conf",
-            &text,
-        ),
-        r.maxmemory_span,
-    ));
+    objects.push(config_file(model, r, "redis.conf", conf));
     let mut ports = vec![json!({ "name": "redis", "port": 6379, "targetPort": "redis" })];
     if r.exporter {
         ports.push(json!({ "name": "metrics", "port": 9121, "targetPort": "metrics" }));

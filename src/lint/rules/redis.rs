@@ -4,7 +4,7 @@
 //! forgets them (the operator's `dynamicConfig`, lost on restart).
 
 use super::super::object::k;
-use super::super::{Context, Obj, Seg};
+use super::super::{Obj, Seg};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +94,8 @@ pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-fn config_map<'a>(cx: &'a Context, name: &str, ns: Option<&str>) -> Option<&'a Obj<'a>> {
-    cx.objects.iter().find(|o| {
+fn config_map<'a>(objects: &'a [Obj<'a>], name: &str, ns: Option<&str>) -> Option<&'a Obj<'a>> {
+    objects.iter().find(|o| {
         o.kind == "ConfigMap" && o.name == Some(name) && super::same_namespace(o.namespace, ns)
     })
 }
@@ -124,9 +124,9 @@ fn memory_of(node: Option<&Node>) -> Option<f64> {
 }
 
 /// Every Redis in the set.
-pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
+pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
     let mut out = Vec::new();
-    for o in cx.objects {
+    for o in objects {
         if o.is_fragment() {
             continue;
         }
@@ -136,7 +136,7 @@ pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
                 .get("spec.redisConfig.additionalRedisConfig")
                 .and_then(Node::as_str)
             {
-                if let Some(cm) = config_map(cx, name, o.namespace) {
+                if let Some(cm) = config_map(objects, name, o.namespace) {
                     conf_settings(cm, &mut persisted);
                 }
             }
@@ -203,7 +203,7 @@ pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
                 .unwrap_or_default()
             {
                 if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
-                    if let Some(cm) = config_map(cx, name, o.namespace) {
+                    if let Some(cm) = config_map(objects, name, o.namespace) {
                         conf_settings(cm, &mut persisted);
                     }
                 }
@@ -264,11 +264,6 @@ pub fn units<'a>(cx: &'a Context<'a>) -> Vec<RedisUnit<'a>> {
         });
     }
     out
-}
-
-/// Redis `maxmemory` in bytes (`256mb`, `1gb`, `1073741824`).
-pub fn maxmemory_bytes(s: &str) -> Option<f64> {
-    crate::spec::types::redis_memory_bytes(s)
 }
 
 /// A finding about a setting, located where the setting is written.

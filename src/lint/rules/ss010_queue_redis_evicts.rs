@@ -1,6 +1,6 @@
 use super::super::{Context, Finding, Rule, RuleMeta};
 
-use super::redis::{finding, units};
+use super::redis::finding;
 
 declare_rule! {
     /// ## What it flags
@@ -39,7 +39,7 @@ impl Rule for QueueRedisEvicts {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             if u.role() != Some("queue") {
                 continue;
             }

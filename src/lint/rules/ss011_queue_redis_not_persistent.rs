@@ -1,7 +1,7 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Rule, RuleMeta, Seg, Severity};
 
-use super::redis::{finding, unit_finding, units};
+use super::redis::{finding, unit_finding};
 
 declare_rule! {
     /// ## What it flags
@@ -39,7 +39,7 @@ impl Rule for QueueRedisNotPersistent {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             if u.role() != Some("queue") {
                 continue;
             }
@@ -68,7 +68,7 @@ impl Rule for QueueRedisNotPersistent {
                     out.push(
                         unit_finding(
                             &META,
-                            &u,
+                            u,
                             path,
                             format!(
                                 "queue {} does not persist with `appendonly yes`{}",

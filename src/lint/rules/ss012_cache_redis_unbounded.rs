@@ -1,7 +1,7 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Rule, RuleMeta, Seg};
 
-use super::redis::{finding, unit_finding, units};
+use super::redis::{finding, unit_finding};
 
 declare_rule! {
     /// ## What it flags
@@ -39,7 +39,7 @@ impl Rule for CacheRedisUnbounded {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             if u.role() != Some("cache") {
                 continue;
             }
@@ -51,7 +51,7 @@ impl Rule for CacheRedisUnbounded {
             if !bounded {
                 out.push(unit_finding(
                     &META,
-                    &u,
+                    u,
                     vec![k("spec"), Seg::KeyNode],
                     format!(
                         "cache {} has no `maxmemory`{}",

@@ -1,6 +1,6 @@
 use super::super::{Context, Finding, Rule, RuleMeta};
 
-use super::redis::{finding, units};
+use super::redis::finding;
 
 declare_rule! {
     /// ## What it flags
@@ -39,7 +39,7 @@ impl Rule for RedisConfigNotPersisted {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             for s in &u.dynamic {
                 if SETTINGS.contains(&s.key.as_str()) && u.persisted(&s.key).is_none() {
                     out.push(finding(

@@ -1,7 +1,7 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Rule, RuleMeta};
 
-use super::redis::{unit_finding, units, Engine};
+use super::redis::{unit_finding, Engine};
 use crate::yaml::Node;
 
 declare_rule! {
@@ -41,13 +41,13 @@ impl Rule for RedisWithoutPassword {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             match u.engine {
                 Engine::Operator => {
                     if u.obj.get("spec.kubernetesConfig.redisSecret").is_none() {
                         out.push(unit_finding(
                             &META,
-                            &u,
+                            u,
                             vec![k("spec"), k("kubernetesConfig")],
                             format!(
                                 "{} has no `redisSecret`: Redis runs without a password",
@@ -75,7 +75,7 @@ impl Rule for RedisWithoutPassword {
                     if !(requirepass && from_secret) {
                         out.push(unit_finding(
                             &META,
-                            &u,
+                            u,
                             c.path.clone(),
                             format!(
                                 "{} runs redis-server without `requirepass` from a Secret",

@@ -1,7 +1,7 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
 
-use super::redis::{unit_finding, units, Engine};
+use super::redis::{unit_finding, Engine};
 use crate::yaml::Node;
 
 declare_rule! {
@@ -119,7 +119,7 @@ impl Rule for RedisTlsOff {
         }
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             if !u.obj.production {
                 continue;
             }
@@ -130,7 +130,7 @@ impl Rule for RedisTlsOff {
             if !tls {
                 out.push(unit_finding(
                     &META,
-                    &u,
+                    u,
                     vec![k("spec"), Seg::KeyNode],
                     format!(
                         "{} accepts clients without TLS in production",

@@ -1,6 +1,7 @@
 use super::super::{Context, Finding, Rule, RuleMeta};
 
-use super::redis::{finding, maxmemory_bytes, units};
+use super::redis::finding;
+use crate::spec::types::redis_memory_bytes;
 
 declare_rule! {
     /// ## What it flags
@@ -37,14 +38,14 @@ impl Rule for RedisMaxmemoryOverLimit {
         &META
     }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for u in units(cx) {
+        for u in cx.redis_units() {
             let Some((limit, _)) = &u.memory_limit else {
                 continue;
             };
             let Some(s) = u.persisted("maxmemory").or(u.dynamic("maxmemory")) else {
                 continue;
             };
-            let Some(max) = maxmemory_bytes(&s.value) else {
+            let Some(max) = redis_memory_bytes(&s.value) else {
                 continue;
             };
             if max >= *limit {

@@ -71,8 +71,12 @@ impl Rule for CloudflaredDanglingService {
         if !cx.complete {
             return;
         }
+        let configs = cloudflared_configs(obj);
+        if configs.is_empty() {
+            return;
+        }
         let trusted = helm_namespaces(cx);
-        for cfg in cloudflared_configs(obj) {
+        for cfg in configs {
             for rule in cfg
                 .root
                 .get("ingress")
