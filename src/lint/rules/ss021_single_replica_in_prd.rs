@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -55,13 +55,16 @@ impl Rule for SingleReplicaInPrd {
             let path = if value.is_some() {
                 vec![k("spec"), k(field)]
             } else {
-                vec![k("spec")]
+                vec![k("spec"), Seg::KeyNode]
             };
             out.push(Finding::new(
                 &META,
                 obj,
                 path,
-                format!("{} has `{field}: {n}` in production", obj.display()),
+                match value {
+                    Some(_) => format!("{} has `{field}: {n}` in production", obj.display()),
+                    None => format!("{} leaves `{field}` unset (1) in production", obj.display()),
+                },
             ));
         }
     }

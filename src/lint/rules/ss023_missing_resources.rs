@@ -64,7 +64,7 @@ impl Rule for MissingResources {
                         "container `{}` of {} has no {}",
                         c.name(),
                         obj.display(),
-                        missing.join(" and ")
+                        missing.join(" and no ")
                     ),
                 ));
             }
