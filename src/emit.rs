@@ -35,6 +35,8 @@ impl Scope {
             Scope::Env(env) => {
                 let parts: Vec<&str> = path.split('/').collect();
                 match parts.as_slice() {
+                    // Shared by every environment (the argocd-cm patch).
+                    ["argocd", _] => true,
                     ["argocd" | "cloudflared", e, ..] => e == env,
                     ["apps", _, "base", ..] => true,
                     ["apps", _, "overlays", e, ..] => e == env,

@@ -1,6 +1,7 @@
 //! shipshape: typed environment specs compiled into deterministic GitOps output,
 //! and the deployment checklist enforced on what was rendered.
 
+pub mod catalog;
 pub mod cli;
 pub mod emit;
 pub mod lint;

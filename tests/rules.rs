@@ -2,7 +2,7 @@
 //! Each built-in rule against its fixture pair, with only that rule enabled:
 //! `fail.yaml` must produce findings (snapshotted), `pass.yaml` none. A fixture's
 //! leading comments set the context: `# env: prd`, `# complete: true`,
-//! `# external-dns-modern: true`.
+//! `# external-dns-chart: 1.21.1` (the External-DNS chart the env pins).
 
 mod common;
 use common::*;
@@ -22,9 +22,21 @@ fn lint_fixture(id: &str, file: &str) -> (lint::Report, Sources) {
     };
     let env = directive("env");
     let complete = directive("complete").as_deref() == Some("true");
+    let external_dns_prefix = match (&env, directive("external-dns-chart")) {
+        (Some(e), Some(chart)) => {
+            let v = shipshape::catalog::Version::parse(&chart).expect("chart version");
+            [(
+                e.clone(),
+                shipshape::catalog::operators::external_dns_prefix(&v).0,
+            )]
+            .into_iter()
+            .collect()
+        }
+        _ => Default::default(),
+    };
     let settings = Settings {
         reloader_auto_all: false,
-        external_dns_modern: directive("external-dns-modern").as_deref() == Some("true"),
+        external_dns_prefix,
     };
     let mut sources = Sources::new();
     let rel = std::path::PathBuf::from(format!("fixtures/rules/{id}/{file}"));

@@ -84,8 +84,13 @@ fn settings(p: Option<&Project>) -> Settings {
     match p {
         Some(p) => Settings {
             reloader_auto_all: p.model.project.reloader_auto_all,
-            external_dns_modern: !p.model.project.external_dns_legacy
-                && p.model.project.external_dns_declared,
+            external_dns_prefix: p
+                .model
+                .envs
+                .iter()
+                .filter(|e| e.has_operator(model::OperatorKind::ExternalDns))
+                .map(|e| (e.name.clone(), e.external_dns_prefix().0))
+                .collect(),
         },
         None => Settings::default(),
     }

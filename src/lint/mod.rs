@@ -295,8 +295,9 @@ impl<'a> Context<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub reloader_auto_all: bool,
-    /// The project declares External-DNS 0.22 or newer.
-    pub external_dns_modern: bool,
+    /// The annotation prefix each environment's External-DNS reads, by env name
+    /// (from the chart version the env pins).
+    pub external_dns_prefix: std::collections::BTreeMap<String, &'static str>,
 }
 
 /// A lint run's result.

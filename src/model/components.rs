@@ -133,7 +133,11 @@ pub(super) fn build_redis(r: &raw::Redis, env: &Env, problems: &mut Problems) ->
         replicas,
         replicas_span: r.replicas.as_ref().map_or(r.name.span, |x| x.span),
         sentinels,
-        tls_secret: r.tls.as_ref().map(|t| t.secret.to_string()),
+        tls_secret: r.tls.as_ref().map(|t| {
+            t.secret
+                .as_ref()
+                .map_or_else(|| format!("redis-{}-tls", r.name.value), |s| s.to_string())
+        }),
         storage,
         storage_class: r.storage_class.as_ref().map(|s| s.value.clone()),
         exporter: r.exporter.unwrap_or(true),
@@ -375,6 +379,7 @@ pub(super) fn build_app(
             problems.push(p);
         }
     }
+    let (public, tailnet) = public_names(a, env, problems);
     for h in &a.public {
         if !hostnames.insert(h.to_string()) {
             problems.push(Problem::at_span(
@@ -421,6 +426,42 @@ pub(super) fn build_app(
         .as_ref()
         .map(|r| set(&r.limits))
         .unwrap_or_default();
+    let health = a.health.as_ref().map(|h| {
+        if h.liveness.as_str() == h.readiness.as_str() {
+            problems.push(
+                Problem::at_span(
+                    "spec::invalid-value",
+                    "liveness and readiness probe the same path",
+                    h.liveness.span,
+                )
+                .with_help("give liveness its own path that checks only the process (e.g. `/livez`); a readiness path that checks Redis or PostgreSQL would otherwise restart every pod during their outage"),
+            );
+        }
+        Health {
+            liveness: h.liveness.to_string(),
+            readiness: h.readiness.to_string(),
+        }
+    });
+    let security = a.security.as_ref().map_or_else(Security::default, |sec| {
+        let s = Security {
+            run_as_root: sec.run_as_root.unwrap_or(false),
+            allow_privilege_escalation: sec.allow_privilege_escalation.unwrap_or(false),
+            add_capabilities: sec.add_capabilities.iter().map(|c| c.to_string()).collect(),
+        };
+        if sec.reason.trim().is_empty() {
+            problems.push(
+                Problem::at_span("spec::invalid-value", "`reason` must say why the app needs these relaxations", sec.reason.span)
+                    .with_help("e.g. `reason: \"binds port 80 inside the pod\"`"),
+            );
+        }
+        if !s.run_as_root && !s.allow_privilege_escalation && s.add_capabilities.is_empty() {
+            problems.push(
+                Problem::at_span("spec::invalid-value", "`security` relaxes nothing", sec.reason.span)
+                    .with_help("remove `security:`; the hardened defaults apply"),
+            );
+        }
+        s
+    });
     (problems.len() == before).then(|| App {
         span: a.name.span,
         image: image.value.clone(),
@@ -440,11 +481,57 @@ pub(super) fn build_app(
             .collect(),
         requests,
         limits,
-        health_path: a.health.as_ref().map(|h| h.path.value.clone()),
+        health,
+        security,
         redis: a.redis.iter().map(|r| r.to_string()).collect(),
         postgres: a.postgres.iter().map(|r| r.to_string()).collect(),
-        public: a.public.iter().map(|h| h.to_string()).collect(),
+        public,
+        tailnet,
         reload: a.reload_on_secret_change.unwrap_or(true),
         name,
     })
+}
+
+/// Splits an app's public names by how they are served: DNS hostnames through
+/// Cloudflare Tunnel, machine names (`api-dev`, or `api-dev.<tailnet>.ts.net`)
+/// through Tailscale. A name that fits no exposure of the env is refused.
+fn public_names(a: &raw::App, env: &Env, problems: &mut Problems) -> (Vec<String>, Vec<String>) {
+    let mut public = Vec::new();
+    let mut tailnet = Vec::new();
+    for h in &a.public {
+        let name = h.as_str();
+        let machine = name
+            .strip_suffix(".ts.net")
+            .and_then(|rest| rest.split_once('.'))
+            .map(|(m, _)| m)
+            .or((!name.contains('.')).then_some(name));
+        match (machine, env.tailscale.is_some(), env.tunnel.is_some()) {
+            (Some(m), true, _) => tailnet.push(m.to_string()),
+            (None, _, true) if crate::spec::types::Hostname::parse(name).is_ok() => {
+                public.push(name.to_string())
+            }
+            (Some(_), false, true) => problems.push(
+                Problem::at_span(
+                    "spec::invalid-value",
+                    format!("`{name}` is a tailnet machine name, but this environment is exposed through Cloudflare Tunnel"),
+                    h.span,
+                )
+                .with_help("write the public DNS hostname, e.g. `api.example.com`"),
+            ),
+            (None, true, false) => problems.push(
+                Problem::at_span(
+                    "spec::invalid-value",
+                    format!("`{name}` is a DNS hostname, but Tailscale serves apps by machine name on the tailnet"),
+                    h.span,
+                )
+                .with_help(format!(
+                    "write the machine name, e.g. `{}`; Tailscale serves it as <name>.<tailnet>.ts.net",
+                    name.split('.').next().unwrap_or("api")
+                )),
+            ),
+            // No exposure at all is reported below with the hostname checks.
+            _ => {}
+        }
+    }
+    (public, tailnet)
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::source::FileId;
 use crate::spec::raw::{RedisEngine, RedisRole, Topology};
+use crate::catalog::{self, Version};
 use crate::spec::types::{ImageRef, Quantity};
 use crate::yaml::Span;
 
@@ -54,11 +55,8 @@ pub struct Project {
     /// Folder of the project inside the Git repository ("" for the root).
     pub repo_path: String,
     pub argocd_namespace: String,
+    /// Prefix of the per-environment AppProjects.
     pub argocd_project: String,
-    /// External-DNS older than 0.22 reads only `external-dns.alpha.kubernetes.io/`.
-    pub external_dns_legacy: bool,
-    /// The project states which External-DNS it runs.
-    pub external_dns_declared: bool,
     pub reloader_auto_all: bool,
     pub policies: Vec<(String, Span)>,
     pub extra_manifests: Vec<(String, Span)>,
@@ -75,12 +73,9 @@ impl Project {
         parts.push(rel);
         parts.join("/")
     }
-    pub fn external_dns_prefix(&self) -> &'static str {
-        if self.external_dns_legacy {
-            "external-dns.alpha.kubernetes.io/"
-        } else {
-            "external-dns.kubernetes.io/"
-        }
+    /// The AppProject of an environment's Applications.
+    pub fn app_project(&self, env: &str) -> String {
+        format!("{}-{env}", self.argocd_project)
     }
 }
 
@@ -91,6 +86,7 @@ pub struct Env {
     pub namespace: String,
     pub production: bool,
     pub automated: bool,
+    pub cluster: Cluster,
     pub operators: Vec<Operator>,
     pub doppler: Option<Doppler>,
     pub redis: Vec<Redis>,
@@ -110,28 +106,76 @@ impl Env {
     pub fn has_operator(&self, kind: OperatorKind) -> bool {
         self.operators.iter().any(|o| o.kind == kind)
     }
+    pub fn operator(&self, kind: OperatorKind) -> Option<&Operator> {
+        self.operators.iter().find(|o| o.kind == kind)
+    }
+    /// The annotation prefix this environment's External-DNS reads, and whether
+    /// its chart must be told (`annotationPrefix`).
+    pub fn external_dns_prefix(&self) -> (&'static str, bool) {
+        self.operator(OperatorKind::ExternalDns)
+            .map_or((catalog::operators::DNS_PREFIX, false), |o| {
+                catalog::operators::external_dns_prefix(&o.version)
+            })
+    }
+    /// Exposed through Cloudflare Tunnel or Tailscale: nothing needs a public
+    /// load balancer.
+    pub fn exposed_privately(&self) -> bool {
+        self.tunnel.is_some() || self.tailscale.is_some()
+    }
     pub fn store_name(&self) -> String {
         format!("doppler-{}", self.name)
     }
 }
 
-/// The operators shipshape knows how to install, in install order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum OperatorKind {
-    ExternalSecrets,
-    Reloader,
-    RedisOperator,
-    CloudnativePg,
-    IngressNginx,
-    ExternalDns,
-    TailscaleOperator,
-}
+pub use crate::catalog::OperatorKind;
 
 #[derive(Debug, Clone)]
 pub struct Operator {
     pub kind: OperatorKind,
-    pub version: String,
+    pub version: Version,
+    /// The version's line, or what made shipshape add the operator.
     pub span: Span,
+}
+
+/// Where an environment's Applications deploy to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cluster {
+    /// The cluster Argo CD runs in.
+    InCluster,
+    Server(String),
+    Name(String),
+}
+
+impl Cluster {
+    pub const IN_CLUSTER_URL: &'static str = "https://kubernetes.default.svc";
+
+    pub fn from_ref(r: &crate::spec::types::ClusterRef) -> Self {
+        let s = r.as_str().trim_end_matches('/');
+        if s == Self::IN_CLUSTER_URL || s == "in-cluster" {
+            Cluster::InCluster
+        } else if r.is_url() {
+            Cluster::Server(s.to_string())
+        } else {
+            Cluster::Name(s.to_string())
+        }
+    }
+    /// `destination` of an Argo CD Application or AppProject.
+    pub fn destination(&self, namespace: &str) -> serde_json::Value {
+        match self {
+            Cluster::InCluster => {
+                serde_json::json!({ "server": Self::IN_CLUSTER_URL, "namespace": namespace })
+            }
+            Cluster::Server(s) => serde_json::json!({ "server": s, "namespace": namespace }),
+            Cluster::Name(n) => serde_json::json!({ "name": n, "namespace": namespace }),
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Cluster::InCluster => "the cluster Argo CD runs in".into(),
+            Cluster::Server(s) => format!("cluster `{s}`"),
+            Cluster::Name(n) => format!("cluster `{n}`"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -172,15 +216,19 @@ impl Redis {
     pub fn secret_name(&self) -> String {
         format!("redis-{}-password", self.name)
     }
-    /// The Service apps connect to (the master in sentinel topology).
-    pub fn service_host(&self, namespace: &str) -> String {
-        let svc = match (self.engine, self.topology) {
+    /// The Service apps connect to: in sentinel topology the `-master` Service
+    /// the OT operator creates for the RedisReplication (the model refuses
+    /// operator versions that do not create it).
+    pub fn service_name(&self) -> String {
+        match (self.engine, self.topology) {
             (RedisEngine::OtOperator, Topology::Sentinel) => {
                 format!("{}-master", self.resource_name())
             }
             _ => self.resource_name(),
-        };
-        format!("{svc}.{namespace}.svc.cluster.local")
+        }
+    }
+    pub fn service_host(&self, namespace: &str) -> String {
+        format!("{}.{namespace}.svc.cluster.local", self.service_name())
     }
     pub fn resource_name(&self) -> String {
         format!("redis-{}", self.name)
@@ -238,11 +286,30 @@ pub struct App {
     pub secret_env: Vec<(String, String)>,
     pub requests: Vec<(String, String)>,
     pub limits: Vec<(String, String)>,
-    pub health_path: Option<String>,
+    pub health: Option<Health>,
+    pub security: Security,
     pub redis: Vec<String>,
     pub postgres: Vec<String>,
+    /// DNS hostnames served through Cloudflare Tunnel.
     pub public: Vec<String>,
+    /// Machine names on the tailnet (Tailscale).
+    pub tailnet: Vec<String>,
     pub reload: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub liveness: String,
+    pub readiness: String,
+}
+
+/// The container's security settings; hardened unless the spec relaxes them
+/// (with a reason).
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    pub run_as_root: bool,
+    pub allow_privilege_escalation: bool,
+    pub add_capabilities: Vec<String>,
 }
 
 impl App {

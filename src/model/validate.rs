@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::components::{build_app, build_postgres, build_redis, build_tunnel};
 use super::*;
+use crate::catalog;
 use crate::problem::{At, Problem, Problems};
 use crate::spec::raw::{self, EnvFile};
 use crate::spec::{EnvSpec, Spec};
@@ -46,23 +47,6 @@ pub fn is_production_name(env: &str) -> bool {
 pub fn build(spec: &Spec) -> Result<Model, Problems> {
     let mut problems = Problems::default();
     let p = &spec.project;
-    let external_dns_legacy = match &p.external_dns {
-        Some(ed) => match version_before(&ed.version, (0, 22)) {
-            Some(b) => b,
-            None => {
-                problems.push(
-                    Problem::at_span(
-                        "spec::invalid-value",
-                        "`version` must look like `0.15.1`",
-                        ed.version.span,
-                    )
-                    .with_help("write the External-DNS version as MAJOR.MINOR[.PATCH]"),
-                );
-                false
-            }
-        },
-        None => false,
-    };
     let project = Project {
         name: p.name.to_string(),
         file: spec.project_file,
@@ -90,8 +74,6 @@ pub fn build(spec: &Spec) -> Result<Model, Problems> {
             .as_ref()
             .and_then(|a| a.project.as_ref())
             .map_or(p.name.to_string(), |n| n.to_string()),
-        external_dns_legacy,
-        external_dns_declared: p.external_dns.is_some(),
         reloader_auto_all: p
             .reloader
             .as_ref()
@@ -120,23 +102,88 @@ pub fn build(spec: &Spec) -> Result<Model, Problems> {
             envs.push(e);
         }
     }
+    shared_clusters(&envs, &mut problems);
     problems.into_result(Model { project, envs })
 }
 
-fn version_before(v: &str, (maj, min): (u64, u64)) -> Option<bool> {
-    let mut parts = v.trim_start_matches('v').split('.');
-    let a: u64 = parts.next()?.parse().ok()?;
-    let b: u64 = parts.next()?.parse().ok()?;
-    Some((a, b) < (maj, min))
+/// Two environments on one cluster must not both install an operator: their Helm
+/// releases (same name, same namespace) would overwrite each other.
+fn shared_clusters(envs: &[Env], problems: &mut Problems) {
+    for (i, later) in envs.iter().enumerate() {
+        for earlier in &envs[..i] {
+            if earlier.cluster != later.cluster {
+                continue;
+            }
+            for op in &later.operators {
+                if earlier.has_operator(op.kind) {
+                    problems.push(
+                        Problem::at_span(
+                            "spec::shared-cluster",
+                            format!(
+                                "`{}` and `{}` both install `{}` on {}; their Helm releases would overwrite each other",
+                                earlier.name,
+                                later.name,
+                                catalog::entry(op.kind).key,
+                                later.cluster.describe()
+                            ),
+                            op.span,
+                        )
+                        .with_help("give each environment its own `cluster:` (an API server URL or a cluster name registered in Argo CD)"),
+                    );
+                }
+            }
+        }
+    }
 }
 
-fn operator(kind: OperatorKind, c: &Option<raw::Chart>, out: &mut Vec<Operator>) {
-    if let Some(c) = c {
-        out.push(Operator {
+/// An operator the spec pins: its version must be in the catalogue's supported range.
+fn operator(
+    kind: OperatorKind,
+    c: &Option<Spanned<raw::Chart>>,
+    out: &mut Vec<Operator>,
+    problems: &mut Problems,
+) {
+    let Some(c) = c else { return };
+    let e = catalog::entry(kind);
+    let (version, span) = match &c.version {
+        Some(v) => (v.version(), v.span),
+        None => (e.default_version(), c.span),
+    };
+    if !e.supports(&version) {
+        problems.push(
+            Problem::at_span(
+                "spec::unsupported-version",
+                format!(
+                    "{} chart `{version}` is outside the supported range `{}` ({})",
+                    e.title,
+                    e.range(),
+                    e.why_min
+                ),
+                span,
+            )
+            .with_help(format!(
+                "pin a version in the range, e.g. the current release `{}`, or leave `version` out to get it",
+                e.default
+            )),
+        );
+    }
+    out.push(Operator {
+        kind,
+        version,
+        span,
+    });
+}
+
+/// Adds an operator the environment needs but does not pin, at the catalogue's
+/// default version; `span` is what needs it.
+fn add_needed(env: &mut Env, kind: OperatorKind, span: Span) {
+    if !env.has_operator(kind) {
+        env.operators.push(Operator {
             kind,
-            version: c.version.value.clone(),
-            span: c.version.span,
+            version: catalog::entry(kind).default_version(),
+            span,
         });
+        env.operators.sort_by_key(|o| o.kind);
     }
 }
 
@@ -181,6 +228,42 @@ fn unique<'a, T>(
     }
 }
 
+/// What the environment's components need installed: cert-manager for
+/// certificates, the Barman Cloud plugin (and its CloudNativePG) for backups.
+fn prerequisites(env: &mut Env, problems: &mut Problems) {
+    if let Some(r) = env.redis.iter().find(|r| r.tls_secret.is_some()) {
+        add_needed(env, OperatorKind::CertManager, r.span);
+    }
+    let Some(b) = env.postgres.iter().find_map(|p| p.backup.as_ref()) else {
+        return;
+    };
+    let span = b.span;
+    add_needed(env, OperatorKind::BarmanCloud, span);
+    add_needed(env, OperatorKind::CertManager, span);
+    if let Some(cnpg) = env.operator(OperatorKind::CloudnativePg) {
+        if !catalog::operators::cnpg_supports_barman_plugin(&cnpg.version) {
+            let app = catalog::entry(OperatorKind::CloudnativePg)
+                .app_version(&cnpg.version)
+                .unwrap_or("older than 1.26");
+            problems.push(
+                Problem::at_span(
+                    "spec::unsupported-version",
+                    format!(
+                        "backups run through the Barman Cloud plugin, which needs CloudNativePG 1.26 (chart >= {}); chart `{}` ships operator {app}",
+                        catalog::operators::cnpg_barman_plugin_since(),
+                        cnpg.version
+                    ),
+                    cnpg.span,
+                )
+                .with_help(format!(
+                    "pin `cloudnative-pg` at `{}` or newer",
+                    catalog::operators::cnpg_barman_plugin_since()
+                )),
+            );
+        }
+    }
+}
+
 fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
     let s: &EnvFile = &es.spec;
     let before = problems.len();
@@ -188,33 +271,20 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
     let production = s.production.unwrap_or(is_production_name(&name));
     let mut operators = Vec::new();
     if let Some(pl) = &s.platform {
-        operator(
-            OperatorKind::ExternalSecrets,
-            &pl.external_secrets,
-            &mut operators,
-        );
-        operator(OperatorKind::Reloader, &pl.reloader, &mut operators);
-        operator(
-            OperatorKind::RedisOperator,
-            &pl.redis_operator,
-            &mut operators,
-        );
-        operator(
-            OperatorKind::CloudnativePg,
-            &pl.cloudnative_pg,
-            &mut operators,
-        );
-        operator(
-            OperatorKind::IngressNginx,
-            &pl.ingress_nginx,
-            &mut operators,
-        );
-        operator(OperatorKind::ExternalDns, &pl.external_dns, &mut operators);
-        operator(
-            OperatorKind::TailscaleOperator,
-            &pl.tailscale_operator,
-            &mut operators,
-        );
+        let pins = [
+            (OperatorKind::CertManager, &pl.cert_manager),
+            (OperatorKind::ExternalSecrets, &pl.external_secrets),
+            (OperatorKind::Reloader, &pl.reloader),
+            (OperatorKind::RedisOperator, &pl.redis_operator),
+            (OperatorKind::CloudnativePg, &pl.cloudnative_pg),
+            (OperatorKind::BarmanCloud, &pl.barman_cloud),
+            (OperatorKind::IngressNginx, &pl.ingress_nginx),
+            (OperatorKind::ExternalDns, &pl.external_dns),
+            (OperatorKind::TailscaleOperator, &pl.tailscale_operator),
+        ];
+        for (kind, chart) in pins {
+            operator(kind, chart, &mut operators, problems);
+        }
     }
     operators.sort_by_key(|o| o.kind);
     let doppler = s.secrets.as_ref().map(|sec| Doppler {
@@ -237,6 +307,10 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
         namespace: s.namespace.as_ref().map_or(name.clone(), |n| n.to_string()),
         production,
         automated: s.sync.as_ref().and_then(|x| x.automated).unwrap_or(false),
+        cluster: s
+            .cluster
+            .as_ref()
+            .map_or(Cluster::InCluster, |c| Cluster::from_ref(c)),
         operators,
         doppler,
         redis: Vec::new(),
@@ -293,6 +367,7 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
             }
         }
     }
+    prerequisites(&mut env, problems);
     let mut hostnames: BTreeSet<String> = BTreeSet::new();
     for a in &s.apps {
         if let Some(app) = build_app(a, &env, &mut hostnames, problems) {

@@ -4,7 +4,10 @@
 
 use serde_json::{json, Value as J};
 
-use super::meta::{annotate, labels, object, selector, with_spec, RELOADER_AUTO};
+use super::meta::{
+    annotate, container_security, disruption_budget, labels, object, selector, with_spec,
+    RELOADER_AUTO,
+};
 use super::postgres;
 use super::secrets::external_secret;
 use super::{wave, Component, Object, Source};
@@ -43,6 +46,12 @@ fn container_env(env: &Env, app: &App) -> Vec<J> {
                 "false"
             },
         ));
+        if r.tls_secret.is_some() {
+            out.push(plain(
+                &format!("{p}TLS_CA_FILE"),
+                &format!("{}/ca.crt", ca_dir(&r.name)),
+            ));
+        }
         out.push(secret_ref(
             &format!("{p}PASSWORD"),
             &r.secret_name(),
@@ -77,6 +86,27 @@ fn container_env(env: &Env, app: &App) -> Vec<J> {
     out
 }
 
+/// Where an app finds the CA of a Redis with TLS.
+fn ca_dir(redis: &str) -> String {
+    format!("/etc/redis-tls/{redis}")
+}
+
+/// Volumes (and their mounts) with only `ca.crt` of each TLS Redis the app uses:
+/// enough to verify the server, never its key.
+fn ca_volumes(env: &Env, app: &App) -> (Vec<J>, Vec<J>) {
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    for r in app.redis.iter().filter_map(|n| env.redis(n)) {
+        let Some(secret) = &r.tls_secret else {
+            continue;
+        };
+        let vol = format!("redis-{}-ca", r.name);
+        volumes.push(json!({ "name": vol, "secret": { "secretName": secret, "items": [{ "key": "ca.crt", "path": "ca.crt" }] } }));
+        mounts.push(json!({ "name": vol, "mountPath": ca_dir(&r.name), "readOnly": true }));
+    }
+    (volumes, mounts)
+}
+
 fn consumes_secrets(app: &App) -> bool {
     !app.redis.is_empty() || !app.postgres.is_empty() || !app.secret_env.is_empty()
 }
@@ -99,8 +129,12 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
         "image": app.image.to_string(),
         "ports": [{ "name": "http", "containerPort": app.port }],
         "env": container_env(env, app),
-        "securityContext": { "allowPrivilegeEscalation": false, "runAsNonRoot": true },
+        "securityContext": container_security(&app.security),
     });
+    let (volumes, mounts) = ca_volumes(env, app);
+    if !mounts.is_empty() {
+        container["volumeMounts"] = J::from(mounts);
+    }
     let mut resources = json!({});
     if !app.requests.is_empty() {
         resources["requests"] = app
@@ -117,10 +151,18 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
             .collect();
     }
     container["resources"] = resources;
-    if let Some(path) = &app.health_path {
-        let probe = json!({ "httpGet": { "path": path, "port": "http" }, "periodSeconds": 10 });
-        container["readinessProbe"] = probe.clone();
-        container["livenessProbe"] = probe;
+    if let Some(h) = &app.health {
+        container["readinessProbe"] =
+            json!({ "httpGet": { "path": h.readiness, "port": "http" }, "periodSeconds": 10 });
+        // Liveness is slower to act: a restart is the last resort.
+        container["livenessProbe"] = json!({ "httpGet": { "path": h.liveness, "port": "http" }, "periodSeconds": 10, "failureThreshold": 6 });
+    }
+    let mut pod_spec = json!({
+        "securityContext": { "runAsNonRoot": !app.security.run_as_root, "seccompProfile": { "type": "RuntimeDefault" } },
+        "containers": [container],
+    });
+    if !volumes.is_empty() {
+        pod_spec["volumes"] = J::from(volumes);
     }
     let mut deployment = with_spec(
         object("apps/v1", "Deployment", &app.name, labels(model, &app.name)),
@@ -129,7 +171,7 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
             "selector": { "matchLabels": selector(&app.name) },
             "template": {
                 "metadata": { "labels": labels(model, &app.name) },
-                "spec": { "containers": [container] },
+                "spec": pod_spec,
             },
         }),
     );
@@ -148,7 +190,17 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
         ),
         app.span,
     ));
-    if let Some(ingress) = ingress(model, env, app) {
+    if app.replicas >= 2 {
+        let pods = selector(&app.name).as_object().cloned().unwrap_or_default();
+        objects.push(
+            Object::new(disruption_budget(model, &app.name, &app.name, pods), app.span)
+                .field("spec", app.replicas_span),
+        );
+    }
+    if let Some(ingress) = tunnel_ingress(model, env, app) {
+        objects.push(Object::new(ingress, app.span));
+    }
+    for ingress in tailnet_ingresses(model, env, app) {
         objects.push(Object::new(ingress, app.span));
     }
     Component {
@@ -166,50 +218,64 @@ fn backend(app: &App) -> J {
     json!({ "service": { "name": app.name, "port": { "name": "http" } } })
 }
 
-fn ingress(model: &Model, env: &Env, app: &App) -> Option<J> {
+fn tunnel_ingress(model: &Model, env: &Env, app: &App) -> Option<J> {
     if app.public.is_empty() {
         return None;
     }
-    if let Some(t) = env.tunnel.as_ref().filter(|t| t.via_ingress_nginx) {
-        let rules: Vec<J> = app
-            .public
-            .iter()
-            .map(|h| json!({ "host": h, "http": { "paths": [{ "path": "/", "pathType": "Prefix", "backend": backend(app) }] } }))
-            .collect();
-        let mut ing = with_spec(
-            object(
-                "networking.k8s.io/v1",
-                "Ingress",
-                &app.name,
-                labels(model, &app.name),
-            ),
-            json!({ "ingressClassName": "nginx", "rules": rules }),
-        );
-        let prefix = model.project.external_dns_prefix();
-        annotate(
-            &mut ing,
-            &format!("{prefix}target"),
-            &format!("{}.cfargotunnel.com", t.tunnel_id),
-        );
-        annotate(&mut ing, &format!("{prefix}cloudflare-proxied"), "true");
-        return Some(ing);
-    }
-    if let Some(ts) = &env.tailscale {
-        let mut ing = with_spec(
-            object(
-                "networking.k8s.io/v1",
-                "Ingress",
-                &app.name,
-                labels(model, &app.name),
-            ),
-            json!({
-                "ingressClassName": "tailscale",
-                "defaultBackend": backend(app),
-                "tls": [{ "hosts": [format!("{}-{}", app.name, env.name)] }],
-            }),
-        );
-        annotate(&mut ing, "tailscale.com/tags", &ts.tags.join(","));
-        return Some(ing);
-    }
-    None
+    let t = env.tunnel.as_ref().filter(|t| t.via_ingress_nginx)?;
+    let rules: Vec<J> = app
+        .public
+        .iter()
+        .map(|h| json!({ "host": h, "http": { "paths": [{ "path": "/", "pathType": "Prefix", "backend": backend(app) }] } }))
+        .collect();
+    let mut ing = with_spec(
+        object(
+            "networking.k8s.io/v1",
+            "Ingress",
+            &app.name,
+            labels(model, &app.name),
+        ),
+        json!({ "ingressClassName": "nginx", "rules": rules }),
+    );
+    let (prefix, _) = env.external_dns_prefix();
+    annotate(
+        &mut ing,
+        &format!("{prefix}target"),
+        &format!("{}.cfargotunnel.com", t.tunnel_id),
+    );
+    annotate(&mut ing, &format!("{prefix}cloudflare-proxied"), "true");
+    Some(ing)
+}
+
+/// One Ingress per tailnet machine name: the Tailscale operator serves only the
+/// first `tls.hosts` entry of an Ingress.
+fn tailnet_ingresses(model: &Model, env: &Env, app: &App) -> Vec<J> {
+    let Some(ts) = &env.tailscale else {
+        return Vec::new();
+    };
+    app.tailnet
+        .iter()
+        .map(|machine| {
+            let name = if app.tailnet.len() == 1 && app.public.is_empty() {
+                app.name.clone()
+            } else {
+                format!("{}-{machine}", app.name)
+            };
+            let mut ing = with_spec(
+                object(
+                    "networking.k8s.io/v1",
+                    "Ingress",
+                    &name,
+                    labels(model, &app.name),
+                ),
+                json!({
+                    "ingressClassName": "tailscale",
+                    "defaultBackend": backend(app),
+                    "tls": [{ "hosts": [machine] }],
+                }),
+            );
+            annotate(&mut ing, "tailscale.com/tags", &ts.tags.join(","));
+            ing
+        })
+        .collect()
 }

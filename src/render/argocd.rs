@@ -1,21 +1,47 @@
 //! ArgoCD: per environment, a root app-of-apps Application (`argocd/<env>/root.yaml`)
-//! pointing at one Application per component (`argocd/<env>/apps/`), ordered by
-//! sync waves, with the resources finalizer and the environment's sync policy.
+//! pointing at the environment's AppProject and one Application per component
+//! (`argocd/<env>/apps/`), ordered by sync waves, with the resources finalizer,
+//! retries and the environment's sync policy; and, for every environment, the
+//! argocd-cm patch that makes those waves wait for child Applications' health.
+
+use std::collections::BTreeSet;
 
 use serde_json::{json, Value as J};
 
 use super::kustomize::overlay_dir;
 use super::meta::{annotate, labels, ENV_LABEL};
-use super::{BuiltObject, Bundle, Component, EnvRender, Object, Source, HEADER};
-use crate::model::Model;
+use super::{
+    is_builtin_api, wave, BuiltObject, Bundle, Component, EnvRender, Object, Source, HEADER,
+};
+use crate::model::{Cluster, Env, Model};
 use crate::yaml::emit::to_yaml;
 
 pub const API: &str = "argoproj.io/v1alpha1";
 const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
-const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+/// Where the `argocd-cm` patch is written (applied once by hand, see the README).
+pub const HEALTH_PATCH_FILE: &str = "argocd/argocd-cm-patch.yaml";
+/// argocd-cm key of a health check for `argoproj.io/Application`, which Argo CD
+/// removed in 1.8; app-of-apps sync waves only wait for child health with it.
+const HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
+const HEALTH_LUA: &str = r#"hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil and obj.status.health ~= nil then
+  hs.status = obj.status.health.status
+  if obj.status.health.message ~= nil then
+    hs.message = obj.status.health.message
+  end
+end
+return hs
+"#;
 
 fn sync_policy(automated: bool, options: &[&str]) -> J {
-    let mut p = json!({ "syncOptions": options });
+    let mut p = json!({
+        "syncOptions": options,
+        // CRDs from another Application, webhooks starting up, Secrets not synced
+        // yet: transient on a first sync, so retry instead of failing.
+        "retry": { "limit": 10, "backoff": { "duration": "10s", "factor": 2, "maxDuration": "5m" } },
+    });
     if automated {
         p["automated"] = json!({ "prune": true, "selfHeal": true });
     }
@@ -24,13 +50,13 @@ fn sync_policy(automated: bool, options: &[&str]) -> J {
 
 /// Where an Application sits: its env, name, component and sync wave.
 struct Placement<'a> {
-    env: &'a str,
+    env: &'a Env,
     name: &'a str,
     component: &'a str,
     wave: i32,
 }
 
-fn application(model: &Model, at: Placement<'_>, source: J, namespace: &str, sync: J) -> J {
+fn application(model: &Model, at: Placement<'_>, source: J, destination: J, sync: J) -> J {
     let Placement {
         env,
         name,
@@ -38,7 +64,7 @@ fn application(model: &Model, at: Placement<'_>, source: J, namespace: &str, syn
         wave,
     } = at;
     let mut l = labels(model, component);
-    l.insert(ENV_LABEL.into(), J::from(env));
+    l.insert(ENV_LABEL.into(), J::from(env.name.as_str()));
     let mut app = json!({
         "apiVersion": API,
         "kind": "Application",
@@ -49,9 +75,9 @@ fn application(model: &Model, at: Placement<'_>, source: J, namespace: &str, syn
             "finalizers": [FINALIZER],
         },
         "spec": {
-            "project": model.project.argocd_project,
+            "project": model.project.app_project(&env.name),
             "source": source,
-            "destination": { "server": IN_CLUSTER, "namespace": namespace },
+            "destination": destination,
             "syncPolicy": sync,
         },
     });
@@ -59,14 +85,21 @@ fn application(model: &Model, at: Placement<'_>, source: J, namespace: &str, syn
     app
 }
 
-fn component_app(model: &Model, r: &EnvRender, c: &Component, automated: bool) -> J {
-    let env = r.env.as_str();
-    let name = format!("{env}-{}", c.name);
+/// Whether any object of the component is a custom resource, whose CRD another
+/// Application installs: dry-run fails until that CRD exists.
+fn has_custom_resources(c: &Component) -> bool {
+    c.objects
+        .iter()
+        .any(|o| !is_builtin_api(o.value["apiVersion"].as_str().unwrap_or("")))
+}
+
+fn component_app(model: &Model, env: &Env, c: &Component) -> J {
+    let name = format!("{}-{}", env.name, c.name);
     let source = match &c.source {
         Source::Manifests => json!({
             "repoURL": model.project.repo_url,
             "targetRevision": model.project.revision,
-            "path": model.project.repo_relative(&overlay_dir(&c.name, env)),
+            "path": model.project.repo_relative(&overlay_dir(&c.name, &env.name)),
         }),
         Source::Helm {
             repo_url,
@@ -84,6 +117,9 @@ fn component_app(model: &Model, r: &EnvRender, c: &Component, automated: bool) -
     if c.server_side {
         options.push("ServerSideApply=true");
     }
+    if has_custom_resources(c) {
+        options.push("SkipDryRunOnMissingResource=true");
+    }
     let namespace = c.namespace.as_deref().unwrap_or("default");
     let at = Placement {
         env,
@@ -95,27 +131,96 @@ fn component_app(model: &Model, r: &EnvRender, c: &Component, automated: bool) -
         model,
         at,
         source,
-        namespace,
-        sync_policy(automated, &options),
+        env.cluster.destination(namespace),
+        sync_policy(env.automated, &options),
     )
+}
+
+/// Every namespace the environment's objects land in.
+fn namespaces(r: &EnvRender) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for c in &r.components {
+        if let Some(ns) = &c.namespace {
+            out.insert(ns.clone());
+        }
+        for o in &c.objects {
+            if let Some(ns) = o.value["metadata"]["namespace"].as_str() {
+                out.insert(ns.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The environment's AppProject: the Git repository and the chart repositories
+/// it uses as sources, the namespaces it renders as destinations.
+fn app_project(model: &Model, env: &Env, r: &EnvRender) -> J {
+    let mut repos: BTreeSet<&str> = BTreeSet::new();
+    repos.insert(&model.project.repo_url);
+    for c in &r.components {
+        if let Source::Helm { repo_url, .. } = &c.source {
+            repos.insert(repo_url);
+        }
+    }
+    let mut destinations: Vec<J> = namespaces(r)
+        .iter()
+        .map(|ns| env.cluster.destination(ns))
+        .collect();
+    // The root and its child Applications live in Argo CD's own namespace.
+    let own = Cluster::InCluster.destination(&model.project.argocd_namespace);
+    if !destinations.contains(&own) {
+        destinations.push(own);
+    }
+    let mut l = labels(model, "appproject");
+    l.insert(ENV_LABEL.into(), J::from(env.name.as_str()));
+    let mut p = json!({
+        "apiVersion": API,
+        "kind": "AppProject",
+        "metadata": {
+            "name": model.project.app_project(&env.name),
+            "namespace": model.project.argocd_namespace,
+            "labels": l,
+        },
+        "spec": {
+            "description": format!("{} {}: rendered by shipshape", model.project.name, env.name),
+            "sourceRepos": repos.into_iter().collect::<Vec<_>>(),
+            "destinations": destinations,
+            // Operator charts install CRDs, ClusterRoles and webhooks.
+            "clusterResourceWhitelist": [{ "group": "*", "kind": "*" }],
+        },
+    });
+    annotate(
+        &mut p,
+        "argocd.argoproj.io/sync-wave",
+        &wave::PROJECT.to_string(),
+    );
+    p
+}
+
+fn push(bundle: &mut Bundle, env: &str, component: &str, path: String, object: Object) {
+    bundle
+        .files
+        .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&object.value)));
+    bundle.objects.push(BuiltObject {
+        env: env.to_string(),
+        component: component.to_string(),
+        object,
+        file: path,
+    });
 }
 
 pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     let Some(env) = model.env(&r.env) else { return };
-    let automated = env.automated;
+    let origin = crate::yaml::Span::file_start(env.file);
     for c in &r.components {
-        let app = component_app(model, r, c, automated);
+        let app = component_app(model, env, c);
         let path = format!("argocd/{}/apps/{}.yaml", r.env, c.name);
-        bundle
-            .files
-            .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&app)));
-        bundle.objects.push(BuiltObject {
-            env: r.env.clone(),
-            component: c.name.clone(),
-            object: Object::new(app, c.origin),
-            file: path,
-        });
+        push(bundle, &r.env, &c.name, path, Object::new(app, c.origin));
     }
+    let project = app_project(model, env, r);
+    let path = format!("argocd/{}/apps/appproject.yaml", r.env);
+    push(bundle, &r.env, "appproject", path, Object::new(project, origin));
+
     let root_name = format!("{}-{}", model.project.name, r.env);
     let source = json!({
         "repoURL": model.project.repo_url,
@@ -123,7 +228,7 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
         "path": model.project.repo_relative(&format!("argocd/{}/apps", r.env)),
     });
     let at = Placement {
-        env: &r.env,
+        env,
         name: &root_name,
         component: "root",
         wave: 0,
@@ -132,18 +237,28 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
         model,
         at,
         source,
-        &model.project.argocd_namespace,
-        sync_policy(automated, &[]),
+        Cluster::InCluster.destination(&model.project.argocd_namespace),
+        sync_policy(env.automated, &[]),
     );
     let path = format!("argocd/{}/root.yaml", r.env);
-    bundle
-        .files
-        .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&root)));
-    let origin = crate::yaml::Span::file_start(env.file);
-    bundle.objects.push(BuiltObject {
-        env: r.env.clone(),
-        component: "root".into(),
-        object: Object::new(root, origin),
-        file: path,
+    push(bundle, &r.env, "root", path, Object::new(root, origin));
+}
+
+/// The `argocd-cm` merge patch restoring health for `argoproj.io/Application`,
+/// so that a wave of child Applications waits until the previous one is healthy.
+pub fn health_patch(model: &Model, bundle: &mut Bundle) {
+    let patch = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "argocd-cm",
+            "namespace": model.project.argocd_namespace,
+            "labels": { "app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd" },
+        },
+        "data": { HEALTH_KEY: HEALTH_LUA },
     });
+    bundle.files.insert(
+        HEALTH_PATCH_FILE.to_string(),
+        format!("{HEADER}\n{}", to_yaml(&patch)),
+    );
 }

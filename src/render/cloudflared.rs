@@ -5,10 +5,13 @@
 
 use serde_json::{json, Map, Value as J};
 
-use super::meta::{annotate, labels, object, selector, with_spec, RELOADER_AUTO};
+use super::meta::{
+    annotate, container_security, disruption_budget, labels, object, selector, with_spec,
+    RELOADER_AUTO,
+};
 use super::secrets::external_secret;
 use super::{wave, Bundle, Component, EnvRender, Object, Source, HEADER};
-use crate::model::{Env, Model, Tunnel};
+use crate::model::{Env, Model, Security, Tunnel};
 
 const NAMESPACE: &str = "cloudflared";
 const NGINX: &str = "http://ingress-nginx-controller.ingress-nginx.svc.cluster.local:80";
@@ -86,6 +89,8 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
     let mut cm = object("v1", "ConfigMap", "cloudflared-config", labels(model, name));
     cm["data"] = json!({ "config.yaml": config_text(config) });
     objects.push(Object::new(cm, t.span));
+    let mut security = container_security(&Security::default());
+    security["readOnlyRootFilesystem"] = J::from(true);
     let container = json!({
         "name": "cloudflared",
         "image": t.image.to_string(),
@@ -94,7 +99,7 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
         "readinessProbe": { "httpGet": { "path": "/ready", "port": "metrics" }, "periodSeconds": 10 },
         "livenessProbe": { "httpGet": { "path": "/ready", "port": "metrics" }, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3 },
         "resources": { "requests": { "cpu": "50m", "memory": "64Mi" }, "limits": { "memory": "256Mi" } },
-        "securityContext": { "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true },
+        "securityContext": security,
         "volumeMounts": [
             { "name": "config", "mountPath": CONFIG_DIR, "readOnly": true },
             { "name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": true },
@@ -108,6 +113,7 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
             "template": {
                 "metadata": { "labels": labels(model, name) },
                 "spec": {
+                    "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
                     "containers": [container],
                     "volumes": [
                         { "name": "config", "configMap": { "name": "cloudflared-config" } },
@@ -121,6 +127,13 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
         annotate(&mut deployment, RELOADER_AUTO, "true");
     }
     objects.push(Object::new(deployment, t.span));
+    if t.replicas >= 2 {
+        let pods = selector(name).as_object().cloned().unwrap_or_default();
+        objects.push(Object::new(
+            disruption_budget(model, name, name, pods),
+            t.span,
+        ));
+    }
     if !t.via_ingress_nginx {
         objects.extend(dns_endpoints(model, env, t));
     }
@@ -138,7 +151,7 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
 /// Without NGINX there is no Ingress for External-DNS to read: publish CNAMEs
 /// through its CRD source instead.
 fn dns_endpoints(model: &Model, env: &Env, t: &Tunnel) -> Vec<Object> {
-    let prefix = model.project.external_dns_prefix();
+    let (prefix, _) = env.external_dns_prefix();
     let mut out = Vec::new();
     for app in &env.apps {
         if app.public.is_empty() {

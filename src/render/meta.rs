@@ -53,3 +53,49 @@ pub fn annotate(obj: &mut J, key: &str, value: &str) {
         }
     }
 }
+
+/// Argo CD leaves the object alone when it leaves the spec (no prune) and when
+/// its Application is deleted: removing a database from the spec must not delete
+/// its data.
+pub const STATEFUL_SYNC_OPTIONS: &str = "Prune=false,Delete=false";
+
+pub fn protect_stateful(obj: &mut J) {
+    annotate(
+        obj,
+        "argocd.argoproj.io/sync-options",
+        STATEFUL_SYNC_OPTIONS,
+    );
+}
+
+/// A container's security context: non-root, no privilege escalation, every
+/// capability dropped, RuntimeDefault seccomp, less what the spec relaxes.
+pub fn container_security(s: &crate::model::Security) -> J {
+    let mut caps = json!({ "drop": ["ALL"] });
+    if !s.add_capabilities.is_empty() {
+        caps["add"] = J::from(s.add_capabilities.clone());
+    }
+    let mut c = json!({
+        "allowPrivilegeEscalation": s.allow_privilege_escalation,
+        "capabilities": caps,
+        "runAsNonRoot": !s.run_as_root,
+        "seccompProfile": { "type": "RuntimeDefault" },
+    });
+    if s.run_as_root {
+        c["runAsUser"] = J::from(0);
+    }
+    c
+}
+
+/// A PodDisruptionBudget keeping all but one pod of a replicated workload up
+/// through node drains.
+pub fn disruption_budget(
+    model: &Model,
+    component: &str,
+    name: &str,
+    match_labels: Map<String, J>,
+) -> J {
+    with_spec(
+        object("policy/v1", "PodDisruptionBudget", name, labels(model, component)),
+        json!({ "maxUnavailable": 1, "selector": { "matchLabels": match_labels } }),
+    )
+}

@@ -29,10 +29,13 @@ pub const RESERVED_COMPONENTS: &[&str] = &[
     "secret-store",
     "cloudflared",
     "root",
+    "appproject",
+    "cert-manager",
     "external-secrets",
     "reloader",
     "redis-operator",
     "cloudnative-pg",
+    "barman-cloud",
     "ingress-nginx",
     "external-dns",
     "tailscale-operator",
@@ -73,6 +76,17 @@ impl Object {
     }
 }
 
+/// Kinds served by Kubernetes itself; anything else needs a CRD from some chart.
+pub fn is_builtin_api(api_version: &str) -> bool {
+    match api_version.split_once('/') {
+        None => true,
+        Some((group, _)) => {
+            !group.contains('.')
+                || group.ends_with(".k8s.io") && !group.starts_with("externaldns.")
+        }
+    }
+}
+
 /// The spec span behind a field path: the longest recorded field that is a
 /// prefix of `path`, else the object's own origin.
 pub fn provenance(fields: &[(String, Span)], origin: Span, path: &str) -> Span {
@@ -97,8 +111,12 @@ pub enum Source {
     },
 }
 
-/// Sync waves: operators first, then secrets, data services, apps, exposure.
+/// Sync waves: the AppProject, cert-manager, operators, then secrets, data
+/// services, apps, exposure. Waves gate on health only with the argocd-cm health
+/// check for Applications that `argocd::health_patch` renders.
 pub mod wave {
+    pub const PROJECT: i32 = -10;
+    pub const PREREQUISITES: i32 = -3;
     pub const OPERATORS: i32 = -2;
     pub const SECRETS: i32 = -1;
     pub const DATA: i32 = 0;
@@ -160,6 +178,7 @@ pub fn render(model: &Model, only: Option<&[String]>) -> Bundle {
         argocd::applications(model, r, &mut bundle);
         cloudflared::config_file(r, &mut bundle);
     }
+    argocd::health_patch(model, &mut bundle);
     bundle.objects.sort_by(|a, b| {
         (&a.env, &a.file, a.object.kind(), a.object.name()).cmp(&(
             &b.env,

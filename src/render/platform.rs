@@ -1,91 +1,54 @@
-//! Platform operators: each an ArgoCD Application of a pinned Helm chart,
-//! applied server-side (their CRDs are too large for client-side apply).
+//! Platform operators: each an ArgoCD Application of a pinned Helm chart from
+//! the compatibility catalogue, applied server-side (their CRDs are too large for
+//! client-side apply). Values follow what the pinned version reads.
 
 use serde_json::{json, Value as J};
 
 use super::{wave, Component, Source};
-use crate::model::{Env, Model, OperatorKind};
+use crate::catalog;
+use crate::model::{Env, Model, Operator, OperatorKind};
 
-struct Catalog {
-    component: &'static str,
-    namespace: &'static str,
-    repo_url: &'static str,
-    chart: &'static str,
-}
-
-fn catalog(kind: OperatorKind) -> Catalog {
-    let (component, namespace, repo_url, chart) = match kind {
-        OperatorKind::ExternalSecrets => (
-            "external-secrets",
-            "external-secrets",
-            "https://charts.external-secrets.io",
-            "external-secrets",
-        ),
-        OperatorKind::Reloader => (
-            "reloader",
-            "reloader",
-            "https://stakater.github.io/stakater-charts",
-            "reloader",
-        ),
-        OperatorKind::RedisOperator => (
-            "redis-operator",
-            "ot-operators",
-            "https://ot-container-kit.github.io/helm-charts",
-            "redis-operator",
-        ),
-        OperatorKind::CloudnativePg => (
-            "cloudnative-pg",
-            "cnpg-system",
-            "https://cloudnative-pg.github.io/charts",
-            "cloudnative-pg",
-        ),
-        OperatorKind::IngressNginx => (
-            "ingress-nginx",
-            "ingress-nginx",
-            "https://kubernetes.github.io/ingress-nginx",
-            "ingress-nginx",
-        ),
-        OperatorKind::ExternalDns => (
-            "external-dns",
-            "external-dns",
-            "https://kubernetes-sigs.github.io/external-dns",
-            "external-dns",
-        ),
-        OperatorKind::TailscaleOperator => (
-            "tailscale-operator",
-            "tailscale",
-            "https://pkgs.tailscale.com/helmcharts",
-            "tailscale-operator",
-        ),
-    };
-    Catalog {
-        component,
-        namespace,
-        repo_url,
-        chart,
-    }
-}
-
-fn values(model: &Model, env: &Env, kind: OperatorKind) -> J {
-    match kind {
-        OperatorKind::ExternalSecrets => json!({ "installCRDs": true }),
-        OperatorKind::Reloader => {
-            json!({ "reloader": { "autoReloadAll": model.project.reloader_auto_all } })
-        }
-        OperatorKind::ExternalDns => json!({
-            "provider": { "name": "cloudflare" },
-            "sources": ["ingress", "crd"],
-            "policy": "sync",
-            "txtOwnerId": format!("{}-{}", model.project.name, env.name),
-            "domainFilters": [],
-            "env": [{ "name": "CF_API_TOKEN", "valueFrom": { "secretKeyRef": { "name": "cloudflare-api-token", "key": "api-token" } } }],
+fn values(model: &Model, env: &Env, op: &Operator) -> J {
+    match op.kind {
+        OperatorKind::CertManager => json!({
+            "crds": { "enabled": true, "keep": true },
+            // Keep leader election in the release namespace, which the AppProject allows,
+            // instead of the chart's default kube-system.
+            "global": { "leaderElection": { "namespace": catalog::entry(op.kind).namespace } },
         }),
+        OperatorKind::ExternalSecrets => json!({ "installCRDs": true }),
+        OperatorKind::Reloader => json!({ "reloader": {
+            "autoReloadAll": model.project.reloader_auto_all,
+            // The default `env-vars` strategy edits the pod template, which Argo CD's
+            // selfHeal reverts; annotations are what Reloader recommends with Argo CD.
+            "reloadStrategy": "annotations",
+        }}),
+        OperatorKind::ExternalDns => {
+            let mut v = json!({
+                "provider": { "name": "cloudflare" },
+                "sources": ["ingress", "crd"],
+                "policy": "sync",
+                "txtOwnerId": format!("{}-{}", model.project.name, env.name),
+                "domainFilters": [],
+                "env": [{ "name": "CF_API_TOKEN", "valueFrom": { "secretKeyRef": { "name": "cloudflare-api-token", "key": "api-token" } } }],
+            });
+            let (prefix, set) = catalog::operators::external_dns_prefix(&op.version);
+            if set {
+                v["annotationPrefix"] = J::from(prefix);
+            }
+            v
+        }
+        OperatorKind::IngressNginx if env.exposed_privately() => {
+            // Traffic arrives through the tunnel or the tailnet: no public load balancer.
+            json!({ "controller": { "service": { "type": "ClusterIP" } } })
+        }
         OperatorKind::TailscaleOperator => {
             json!({ "operatorConfig": { "hostname": format!("{}-{}-operator", model.project.name, env.name) } })
         }
-        OperatorKind::RedisOperator | OperatorKind::CloudnativePg | OperatorKind::IngressNginx => {
-            json!({})
-        }
+        OperatorKind::RedisOperator
+        | OperatorKind::CloudnativePg
+        | OperatorKind::BarmanCloud
+        | OperatorKind::IngressNginx => json!({}),
     }
 }
 
@@ -93,16 +56,21 @@ pub fn operators(model: &Model, env: &Env) -> Vec<Component> {
     env.operators
         .iter()
         .map(|op| {
-            let c = catalog(op.kind);
+            let c = catalog::entry(op.kind);
             Component {
-                name: c.component.into(),
-                wave: wave::OPERATORS,
+                name: c.key.into(),
+                // cert-manager first: the Barman Cloud plugin's chart creates Certificates.
+                wave: if op.kind == OperatorKind::CertManager {
+                    wave::PREREQUISITES
+                } else {
+                    wave::OPERATORS
+                },
                 namespace: Some(c.namespace.into()),
                 source: Source::Helm {
                     repo_url: c.repo_url,
                     chart: c.chart,
-                    version: op.version.clone(),
-                    values: values(model, env, op.kind),
+                    version: op.version.to_string(),
+                    values: values(model, env, op),
                 },
                 objects: Vec::new(),
                 origin: op.span,

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as J};
 
-use super::meta::{labels, object, with_spec};
+use super::meta::{labels, object, protect_stateful, with_spec};
 use super::secrets::external_secret;
 use super::{wave, Component, Object, Source};
 use crate::model::{Env, Model, Postgres};
@@ -103,16 +103,12 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
             b.span,
         ));
     }
-    objects.push(
-        Object::new(
-            with_spec(
-                object(CNPG_API, "Cluster", &cluster, labels(model, &comp)),
-                spec,
-            ),
-            p.span,
-        )
-        .field("spec.instances", p.instances_span),
+    let mut cluster_obj = with_spec(
+        object(CNPG_API, "Cluster", &cluster, labels(model, &comp)),
+        spec,
     );
+    protect_stateful(&mut cluster_obj);
+    objects.push(Object::new(cluster_obj, p.span).field("spec.instances", p.instances_span));
     Component {
         name: comp,
         wave: wave::DATA,

@@ -6,13 +6,18 @@
 
 use serde_json::{json, Map, Value as J};
 
-use super::meta::{annotate, labels, object, selector, with_spec, RELOADER_AUTO, ROLE_LABEL};
+use super::meta::{
+    annotate, container_security, disruption_budget, labels, object, protect_stateful, selector,
+    with_spec, RELOADER_AUTO, ROLE_LABEL,
+};
 use super::secrets::external_secret;
 use super::{wave, Component, Object, Source};
-use crate::model::{Env, Model, Redis};
+use crate::catalog::{self, operators as ops, OperatorKind};
+use crate::model::{Env, Model, Redis, Security};
 use crate::spec::raw::{RedisEngine, RedisRole, Topology};
 
 pub const OT_API: &str = "redis.redis.opstreelabs.in/v1beta2";
+const CERT_API: &str = "cert-manager.io/v1";
 const OT_IMAGE: &str = "quay.io/opstree/redis";
 const OT_SENTINEL_IMAGE: &str = "quay.io/opstree/redis-sentinel";
 const OT_EXPORTER_IMAGE: &str = "quay.io/opstree/redis-exporter:v1.44.0";
@@ -85,11 +90,22 @@ pub fn component(model: &Model, env: &Env, r: &Redis) -> Component {
         ),
         r.span,
     )];
+    if let Some(tls) = &r.tls_secret {
+        objects.extend(certificates(model, env, r, tls));
+    }
     match r.engine {
         RedisEngine::OtOperator => ot_objects(model, r, &name, &mut objects),
         RedisEngine::Statefulset => statefulset_objects(model, r, &name, &mut objects),
     }
     objects.push(Object::new(network_policy(model, env, r), r.span));
+    for (pdb_name, pods, count) in pod_groups(r) {
+        if count >= 2 {
+            objects.push(Object::new(
+                disruption_budget(model, &r.component(), &pdb_name, pods),
+                r.span,
+            ));
+        }
+    }
     Component {
         name: r.component(),
         wave: wave::DATA,
@@ -126,23 +142,20 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
     }
     match r.topology {
         Topology::Standalone => {
-            objects.push(Object::new(
-                with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec),
-                r.span,
-            ));
+            let mut redis = with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec);
+            protect_stateful(&mut redis);
+            objects.push(Object::new(redis, r.span));
         }
         Topology::Sentinel => {
             let mut repl = spec.clone();
             repl["clusterSize"] = J::from(r.replicas);
+            let mut replication = with_spec(
+                object(OT_API, "RedisReplication", name, redis_labels(model, r)),
+                repl,
+            );
+            protect_stateful(&mut replication);
             objects.push(
-                Object::new(
-                    with_spec(
-                        object(OT_API, "RedisReplication", name, redis_labels(model, r)),
-                        repl,
-                    ),
-                    r.span,
-                )
-                .field("spec.clusterSize", r.replicas_span),
+                Object::new(replication, r.span).field("spec.clusterSize", r.replicas_span),
             );
             let mut sentinel = json!({
                 "clusterSize": r.sentinels,
@@ -165,12 +178,9 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
             }
             objects.push(Object::new(
                 with_spec(
-                    object(
-                        OT_API,
-                        "RedisSentinel",
-                        &format!("{name}-sentinel"),
-                        redis_labels(model, r),
-                    ),
+                    // Named like the replication: the operator labels its pods
+                    // `app=<name>-sentinel` and creates the `<name>-sentinel` Service.
+                    object(OT_API, "RedisSentinel", name, redis_labels(model, r)),
                     sentinel,
                 ),
                 r.span,
@@ -241,9 +251,11 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
         mounts.push(json!({ "name": "tls", "mountPath": TLS_DIR, "readOnly": true }));
         volumes.push(json!({ "name": "tls", "secret": { "secretName": tls } }));
     }
+    let hardened = container_security(&Security::default());
     let mut containers = vec![json!({
         "name": "redis",
         "image": format!("redis:{}", r.version),
+        "securityContext": hardened,
         // The password reaches redis-server through the environment, never the manifest.
         "command": ["sh", "-c", "exec redis-server /etc/redis/redis.conf --requirepass \"$REDIS_PASSWORD\""],
         "env": [password_env],
@@ -267,6 +279,7 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
                 password_env,
             ],
             "ports": [{ "name": "metrics", "containerPort": 9121 }],
+            "securityContext": hardened,
             "readinessProbe": { "httpGet": { "path": "/", "port": "metrics" } },
             "livenessProbe": { "httpGet": { "path": "/", "port": "metrics" } },
             "resources": { "requests": { "cpu": "10m", "memory": "32Mi" }, "limits": { "memory": "64Mi" } },
@@ -283,7 +296,10 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
             "template": {
                 "metadata": { "labels": pod_labels },
                 "spec": {
-                    "securityContext": { "runAsUser": 999, "runAsGroup": 999, "fsGroup": 999 },
+                    "securityContext": {
+                        "runAsNonRoot": true, "runAsUser": 999, "runAsGroup": 999, "fsGroup": 999,
+                        "seccompProfile": { "type": "RuntimeDefault" },
+                    },
                     "containers": containers,
                     "volumes": volumes,
                 },
@@ -294,15 +310,145 @@ fn statefulset_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<O
     if !model.project.reloader_auto_all {
         annotate(&mut sts, RELOADER_AUTO, "true");
     }
+    protect_stateful(&mut sts);
     objects.push(Object::new(sts, r.span));
 }
 
+/// The instance's pods, as label sets, with how many of each run: by the OT
+/// operator's conventions (see the catalogue), or the StatefulSet's selector.
+fn pod_groups(r: &Redis) -> Vec<(String, Map<String, J>, u32)> {
+    let name = r.resource_name();
+    let cr = name.clone();
+    let labels = move |kind: &str| -> Map<String, J> {
+        ops::ot_pod_labels(kind, &cr)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), J::from(v)))
+            .collect()
+    };
+    match (r.engine, r.topology) {
+        (RedisEngine::Statefulset, _) => {
+            let sel = selector(&r.component());
+            let m = sel.as_object().cloned().unwrap_or_default();
+            vec![(name, m, 1)]
+        }
+        (RedisEngine::OtOperator, Topology::Standalone) => vec![(name, labels("Redis"), 1)],
+        (RedisEngine::OtOperator, Topology::Sentinel) => vec![
+            (name.clone(), labels("RedisReplication"), r.replicas),
+            (
+                ops::ot_sentinel_app(&name),
+                labels("RedisSentinel"),
+                r.sentinels,
+            ),
+        ],
+    }
+}
+
+/// The Services the instance is reached by, as the operator creates them.
+fn services(r: &Redis) -> Vec<String> {
+    let name = r.resource_name();
+    match (r.engine, r.topology) {
+        (RedisEngine::Statefulset, _) => vec![name],
+        (RedisEngine::OtOperator, Topology::Standalone) => {
+            ops::ot_services("Redis", &name, &ops_version(r))
+        }
+        (RedisEngine::OtOperator, Topology::Sentinel) => {
+            let mut v = ops::ot_services("RedisReplication", &name, &ops_version(r));
+            v.extend(ops::ot_services("RedisSentinel", &name, &ops_version(r)));
+            v
+        }
+    }
+}
+
+/// The OT operator version whose Services are named: the model only admits
+/// versions that create the `-master` Service, so the supported minimum names them.
+fn ops_version(_r: &Redis) -> catalog::Version {
+    catalog::entry(OperatorKind::RedisOperator).min()
+}
+
+/// cert-manager objects: a CA of the instance's own (self-signed, long-lived),
+/// and the server certificate it signs into the instance's TLS Secret, valid for
+/// every Service name the operator creates. Apps read `ca.crt` from that Secret.
+fn certificates(model: &Model, env: &Env, r: &Redis, secret: &str) -> Vec<Object> {
+    let base = r.resource_name();
+    let comp = r.component();
+    let ns = &env.namespace;
+    let selfsigned = format!("{base}-selfsigned");
+    let ca = format!("{base}-ca");
+    let mut dns: Vec<String> = Vec::new();
+    for svc in services(r) {
+        for host in [
+            svc.clone(),
+            format!("{svc}.{ns}"),
+            format!("{svc}.{ns}.svc"),
+            format!("{svc}.{ns}.svc.cluster.local"),
+        ] {
+            dns.push(host);
+        }
+        if svc.ends_with("-headless") {
+            dns.push(format!("*.{svc}.{ns}.svc"));
+            dns.push(format!("*.{svc}.{ns}.svc.cluster.local"));
+        }
+    }
+    dns.sort();
+    dns.dedup();
+    let l = || labels(model, &comp);
+    vec![
+        Object::new(
+            with_spec(
+                object(CERT_API, "Issuer", &selfsigned, l()),
+                json!({ "selfSigned": {} }),
+            ),
+            r.span,
+        ),
+        Object::new(
+            with_spec(
+                object(CERT_API, "Certificate", &ca, l()),
+                json!({
+                    "isCA": true,
+                    "commonName": ca,
+                    "secretName": ca,
+                    "duration": "87600h",
+                    "privateKey": { "algorithm": "ECDSA", "size": 256 },
+                    "issuerRef": { "name": selfsigned, "kind": "Issuer", "group": "cert-manager.io" },
+                }),
+            ),
+            r.span,
+        ),
+        Object::new(
+            with_spec(
+                object(CERT_API, "Issuer", &ca, l()),
+                json!({ "ca": { "secretName": ca } }),
+            ),
+            r.span,
+        ),
+        Object::new(
+            with_spec(
+                object(CERT_API, "Certificate", secret, l()),
+                json!({
+                    "secretName": secret,
+                    "commonName": r.service_name(),
+                    "dnsNames": dns,
+                    "usages": ["server auth", "client auth"],
+                    "privateKey": { "algorithm": "ECDSA", "size": 256 },
+                    "issuerRef": { "name": ca, "kind": "Issuer", "group": "cert-manager.io" },
+                }),
+            ),
+            r.span,
+        ),
+    ]
+}
+
 fn network_policy(model: &Model, env: &Env, r: &Redis) -> J {
+    let groups = pod_groups(r);
     let own = match r.engine {
-        RedisEngine::OtOperator => json!({ "matchExpressions": [{
-            "key": "app", "operator": "In",
-            "values": [r.resource_name(), format!("{}-sentinel", r.resource_name())],
-        }]}),
+        RedisEngine::OtOperator => {
+            let apps: Vec<J> = groups
+                .iter()
+                .filter_map(|(_, m, _)| m.get("app").cloned())
+                .collect();
+            json!({ "matchExpressions": [{ "key": "app", "operator": "In", "values": apps }] })
+        }
         RedisEngine::Statefulset => json!({ "matchLabels": selector(&r.component()) }),
     };
     let mut clients: Vec<J> = env
@@ -315,6 +461,11 @@ fn network_policy(model: &Model, env: &Env, r: &Redis) -> J {
     let mut ports = vec![json!({ "protocol": "TCP", "port": 6379 })];
     if r.topology == Topology::Sentinel {
         ports.push(json!({ "protocol": "TCP", "port": 26379 }));
+    }
+    if r.engine == RedisEngine::OtOperator {
+        // The operator connects to the pods to set up replication and failover.
+        let ns = catalog::entry(OperatorKind::RedisOperator).namespace;
+        clients.push(json!({ "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": ns } } }));
     }
     let mut ingress = vec![json!({ "from": clients, "ports": ports })];
     if r.exporter {

@@ -9,7 +9,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::types::{DopplerKey, EnvVarName, Hostname, ImageRef, Name, Quantity, RelPath};
+use super::types::{
+    Capability, ChartVersion, ClusterRef, DopplerKey, EnvVarName, HttpPath, ImageRef, Name, PublicName,
+    Quantity, RelPath,
+};
 use crate::yaml::Spanned;
 
 /// `shipshape.yaml`: the project file at the repository root.
@@ -27,8 +30,6 @@ pub struct ProjectFile {
     pub repo: Repo,
     /// ArgoCD settings shared by every environment.
     pub argocd: Option<ArgoCd>,
-    /// The External-DNS controller that publishes public hostnames.
-    pub external_dns: Option<ExternalDnsProject>,
     /// Stakater Reloader settings.
     pub reloader: Option<ReloaderProject>,
     /// Policy files (rule selection, severities, custom rules), relative to this file.
@@ -55,16 +56,9 @@ pub struct Repo {
 pub struct ArgoCd {
     /// Namespace ArgoCD runs in (default `argocd`).
     pub namespace: Option<Spanned<Name>>,
-    /// AppProject the Applications belong to (default: the project name).
+    /// Prefix of the AppProjects (default: the project name); each environment's
+    /// Applications belong to the AppProject `<prefix>-<env>`.
     pub project: Option<Spanned<Name>>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ExternalDnsProject {
-    /// Version of External-DNS running in the cluster, e.g. `"0.15.1"`. Before 0.22
-    /// it reads only the legacy `external-dns.alpha.kubernetes.io/` annotations.
-    pub version: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -92,6 +86,10 @@ pub struct EnvFile {
     pub production: Option<bool>,
     /// ArgoCD sync policy.
     pub sync: Option<Sync>,
+    /// The cluster this environment deploys to: an API server URL
+    /// (`https://…`) or the name of a cluster registered in Argo CD
+    /// (default: the cluster Argo CD runs in).
+    pub cluster: Option<Spanned<ClusterRef>>,
     /// Cluster operators, installed as ArgoCD Applications of pinned Helm charts.
     pub platform: Option<Platform>,
     /// Where secrets come from.
@@ -119,27 +117,32 @@ pub struct Sync {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Platform {
+    /// cert-manager (added when something needs certificates).
+    pub cert_manager: Option<Spanned<Chart>>,
+    /// Barman Cloud plugin for CloudNativePG (added when a backup is set).
+    pub barman_cloud: Option<Spanned<Chart>>,
     /// OT-Container-Kit Redis Operator.
-    pub redis_operator: Option<Chart>,
+    pub redis_operator: Option<Spanned<Chart>>,
     /// CloudNativePG operator.
-    pub cloudnative_pg: Option<Chart>,
+    pub cloudnative_pg: Option<Spanned<Chart>>,
     /// External Secrets Operator.
-    pub external_secrets: Option<Chart>,
+    pub external_secrets: Option<Spanned<Chart>>,
     /// Stakater Reloader.
-    pub reloader: Option<Chart>,
+    pub reloader: Option<Spanned<Chart>>,
     /// External-DNS (Cloudflare provider).
-    pub external_dns: Option<Chart>,
+    pub external_dns: Option<Spanned<Chart>>,
     /// NGINX Ingress controller.
-    pub ingress_nginx: Option<Chart>,
+    pub ingress_nginx: Option<Spanned<Chart>>,
     /// Tailscale Kubernetes operator.
-    pub tailscale_operator: Option<Chart>,
+    pub tailscale_operator: Option<Spanned<Chart>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Chart {
-    /// Exact Helm chart version (pinned; no ranges).
-    pub version: Spanned<String>,
+    /// Exact Helm chart version (pinned; no ranges). Default: the current release
+    /// in shipshape's compatibility catalogue (see the README's versions table).
+    pub version: Option<Spanned<ChartVersion>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -210,7 +213,8 @@ pub struct Redis {
     pub replicas: Option<Spanned<u32>>,
     /// Sentinels in sentinel topology (default 3).
     pub sentinels: Option<Spanned<u32>>,
-    /// TLS from a certificate Secret (`tls.crt`, `tls.key`, `ca.crt`).
+    /// TLS with a certificate that cert-manager issues from a CA of its own; apps
+    /// that use the instance get the CA.
     pub tls: Option<Tls>,
     /// Persistent volume size, e.g. `1Gi` (default `1Gi`).
     pub storage: Option<Spanned<Quantity>>,
@@ -225,8 +229,9 @@ pub struct Redis {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Tls {
-    /// Secret with `tls.crt`, `tls.key` and `ca.crt` (e.g. from cert-manager).
-    pub secret: Spanned<Name>,
+    /// Name of the Secret cert-manager writes (`tls.crt`, `tls.key`, `ca.crt`;
+    /// default `redis-<name>-tls`).
+    pub secret: Option<Spanned<Name>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -284,17 +289,21 @@ pub struct App {
     #[serde(default)]
     pub secret_env: BTreeMap<EnvVarName, Spanned<DopplerKey>>,
     pub resources: Option<Resources>,
-    /// HTTP health check.
+    /// HTTP health checks.
     pub health: Option<Health>,
+    /// Relaxations of the hardened container defaults (non-root, no privilege
+    /// escalation, all capabilities dropped, RuntimeDefault seccomp).
+    pub security: Option<Security>,
     /// Redis instances the app uses (by name).
     #[serde(default)]
     pub redis: Vec<Spanned<Name>>,
     /// PostgreSQL clusters the app uses (by name).
     #[serde(default)]
     pub postgres: Vec<Spanned<Name>>,
-    /// Public hostnames routed to the app.
+    /// Public hostnames routed to the app: DNS names behind Cloudflare Tunnel, or
+    /// machine names on the tailnet (`api-dev`) with Tailscale.
     #[serde(default)]
-    pub public: Vec<Spanned<Hostname>>,
+    pub public: Vec<Spanned<PublicName>>,
     /// Restart on secret change through Reloader (default true).
     pub reload_on_secret_change: Option<bool>,
 }
@@ -316,8 +325,25 @@ pub struct ResourceSet {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Health {
-    /// Path probed for readiness and liveness, e.g. `/healthz`.
-    pub path: Spanned<String>,
+    /// Path of the liveness probe, e.g. `/livez`: it must not check Redis or
+    /// PostgreSQL, or an outage of those restarts every pod.
+    pub liveness: Spanned<HttpPath>,
+    /// Path of the readiness probe, e.g. `/readyz`: may check dependencies.
+    pub readiness: Spanned<HttpPath>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Security {
+    /// Why the app needs these relaxations (required).
+    pub reason: Spanned<String>,
+    /// Run as root (UID 0).
+    pub run_as_root: Option<bool>,
+    /// Allow privilege escalation (setuid binaries).
+    pub allow_privilege_escalation: Option<bool>,
+    /// Linux capabilities to add back after dropping all, e.g. `NET_BIND_SERVICE`.
+    #[serde(default)]
+    pub add_capabilities: Vec<Spanned<Capability>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -157,6 +157,98 @@ string_newtype!(
 );
 
 string_newtype!(
+    /// A public name of an app: a DNS hostname (Cloudflare Tunnel) or a
+    /// machine name on the tailnet (Tailscale); the model checks which.
+    PublicName,
+    "PublicName",
+    Some("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"),
+    Some(253),
+    "a lowercase DNS hostname such as api.example.com (optionally starting with '*.'), or a tailnet machine name such as api-dev",
+    |s| {
+        let body = s.strip_prefix("*.").unwrap_or(s);
+        if s.len() <= 253 && body.split('.').all(|l| check_label(l).is_ok()) {
+            Ok(())
+        } else {
+            Err(format!("`{s}` is not {}", PublicName::DESCRIPTION))
+        }
+    }
+);
+
+string_newtype!(
+    /// An exact Helm chart version such as `0.26.1` or `v1.21.1`.
+    ChartVersion,
+    "ChartVersion",
+    Some("^v?[0-9]+\\.[0-9]+\\.[0-9]+$"),
+    Some(32),
+    "an exact chart version such as 0.26.1 or v1.21.1 (no ranges, no pre-releases)",
+    |s| crate::catalog::Version::parse(s).map(|_| ())
+);
+
+impl ChartVersion {
+    pub fn version(&self) -> crate::catalog::Version {
+        crate::catalog::Version::parse(&self.0).unwrap_or(crate::catalog::Version::new(0, 0, 0))
+    }
+}
+
+string_newtype!(
+    /// Where an environment deploys: an API server URL or a cluster name known to Argo CD.
+    ClusterRef,
+    "ClusterRef",
+    Some("^(https://[^\\s]+|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"),
+    Some(253),
+    "an API server URL (https://…) or the name of a cluster registered in Argo CD",
+    |s| {
+        let ok = match s.strip_prefix("https://") {
+            Some(rest) => !rest.is_empty() && !rest.contains(char::is_whitespace) && !rest.contains('@'),
+            None => s.len() <= 253 && s.split('.').all(|l| check_label(l).is_ok()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("`{s}` is not {}", ClusterRef::DESCRIPTION))
+        }
+    }
+);
+
+impl ClusterRef {
+    pub fn is_url(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+string_newtype!(
+    /// The path of an HTTP probe, such as `/readyz`.
+    HttpPath,
+    "HttpPath",
+    Some("^/[^\\s]*$"),
+    Some(1024),
+    "an HTTP path starting with '/', such as /readyz",
+    |s| {
+        if s.starts_with('/') && !s.contains(char::is_whitespace) && !s.contains(char::is_control) {
+            Ok(())
+        } else {
+            Err(format!("`{s}` is not {}", HttpPath::DESCRIPTION))
+        }
+    }
+);
+
+string_newtype!(
+    /// A Linux capability without the `CAP_` prefix, such as `NET_BIND_SERVICE`.
+    Capability,
+    "Capability",
+    Some("^[A-Z][A-Z_]*$"),
+    Some(64),
+    "a Linux capability name such as NET_BIND_SERVICE",
+    |s| {
+        if !s.is_empty() && !s.starts_with("CAP_") && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+            Ok(())
+        } else {
+            Err(format!("`{s}` is not {}", Capability::DESCRIPTION))
+        }
+    }
+);
+
+string_newtype!(
     /// A Kubernetes resource quantity such as `512Mi` or `250m`.
     Quantity,
     "Quantity",

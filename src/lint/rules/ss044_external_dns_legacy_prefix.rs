@@ -5,14 +5,18 @@ use crate::yaml::Node;
 
 declare_rule! {
     /// ## What it flags
-    /// `external-dns.alpha.kubernetes.io/` annotations (and DNSEndpoint
-    /// `providerSpecific` names) when the project declares External-DNS 0.22 or
-    /// newer (`external-dns: { version: … }` in `shipshape.yaml`).
+    /// External-DNS annotations (and DNSEndpoint `providerSpecific` names) with a
+    /// prefix that the environment's External-DNS does not read, going by the
+    /// chart version the environment pins (`platform: { external-dns: … }`):
+    /// `external-dns.alpha.kubernetes.io/` where the controller reads
+    /// `external-dns.kubernetes.io/` (app 0.22+, or chart 1.20+ with
+    /// `annotationPrefix` set, as shipshape renders it), and the reverse with older
+    /// charts, which read only the alpha prefix.
     ///
     /// ## Why it matters
-    /// External-DNS 0.22 reads only `external-dns.kubernetes.io/`, with no
-    /// fallback: with `policy: sync` it deletes the records these annotations used
-    /// to publish.
+    /// There is no fallback between the prefixes: the record is never published,
+    /// and with `policy: sync` External-DNS deletes the records these annotations
+    /// used to publish.
     ///
     /// ## Example (bad)
     /// ```yaml
@@ -30,34 +34,50 @@ declare_rule! {
         id: "SS044",
         name: "external-dns-legacy-prefix",
         severity: Error,
-        summary: "legacy External-DNS annotation prefix with External-DNS 0.22+",
-        help: "Rename the key to the `external-dns.kubernetes.io/` prefix.",
+        summary: "External-DNS annotation prefix the environment's External-DNS does not read",
+        help: "Rename the key to the prefix the pinned External-DNS reads, or pin a chart that reads this one.",
     }
 }
 
-const LEGACY: &str = "external-dns.alpha.kubernetes.io/";
+use crate::catalog::operators::{DNS_PREFIX, LEGACY_DNS_PREFIX};
+
+/// The External-DNS prefix a key uses, if any.
+fn prefix_of(key: &str) -> Option<&'static str> {
+    [LEGACY_DNS_PREFIX, DNS_PREFIX]
+        .into_iter()
+        .find(|p| key.starts_with(p))
+}
 
 impl Rule for ExternalDnsLegacyPrefix {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !cx.settings.external_dns_modern {
+        let Some(reads) = obj
+            .env
+            .as_ref()
+            .and_then(|e| cx.settings.external_dns_prefix.get(e))
+            .copied()
+        else {
             return;
-        }
+        };
+        let ignored = |name: &str| prefix_of(name).is_some_and(|p| p != reads);
+        let message = |name: &str| {
+            format!("`{name}` is ignored: this environment's External-DNS reads `{reads}…`")
+        };
         for (key, _) in obj
             .get("metadata.annotations")
             .and_then(Node::as_map)
             .unwrap_or_default()
         {
-            let Some(name) = key.as_str().filter(|n| n.starts_with(LEGACY)) else {
+            let Some(name) = key.as_str().filter(|n| ignored(n)) else {
                 continue;
             };
             out.push(Finding::new(
                 &META,
                 obj,
                 vec![k("metadata"), k("annotations"), k(name), Seg::KeyNode],
-                format!("`{name}` is ignored by External-DNS 0.22+"),
+                message(name),
             ));
         }
         if obj.kind == "DNSEndpoint" {
@@ -78,7 +98,7 @@ impl Rule for ExternalDnsLegacyPrefix {
                     if let Some(name) = p
                         .get("name")
                         .and_then(Node::as_str)
-                        .filter(|n| n.starts_with(LEGACY))
+                        .filter(|n| ignored(n))
                     {
                         out.push(Finding::new(
                             &META,
@@ -91,7 +111,7 @@ impl Rule for ExternalDnsLegacyPrefix {
                                 Seg::Index(j),
                                 k("name"),
                             ],
-                            format!("`{name}` is ignored by External-DNS 0.22+"),
+                            message(name),
                         ));
                     }
                 }

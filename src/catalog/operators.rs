@@ -1,0 +1,112 @@
+//! What operators create from their custom resources: pod labels and Services.
+//! Render names Services and selects pods by these; lint matches selectors and
+//! host names against them.
+
+use super::data::{
+    CNPG_BARMAN_PLUGIN_SINCE, EXTERNAL_DNS_PREFIX_VALUE_SINCE, OT_MASTER_SERVICE_SINCE,
+};
+use super::Version;
+
+pub const OT_GROUP: &str = "redis.redis.opstreelabs.in";
+pub const CNPG_GROUP: &str = "postgresql.cnpg.io";
+
+pub const LEGACY_DNS_PREFIX: &str = "external-dns.alpha.kubernetes.io/";
+pub const DNS_PREFIX: &str = "external-dns.kubernetes.io/";
+
+/// The labels the OT Redis operator puts on the pods of a custom resource
+/// (`common.GetRedisLabels`; RedisSentinel's since v0.16.0). Labels on the CR's
+/// own metadata are added on top.
+pub fn ot_pod_labels(kind: &str, name: &str) -> Option<Vec<(&'static str, String)>> {
+    let (app, setup, role) = match kind {
+        "Redis" => (name.to_string(), "standalone", "standalone"),
+        "RedisReplication" => (name.to_string(), "replication", "replication"),
+        "RedisSentinel" => (format!("{name}-sentinel"), "sentinel", "sentinel"),
+        _ => return None,
+    };
+    Some(vec![
+        ("app", app),
+        ("redis_setup_type", setup.to_string()),
+        ("role", role.to_string()),
+    ])
+}
+
+/// The `app` label of the sentinel pods of a RedisSentinel named `name`.
+pub fn ot_sentinel_app(name: &str) -> String {
+    format!("{name}-sentinel")
+}
+
+/// Pod labels the OT operator patches on at run time (the replication role).
+pub const OT_DYNAMIC_LABELS: &[&str] = &["redis-role"];
+
+/// The Services the OT operator creates for a custom resource at a chart version.
+pub fn ot_services(kind: &str, name: &str, chart: &Version) -> Vec<String> {
+    let mut s: Vec<String> = match kind {
+        "Redis" => vec![
+            name.into(),
+            format!("{name}-headless"),
+            format!("{name}-additional"),
+        ],
+        "RedisReplication" => {
+            let mut v = vec![
+                name.into(),
+                format!("{name}-headless"),
+                format!("{name}-additional"),
+            ];
+            if *chart >= Version::known(OT_MASTER_SERVICE_SINCE) {
+                v.push(format!("{name}-master"));
+                v.push(format!("{name}-replica"));
+            }
+            v
+        }
+        "RedisSentinel" => vec![
+            format!("{name}-sentinel"),
+            format!("{name}-sentinel-headless"),
+            format!("{name}-sentinel-additional"),
+        ],
+        _ => Vec::new(),
+    };
+    s.sort();
+    s
+}
+
+/// Whether a RedisReplication gets a `<name>-master` Service at this chart version.
+pub fn ot_has_master_service(chart: &Version) -> bool {
+    *chart >= Version::known(OT_MASTER_SERVICE_SINCE)
+}
+
+/// CloudNativePG labels every instance pod of a Cluster with `cnpg.io/cluster`.
+pub fn cnpg_pod_labels(name: &str) -> Vec<(&'static str, String)> {
+    vec![("cnpg.io/cluster", name.to_string())]
+}
+
+/// The Services CloudNativePG creates for a Cluster.
+pub fn cnpg_services(name: &str) -> Vec<String> {
+    vec![
+        format!("{name}-r"),
+        format!("{name}-ro"),
+        format!("{name}-rw"),
+    ]
+}
+
+/// Whether a CloudNativePG chart ships an operator the Barman Cloud plugin works with.
+pub fn cnpg_supports_barman_plugin(chart: &Version) -> bool {
+    *chart >= Version::known(CNPG_BARMAN_PLUGIN_SINCE)
+}
+
+pub fn cnpg_barman_plugin_since() -> Version {
+    Version::known(CNPG_BARMAN_PLUGIN_SINCE)
+}
+
+/// The annotation prefix an External-DNS chart version reads, and whether the
+/// chart's `annotationPrefix` value must be set to get it.
+pub fn external_dns_prefix(chart: &Version) -> (&'static str, bool) {
+    if *chart >= Version::known(EXTERNAL_DNS_PREFIX_VALUE_SINCE) {
+        (DNS_PREFIX, true)
+    } else {
+        (LEGACY_DNS_PREFIX, false)
+    }
+}
+
+pub fn external_dns_prefix_value_since() -> Version {
+    Version::known(EXTERNAL_DNS_PREFIX_VALUE_SINCE)
+}
