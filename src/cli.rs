@@ -52,6 +52,8 @@ pub enum Command {
     /// Validate cloudflared config files, or find the rule a URL routes to.
     #[command(subcommand)]
     Tunnel(crate::tunnel::cli::TunnelCommand),
+    /// The platform components' supported chart versions and defaults (Markdown).
+    Versions,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +129,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => crate::lint::cli::check(&root, &args),
         Command::Rules => crate::lint::cli::rules(),
         Command::Explain { rule } => crate::lint::cli::explain(&rule),
+        Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
     }
 }
 

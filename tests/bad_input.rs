@@ -84,3 +84,70 @@ fn every_problem_in_every_file_is_reported_at_once() {
         assert!(stderr.contains(expected), "missing {expected} in\n{stderr}");
     }
 }
+
+/// Every component of the catalogue refuses chart versions outside its supported
+/// range, at the version's line and column, naming the range.
+#[test]
+fn every_component_refuses_versions_outside_its_range() {
+    for e in shipshape::catalog::entries() {
+        let below_min = if e.min.starts_with('v') {
+            "v0.0.1"
+        } else {
+            "0.0.1"
+        };
+        for version in [below_min, e.below] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            std::fs::create_dir_all(tmp.path().join("envs")).expect("mkdir");
+            std::fs::write(
+                tmp.path().join("shipshape.yaml"),
+                "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n",
+            )
+            .expect("write");
+            let line = format!("platform:\n  {}: {{ version: \"{version}\" }}\n", e.key);
+            std::fs::write(tmp.path().join("envs/dev.yaml"), &line).expect("write");
+            let out = run(&["render", "--all"], tmp.path());
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{} {version}: {stderr}", e.key);
+            let col = line
+                .lines()
+                .nth(1)
+                .and_then(|l| l.find(&format!("\"{version}\"")))
+                .expect("col")
+                + 1;
+            assert!(
+                stderr.contains(&format!(
+                    "envs/dev.yaml:2:{col}: error[spec::unsupported-version]"
+                )),
+                "{} {version}: {stderr}",
+                e.key
+            );
+            assert!(stderr.contains(&e.range()), "{} {version}: {stderr}", e.key);
+            assert!(
+                !tmp.path().join("gitops-out").exists(),
+                "{}: wrote output",
+                e.key
+            );
+        }
+        // The default is accepted.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(tmp.path().join("envs")).expect("mkdir");
+        std::fs::write(
+            tmp.path().join("shipshape.yaml"),
+            "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n",
+        )
+        .expect("write");
+        std::fs::write(
+            tmp.path().join("envs/dev.yaml"),
+            format!("platform:\n  {}: {{ version: \"{}\" }}\n", e.key, e.default),
+        )
+        .expect("write");
+        let out = run(&["render", "--all", "--stdout"], tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            e.key,
+            text(&out.stderr)
+        );
+    }
+}

@@ -162,6 +162,7 @@ fn crd_objects_validate_strictly_against_upstream_schemas() {
         return;
     };
     let crds = shared.join("schemas-upstream/crds");
+    let mut unchecked = std::collections::BTreeSet::new();
     let mut checked = 0;
     let mut kinds = std::collections::BTreeSet::new();
     for (name, _out, bundle, _tmp) in rendered_projects() {
@@ -172,6 +173,10 @@ fn crd_objects_validate_strictly_against_upstream_schemas() {
                 continue;
             };
             if matches!(group, "apps" | "networking.k8s.io" | "batch" | "policy") {
+                continue;
+            }
+            if NO_UPSTREAM_SCHEMA.contains(&group) {
+                unchecked.insert(format!("{group}/{}", b.object.kind()));
                 continue;
             }
             let file = crds.join(group).join(format!(
@@ -216,4 +221,14 @@ fn crd_objects_validate_strictly_against_upstream_schemas() {
         assert!(kinds.contains(kind), "no rendered {kind} was checked");
     }
     assert!(checked > 30, "checked {checked}");
+    if !unchecked.is_empty() {
+        eprintln!(
+            "NOT SCHEMA-CHECKED (no upstream schema in ../shared/schemas-upstream): {}",
+            unchecked.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
 }
+
+/// Groups of rendered kinds whose CRD schemas `../shared/schemas-upstream` does
+/// not hold; `tests/deployable.rs` still checks their apiVersions and references.
+const NO_UPSTREAM_SCHEMA: &[&str] = &["cert-manager.io"];

@@ -73,10 +73,10 @@ fn check_reports_drift_with_a_diff_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let diff = text(&out.stdout);
     assert!(
-        diff.contains("--- a/gitops-out/apps/example-api/overlays/prd/kustomization.yaml"),
+        diff.contains("--- a/gitops-out/apps/example-api/overlays/prd/deployment-example-api.yaml"),
         "{diff}"
     );
-    assert!(diff.contains("-    count: 2\n+    count: 3"), "{diff}");
+    assert!(diff.contains("-  replicas: 2\n+  replicas: 3"), "{diff}");
     assert_eq!(snapshot_tree(&tmp.path().join("gitops-out")), before);
 
     // Writing then brings it back in line, and only that file changed.

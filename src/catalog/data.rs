@@ -42,7 +42,12 @@ static ENTRIES: &[Entry] = &[
         apis: &[
             Api {
                 api_version: "cert-manager.io/v1",
-                kinds: &["Certificate", "CertificateRequest", "Issuer", "ClusterIssuer"],
+                kinds: &[
+                    "Certificate",
+                    "CertificateRequest",
+                    "Issuer",
+                    "ClusterIssuer",
+                ],
                 since: "v1.0.0",
                 until: None,
             },
@@ -209,7 +214,8 @@ static ENTRIES: &[Entry] = &[
                 until: None,
             },
         ],
-        why_min: "operator 1.22; backups through the Barman Cloud plugin need `0.24.0` (operator 1.26)",
+        why_min:
+            "operator 1.22; backups through the Barman Cloud plugin need `0.24.0` (operator 1.26)",
         compat: Some("cloudnative-pg-charts.json"),
     },
     Entry {

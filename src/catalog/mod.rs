@@ -112,9 +112,11 @@ impl Entry {
     }
     pub fn group_of(&self, api_version: &str) -> bool {
         let group = api_version.split_once('/').map_or("", |(g, _)| g);
-        self.apis
-            .iter()
-            .any(|a| a.api_version.split_once('/').is_some_and(|(g, _)| g == group))
+        self.apis.iter().any(|a| {
+            a.api_version
+                .split_once('/')
+                .is_some_and(|(g, _)| g == group)
+        })
     }
     pub fn serves(&self, api_version: &str, kind: &str, chart: &Version) -> Served {
         let matching: Vec<&Api> = self
@@ -141,9 +143,7 @@ impl Entry {
 /// The catalogue entry of a component.
 pub fn entry(kind: OperatorKind) -> &'static Entry {
     let all = entries();
-    all.iter()
-        .find(|e| e.kind == kind)
-        .unwrap_or(&all[0])
+    all.iter().find(|e| e.kind == kind).unwrap_or(&all[0])
 }
 
 /// The entry whose spec key is `key` (`external-secrets`, `cert-manager`, …).
@@ -228,7 +228,11 @@ mod tests {
             Served::Yes
         );
         assert!(matches!(
-            es.serves("external-secrets.io/v1beta1", "ExternalSecret", &v("0.17.0")),
+            es.serves(
+                "external-secrets.io/v1beta1",
+                "ExternalSecret",
+                &v("0.17.0")
+            ),
             Served::No { .. }
         ));
         assert_eq!(

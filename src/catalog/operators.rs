@@ -110,3 +110,30 @@ pub fn external_dns_prefix(chart: &Version) -> (&'static str, bool) {
 pub fn external_dns_prefix_value_since() -> Version {
     Version::known(EXTERNAL_DNS_PREFIX_VALUE_SINCE)
 }
+
+/// Services a chart creates that other objects route to, for a release name.
+pub fn chart_services(kind: super::OperatorKind, release: &str) -> Vec<String> {
+    match kind {
+        super::OperatorKind::IngressNginx => vec![format!("{release}-controller")],
+        _ => Vec::new(),
+    }
+}
+
+/// Secrets a chart reads that something else must create in its namespace.
+pub fn chart_secrets(kind: super::OperatorKind) -> &'static [&'static str] {
+    match kind {
+        // The operator's OAuth client (Tailscale admin console → OAuth clients).
+        super::OperatorKind::TailscaleOperator => &["operator-oauth"],
+        _ => &[],
+    }
+}
+
+/// Secrets CloudNativePG creates for a Cluster (superuser only when enabled).
+pub fn cnpg_secrets(name: &str) -> Vec<String> {
+    vec![
+        format!("{name}-app"),
+        format!("{name}-ca"),
+        format!("{name}-replication"),
+        format!("{name}-server"),
+    ]
+}

@@ -83,8 +83,21 @@ mod tests {
     #[test]
     fn parses_exact_versions_only() {
         assert_eq!(Version::parse("1.2.3"), Ok(Version::new(1, 2, 3)));
-        assert_eq!(Version::parse("v1.21.1").map(|v| v.to_string()), Ok("v1.21.1".into()));
-        for bad in ["1.2", "^1.2.3", "1.2.3-rc1", "", "v", "1..3", "*", "1.2.3.4", "1.2.x"] {
+        assert_eq!(
+            Version::parse("v1.21.1").map(|v| v.to_string()),
+            Ok("v1.21.1".into())
+        );
+        for bad in [
+            "1.2",
+            "^1.2.3",
+            "1.2.3-rc1",
+            "",
+            "v",
+            "1..3",
+            "*",
+            "1.2.3.4",
+            "1.2.x",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad}");
         }
         assert!(Version::parse("0.16.0") < Version::parse("0.17.0"));

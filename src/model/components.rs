@@ -450,14 +450,22 @@ pub(super) fn build_app(
         };
         if sec.reason.trim().is_empty() {
             problems.push(
-                Problem::at_span("spec::invalid-value", "`reason` must say why the app needs these relaxations", sec.reason.span)
-                    .with_help("e.g. `reason: \"binds port 80 inside the pod\"`"),
+                Problem::at_span(
+                    "spec::invalid-value",
+                    "`reason` must say why the app needs these relaxations",
+                    sec.reason.span,
+                )
+                .with_help("e.g. `reason: \"binds port 80 inside the pod\"`"),
             );
         }
         if !s.run_as_root && !s.allow_privilege_escalation && s.add_capabilities.is_empty() {
             problems.push(
-                Problem::at_span("spec::invalid-value", "`security` relaxes nothing", sec.reason.span)
-                    .with_help("remove `security:`; the hardened defaults apply"),
+                Problem::at_span(
+                    "spec::invalid-value",
+                    "`security` relaxes nothing",
+                    sec.reason.span,
+                )
+                .with_help("remove `security:`; the hardened defaults apply"),
             );
         }
         s

@@ -7,9 +7,9 @@ mod validate;
 
 use std::path::PathBuf;
 
+use crate::catalog::{self, Version};
 use crate::source::FileId;
 use crate::spec::raw::{RedisEngine, RedisRole, Topology};
-use crate::catalog::{self, Version};
 use crate::spec::types::{ImageRef, Quantity};
 use crate::yaml::Span;
 

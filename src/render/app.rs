@@ -193,8 +193,11 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
     if app.replicas >= 2 {
         let pods = selector(&app.name).as_object().cloned().unwrap_or_default();
         objects.push(
-            Object::new(disruption_budget(model, &app.name, &app.name, pods), app.span)
-                .field("spec", app.replicas_span),
+            Object::new(
+                disruption_budget(model, &app.name, &app.name, pods),
+                app.span,
+            )
+            .field("spec", app.replicas_span),
         );
     }
     if let Some(ingress) = tunnel_ingress(model, env, app) {

@@ -198,9 +198,10 @@ fn app_project(model: &Model, env: &Env, r: &EnvRender) -> J {
 }
 
 fn push(bundle: &mut Bundle, env: &str, component: &str, path: String, object: Object) {
-    bundle
-        .files
-        .insert(path.clone(), format!("{HEADER}\n{}", to_yaml(&object.value)));
+    bundle.files.insert(
+        path.clone(),
+        format!("{HEADER}\n{}", to_yaml(&object.value)),
+    );
     bundle.objects.push(BuiltObject {
         env: env.to_string(),
         component: component.to_string(),
@@ -219,7 +220,13 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     }
     let project = app_project(model, env, r);
     let path = format!("argocd/{}/apps/appproject.yaml", r.env);
-    push(bundle, &r.env, "appproject", path, Object::new(project, origin));
+    push(
+        bundle,
+        &r.env,
+        "appproject",
+        path,
+        Object::new(project, origin),
+    );
 
     let root_name = format!("{}-{}", model.project.name, r.env);
     let source = json!({

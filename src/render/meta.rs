@@ -95,7 +95,12 @@ pub fn disruption_budget(
     match_labels: Map<String, J>,
 ) -> J {
     with_spec(
-        object("policy/v1", "PodDisruptionBudget", name, labels(model, component)),
+        object(
+            "policy/v1",
+            "PodDisruptionBudget",
+            name,
+            labels(model, component),
+        ),
         json!({ "maxUnavailable": 1, "selector": { "matchLabels": match_labels } }),
     )
 }

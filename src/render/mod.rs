@@ -81,8 +81,7 @@ pub fn is_builtin_api(api_version: &str) -> bool {
     match api_version.split_once('/') {
         None => true,
         Some((group, _)) => {
-            !group.contains('.')
-                || group.ends_with(".k8s.io") && !group.starts_with("externaldns.")
+            !group.contains('.') || group.ends_with(".k8s.io") && !group.starts_with("externaldns.")
         }
     }
 }

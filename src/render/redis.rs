@@ -154,9 +154,8 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
                 repl,
             );
             protect_stateful(&mut replication);
-            objects.push(
-                Object::new(replication, r.span).field("spec.clusterSize", r.replicas_span),
-            );
+            objects
+                .push(Object::new(replication, r.span).field("spec.clusterSize", r.replicas_span));
             let mut sentinel = json!({
                 "clusterSize": r.sentinels,
                 "kubernetesConfig": {

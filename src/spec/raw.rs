@@ -10,8 +10,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::types::{
-    Capability, ChartVersion, ClusterRef, DopplerKey, EnvVarName, HttpPath, ImageRef, Name, PublicName,
-    Quantity, RelPath,
+    Capability, ChartVersion, ClusterRef, DopplerKey, EnvVarName, HttpPath, ImageRef, Name,
+    PublicName, Quantity, RelPath,
 };
 use crate::yaml::Spanned;
 

@@ -20,12 +20,22 @@ pub fn all() -> Vec<(&'static str, J)> {
     ]
 }
 
+/// Optional fields are plain (no `anyOf [T, null]`), so a problem inside an
+/// optional block is reported at its own node with its own message, not as
+/// "the block is not valid".
+fn generate<T: schemars::JsonSchema>() -> J {
+    let gen = schemars::gen::SchemaSettings::draft07()
+        .with(|s| s.option_add_null_type = false)
+        .into_generator();
+    serde_json::to_value(gen.into_root_schema_for::<T>()).unwrap_or(J::Null)
+}
+
 pub fn project() -> J {
-    serde_json::to_value(schemars::schema_for!(ProjectFile)).unwrap_or(J::Null)
+    generate::<ProjectFile>()
 }
 
 pub fn environment() -> J {
-    serde_json::to_value(schemars::schema_for!(EnvFile)).unwrap_or(J::Null)
+    generate::<EnvFile>()
 }
 
 /// Which spec file kind a node is checked as.
@@ -86,12 +96,17 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     let span = target.entry(key).map_or(target.span, |(k, _)| k.span);
                     let mut p =
                         Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
-                    p = match did_you_mean(key, known.iter().copied()) {
-                        Some(m) => p.with_help(format!("did you mean `{m}`?")),
-                        None if !known.is_empty() => {
+                    let parent = segments.last().map_or("", String::as_str);
+                    p = match (
+                        removed(parent, key),
+                        did_you_mean(key, known.iter().copied()),
+                    ) {
+                        (Some(help), _) => p.with_help(help),
+                        (None, Some(m)) => p.with_help(format!("did you mean `{m}`?")),
+                        (None, None) if !known.is_empty() => {
                             p.with_help(format!("expected one of: {}", known.join(", ")))
                         }
-                        None => p,
+                        (None, None) => p,
                     };
                     problems.push(p);
                 }
@@ -321,4 +336,17 @@ fn schema_at<'a>(root: &'a J, schema: &'a J, segments: &[String]) -> Option<&'a 
         cur = resolve(root, next);
     }
     Some(cur)
+}
+
+/// Keys earlier versions of shipshape read, with what replaced them.
+fn removed(parent: &str, key: &str) -> Option<&'static str> {
+    match (parent, key) {
+        ("", "external-dns") => Some(
+            "removed: the annotation prefix now follows the External-DNS chart each environment pins (`platform: { external-dns: { version: … } }`)",
+        ),
+        ("health", "path") => Some(
+            "split it into `liveness:` (the process only) and `readiness:` (may check dependencies), e.g. `/livez` and `/readyz`",
+        ),
+        _ => None,
+    }
 }

@@ -95,10 +95,7 @@ impl Rule for ExternalDnsLegacyPrefix {
                     .iter()
                     .enumerate()
                 {
-                    if let Some(name) = p
-                        .get("name")
-                        .and_then(Node::as_str)
-                        .filter(|n| ignored(n))
+                    if let Some(name) = p.get("name").and_then(Node::as_str).filter(|n| ignored(n))
                     {
                         out.push(Finding::new(
                             &META,
