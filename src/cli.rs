@@ -73,6 +73,9 @@ pub struct RenderArgs {
     /// Output folder (default: the project's `output`, `gitops-out`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Format of the problems reported on bad input (the render itself is YAML).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::report::Format,
 }
 
 #[derive(Debug, Args)]
@@ -169,22 +172,24 @@ fn selected_envs(args: &RenderArgs, model: &model::Model) -> Result<Vec<String>,
 }
 
 fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
+    let bad = |p: &Problems, s: &Sources| crate::lint::cli::bad_input(p, s, args.format);
     // `--env` is checked before loading too, so `../etc` never reaches a path.
     for e in &args.envs {
         if let Err(msg) = Name::parse(e) {
-            return Outcome::problems(
+            return bad(
                 &Problem::new("cli::bad-env", format!("--env {msg}"), At::Nowhere).into(),
                 &Sources::new(),
             );
         }
     }
-    let loaded = match load(root) {
-        Ok(l) => l,
-        Err(o) => return o,
+    let mut sources = Sources::new();
+    let loaded = match model::load(root, &mut sources) {
+        Ok(model) => Loaded { sources, model },
+        Err(p) => return bad(&p, &sources),
     };
     let envs = match selected_envs(args, &loaded.model) {
         Ok(e) => e,
-        Err(p) => return Outcome::problems(&p, &loaded.sources),
+        Err(p) => return bad(&p, &loaded.sources),
     };
     // Bases are shared between environments, so the layout always sees them all.
     let bundle = render::render(&loaded.model, None);

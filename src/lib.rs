@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod codes;
 pub mod emit;
 pub mod lint;
 pub mod model;

@@ -140,6 +140,60 @@ impl Problems {
     }
 }
 
+impl Problem {
+    /// The problem as a diagnostic, so every reporter (SARIF, JSON, GitHub,
+    /// JUnit, GitLab) carries bad input at its file:line:col like any finding.
+    pub fn to_diagnostic(&self, sources: &Sources) -> crate::lint::Diagnostic {
+        use crate::lint::{Diagnostic, Location};
+        let location = match self.at {
+            At::Span(s) => Location {
+                file: sources.name(s.file).to_string(),
+                line: s.start.line,
+                column: s.start.col,
+                end_line: s.end.line,
+                end_column: s.end.col,
+                span: Some(s),
+            },
+            At::File(f) => Location::file_start(sources.name(f).to_string()),
+            At::Nowhere => Location::file_start(String::new()),
+        };
+        Diagnostic {
+            rule: self.code.to_string(),
+            name: crate::codes::find(self.code)
+                .map_or("bad-input", |c| c.summary)
+                .to_string(),
+            severity: crate::lint::Severity::Error,
+            message: self.message.clone(),
+            help: self.help.clone().unwrap_or_else(|| default_help(self)),
+            location,
+            rendered: None,
+            object: None,
+            path: String::new(),
+            envs: Vec::new(),
+            secret: self.secret,
+        }
+    }
+}
+
+impl Problems {
+    /// Every problem as a report for the machine-readable formats.
+    pub fn report(&self, sources: &Sources) -> crate::lint::Report {
+        let diagnostics: Vec<_> = self.0.iter().map(|p| p.to_diagnostic(sources)).collect();
+        let files: std::collections::BTreeSet<&str> = diagnostics
+            .iter()
+            .map(|d| d.location.file.as_str())
+            .collect();
+        crate::lint::Report {
+            summary: crate::lint::Summary {
+                files: files.len(),
+                errors: diagnostics.len(),
+                ..Default::default()
+            },
+            diagnostics,
+        }
+    }
+}
+
 impl From<Problem> for Problems {
     fn from(p: Problem) -> Self {
         Problems(vec![p])

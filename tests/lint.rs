@@ -364,3 +364,53 @@ fn check_lints_the_extra_manifest_folders_too() {
         (Some(1), Some(13))
     );
 }
+
+/// A finding on a spec line that several envs inherit keeps the highest
+/// severity among them (prd's error, not dev's warning) and names every env.
+#[test]
+fn a_base_defined_problem_keeps_its_production_severity() {
+    let tmp = example_copy();
+    let base = tmp.path().join("fixtures/example/envs/base.yaml");
+    let spec = std::fs::read_to_string(&base).expect("base");
+    std::fs::write(
+        &base,
+        spec.replace("example-api:1.4.2", "example-api:latest"),
+    )
+    .expect("edit");
+    assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
+
+    let out = run(&["check", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ss020: Vec<&serde_json::Value> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS020")
+        .collect();
+    assert_eq!(
+        ss020.len(),
+        1,
+        "one finding for the one spec line: {ss020:?}"
+    );
+    assert_eq!(ss020[0]["severity"], "error");
+    assert_eq!(ss020[0]["envs"], serde_json::json!(["dev", "prd"]));
+    assert_eq!(ss020[0]["file"], "fixtures/example/envs/base.yaml");
+
+    let human = text(&run(&["check"], tmp.path()).stdout);
+    assert!(
+        human.contains("error[SS020 image-tag-mutable]") && human.contains("(in dev, prd)"),
+        "{human}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&run(&["check", "--format", "sarif"], tmp.path()).stdout)
+            .expect("sarif");
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "SS020")
+        .expect("SS020 result");
+    assert_eq!(r["level"], "error");
+    assert_eq!(r["properties"]["envs"], serde_json::json!(["dev", "prd"]));
+}

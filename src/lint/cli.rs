@@ -44,7 +44,8 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files and folders to lint (recursively; default: the current folder).
+    /// Files and folders to lint (recursively; default: the current folder);
+    /// `-` reads a YAML stream from standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Environment of the manifests (otherwise their `shipshape.dev/env` label).
@@ -53,6 +54,9 @@ pub struct LintArgs {
     /// Extra policy files (the project's, from shipshape.yaml, always apply).
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
+    /// The file name to report for `-` (standard input).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -67,25 +71,51 @@ pub struct CheckArgs {
     pub output: OutputArgs,
 }
 
-/// A project, when the folder has one: its model, settings and policy files.
+/// What `lint` and `check` take from a project: its policy files, and, when
+/// the environments load, the model (env names, production flags, pinned charts).
 struct Project {
-    model: model::Model,
+    policies: Vec<(String, crate::yaml::Span)>,
+    model: Option<model::Model>,
 }
 
-fn load_project(root: &Path, sources: &mut Sources) -> Result<Option<Project>, Problems> {
+impl Project {
+    fn env_names(&self) -> Option<Vec<String>> {
+        self.model
+            .as_ref()
+            .map(|m| m.envs.iter().map(|e| e.name.clone()).collect())
+    }
+}
+
+/// `check` needs the whole project; `lint` only its project file, so that a typo
+/// in an environment does not stop linting unrelated manifests.
+fn load_project(
+    root: &Path,
+    sources: &mut Sources,
+    need_envs: bool,
+) -> Result<Option<Project>, Problems> {
     if !root.join(spec::PROJECT_FILE).is_file() {
         return Ok(None);
     }
-    let model = model::load(root, sources)?;
-    Ok(Some(Project { model }))
+    let (file, _) = spec::load_project_file(root, sources)?;
+    let policies = file
+        .policies
+        .iter()
+        .map(|s| (s.to_string(), s.span))
+        .collect();
+    let model = if need_envs {
+        Some(model::load(root, sources)?)
+    } else {
+        // Loaded into scratch sources: its problems belong to `check`, not here.
+        model::load(root, &mut Sources::new()).ok()
+    };
+    Ok(Some(Project { policies, model }))
 }
 
 fn settings(p: Option<&Project>) -> Settings {
-    match p {
-        Some(p) => Settings {
-            reloader_auto_all: p.model.project.reloader_auto_all,
-            external_dns_prefix: p
-                .model
+    match p.and_then(|p| p.model.as_ref()) {
+        Some(m) => Settings {
+            reloader_auto_all: m.project.reloader_auto_all,
+            external_dns_prefix: m
                 .envs
                 .iter()
                 .filter(|e| e.has_operator(model::OperatorKind::ExternalDns))
@@ -96,9 +126,29 @@ fn settings(p: Option<&Project>) -> Settings {
     }
 }
 
+/// A stop on bad input, in the requested format: the human text on stderr
+/// always, and for a machine format the same problems on stdout, so a CI upload
+/// (SARIF, JUnit, GitLab) or annotation shows them at their file:line:col.
+pub fn bad_input(problems: &Problems, sources: &Sources, format: Format) -> Outcome {
+    let human = problems.render(sources);
+    if format == Format::Human {
+        return Outcome::error(human);
+    }
+    Outcome {
+        stdout: report::render(
+            format,
+            &problems.report(sources),
+            sources,
+            &registry::all_metas(),
+        ),
+        stderr: human,
+        code: exit::ERROR,
+    }
+}
+
 fn policy_files(root: &Path, p: Option<&Project>, extra: &[PathBuf]) -> Vec<(String, PathBuf)> {
     let mut files = p
-        .map(|p| super::policy::project_files(root, &p.model.project.policies))
+        .map(|p| super::policy::project_files(root, &p.policies))
         .unwrap_or_default();
     files.extend(
         extra
@@ -141,35 +191,73 @@ fn finish(
 
 pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     let mut sources = Sources::new();
-    let project = match load_project(root, &mut sources) {
+    let format = args.output.format;
+    let project = match load_project(root, &mut sources, false) {
         Ok(p) => p,
-        Err(p) => return Outcome::error(p.sorted().render(&sources)),
+        Err(p) => return bad_input(&p.sorted(), &sources, format),
     };
+    let known = project.as_ref().and_then(Project::env_names);
+    if let Some(env) = &args.env {
+        if let Err(p) = check_env_arg(env, known.as_deref()) {
+            return bad_input(&p, &sources, format);
+        }
+    }
     let policy = match Policy::load(
         &policy_files(root, project.as_ref(), &args.policies),
         &mut sources,
+        known.as_deref(),
     ) {
         Ok(p) => p,
-        Err(p) => return Outcome::error(p.render(&sources)),
+        Err(p) => return bad_input(&p, &sources, format),
     };
-    let paths = if args.paths.is_empty() {
+    let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    for p in &paths {
-        if !p.exists() {
-            return Outcome::error(
-                Problems::from(Problem::new(
+    let mut stdin = None;
+    if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
+        paths.remove(i);
+        let mut text = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            return bad_input(
+                &Problem::new(
                     "lint::no-path",
-                    format!("`{}` does not exist", p.display()),
+                    format!("cannot read standard input: {e}"),
                     At::Nowhere,
-                ))
-                .render(&sources),
+                )
+                .into(),
+                &sources,
+                format,
             );
         }
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".into());
+        stdin = Some((name, text));
     }
-    let (docs, diags, files) = input::read(&paths, &mut sources, args.env.as_deref());
+    for p in &paths {
+        if !p.exists() {
+            let problem = Problem::new(
+                "lint::no-path",
+                format!("`{}` does not exist", p.display()),
+                At::Nowhere,
+            )
+            .with_help("pass existing files or folders, or `-` to read standard input");
+            return bad_input(&problem.into(), &sources, format);
+        }
+    }
+    let (mut docs, diags, files) =
+        input::read_with_stdin(&paths, stdin, &mut sources, args.env.as_deref());
+    // Production-ness comes from the env spec when the project knows the env.
+    if let Some(m) = project.as_ref().and_then(|p| p.model.as_ref()) {
+        for d in &mut docs {
+            if let Some(e) = d.env.as_deref().and_then(|e| m.env(e)) {
+                d.production = Some(e.production);
+            }
+        }
+    }
     let report = super::run(
         &sources,
         &docs,
@@ -182,23 +270,69 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     finish(&report, &sources, &policy, &args.output, String::new())
 }
 
+/// `--env` must be an environment name, and one of the project's when known.
+fn check_env_arg(env: &str, known: Option<&[String]>) -> Result<(), Problems> {
+    if crate::spec::types::Name::parse(env).is_err() {
+        let lower = env.to_ascii_lowercase();
+        return Err(Problem::new(
+            "cli::bad-env",
+            format!("`--env {env}` is not an environment name"),
+            At::Nowhere,
+        )
+        .with_help(format!(
+            "environment names are lowercase DNS labels, e.g. `--env {lower}`"
+        ))
+        .into());
+    }
+    match known {
+        Some(k) if !k.iter().any(|e| e == env) => {
+            let help = did_you_mean(env, k.iter().map(String::as_str)).map_or_else(
+                || format!("the project's environments: {}", k.join(", ")),
+                |m| format!("did you mean `{m}`?"),
+            );
+            Err(Problem::new(
+                "cli::unknown-env",
+                format!("the project has no environment `{env}`"),
+                At::Nowhere,
+            )
+            .with_help(help)
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     let mut sources = Sources::new();
-    let project = match load_project(root, &mut sources) {
+    let format = args.output.format;
+    let project = match load_project(root, &mut sources, true) {
         Ok(Some(p)) => p,
         Ok(None) => {
-            return Outcome::error(format!(
-                "error: no {} here; `check` needs a shipshape project (try `shipshape lint`)\n",
-                spec::PROJECT_FILE
-            ))
+            let p = Problem::new(
+                "spec::no-project",
+                format!(
+                    "no {} here; `check` needs a shipshape project",
+                    spec::PROJECT_FILE
+                ),
+                At::Nowhere,
+            )
+            .with_help("run it in the project's root, pass -C DIR, or use `shipshape lint` for plain manifests");
+            return bad_input(&p.into(), &sources, format);
         }
-        Err(p) => return Outcome::error(p.sorted().render(&sources)),
+        Err(p) => return bad_input(&p.sorted(), &sources, format),
     };
-    let policy = match Policy::load(&policy_files(root, Some(&project), &[]), &mut sources) {
+    let known = project.env_names();
+    let policy = match Policy::load(
+        &policy_files(root, Some(&project), &[]),
+        &mut sources,
+        known.as_deref(),
+    ) {
         Ok(p) => p,
-        Err(p) => return Outcome::error(p.render(&sources)),
+        Err(p) => return bad_input(&p, &sources, format),
     };
-    let model = &project.model;
+    let Some(model) = project.model.as_ref() else {
+        return Outcome::error("error: the project did not load\n".into());
+    };
     let bundle = render::render(model, None);
     let out_dir = root.join(&model.project.output);
     let mut diags: Vec<Diagnostic> = Vec::new();
@@ -285,8 +419,19 @@ pub fn explain(rule: &str) -> Outcome {
             ),
             String::new(),
         ),
+        None if crate::codes::find(rule).is_some() => {
+            let c = crate::codes::find(rule).map_or(("", "", ""), |c| (c.code, c.summary, c.doc));
+            Outcome::ok(
+                format!("{} (bad input: exit 2)\n{}\n\n{}\n", c.0, c.1, c.2),
+                String::new(),
+            )
+        }
         None => {
-            let names: Vec<&str> = metas.iter().flat_map(|m| [m.id, m.name]).collect();
+            let names: Vec<&str> = metas
+                .iter()
+                .flat_map(|m| [m.id, m.name])
+                .chain(crate::codes::CODES.iter().map(|c| c.code))
+                .collect();
             let hint = did_you_mean(rule, names).map_or_else(
                 || "`shipshape rules` lists them all".to_string(),
                 |m| format!("did you mean `{m}`?"),

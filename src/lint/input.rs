@@ -119,10 +119,28 @@ pub fn read(
     sources: &mut Sources,
     env: Option<&str>,
 ) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
-    let files = yaml_files(paths);
+    read_with_stdin(paths, None, sources, env)
+}
+
+/// [`read`], plus a document stream that came on standard input, as
+/// `(name to show, text)`.
+pub fn read_with_stdin(
+    paths: &[PathBuf],
+    stdin: Option<(String, String)>,
+    sources: &mut Sources,
+    env: Option<&str>,
+) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
+    let mut files = yaml_files(paths);
     let mut diags = Vec::new();
     let mut ids = Vec::new();
-    for path in &files {
+    if let Some((name, text)) = stdin {
+        let path = PathBuf::from(&name);
+        ids.push((sources.add(name, &path, text), path.clone()));
+        files.push(path);
+    }
+    let files = files;
+    let from_stdin: Vec<PathBuf> = ids.iter().map(|(_, p)| p.clone()).collect();
+    for path in files.iter().filter(|p| !from_stdin.contains(p)) {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => ids.push((sources.add(shown(path), path, text), path.clone())),
@@ -202,6 +220,20 @@ pub fn read(
                     });
                 }
             }
+            Err(e) if e.limit => {
+                // Valid YAML, maybe, but not read in full: the gate must not pass on it.
+                let mut d = Diagnostic::about_input(
+                    &INVALID_YAML,
+                    location_of(sources, id, &e),
+                    format!(
+                        "could not be read in full ({}); nothing in it was checked",
+                        e.message
+                    ),
+                );
+                d.severity = crate::lint::Severity::Error;
+                d.help = "split the file, or lint the documents in smaller files".into();
+                diags.push(d);
+            }
             Err(e) => {
                 let line = e.span.start.line.max(1);
                 let column = e.span.start.col.max(1);
@@ -222,6 +254,19 @@ pub fn read(
         }
     }
     (docs, diags, files.len())
+}
+
+fn location_of(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Location {
+    let line = e.span.start.line.max(1);
+    let column = e.span.start.col.max(1);
+    Location {
+        file: sources.name(id).to_string(),
+        line,
+        column,
+        end_line: line,
+        end_column: column,
+        span: Some(e.span),
+    }
 }
 
 fn file_warning(file: String, message: &str) -> Diagnostic {

@@ -220,6 +220,10 @@ pub struct Diagnostic {
     pub rendered: Option<Location>,
     pub object: Option<ObjectRef>,
     pub path: String,
+    /// The environments whose objects produced this finding (several when they
+    /// share a spec line); the severity is the highest among them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub envs: Vec<String>,
     #[serde(skip)]
     pub secret: bool,
 }
@@ -251,6 +255,7 @@ impl Diagnostic {
             rendered: None,
             object: None,
             path: String::new(),
+            envs: Vec::new(),
             secret: false,
         }
     }
@@ -362,6 +367,7 @@ pub fn run(
         let severity = policy.severity(
             f.rule.id,
             obj.env.as_deref(),
+            obj.production,
             f.severity.unwrap_or(f.rule.severity),
         );
         let Some(severity) = severity else { continue };
@@ -388,8 +394,7 @@ pub fn run(
                 &b.message,
             ))
     });
-    diagnostics
-        .dedup_by(|a, b| a.rule == b.rule && a.location == b.location && a.message == b.message);
+    let diagnostics = merge_across_envs(diagnostics);
     let mut summary = Summary {
         files,
         objects: objects.len(),
@@ -407,6 +412,42 @@ pub fn run(
         diagnostics,
         summary,
     }
+}
+
+/// Findings that several environments share (a spec line in a base env that
+/// dev and prd both inherit) become one, with the highest severity among them
+/// and every env named: prd's error must never hide behind dev's warning.
+/// `diagnostics` is sorted so that duplicates are adjacent.
+fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        match out.last_mut() {
+            Some(last)
+                if last.rule == d.rule
+                    && last.location == d.location
+                    && last.message == d.message =>
+            {
+                if d.severity > last.severity {
+                    last.severity = d.severity;
+                    last.help = d.help;
+                    last.rendered = d.rendered;
+                    last.object = d.object;
+                    last.path = d.path;
+                }
+                last.secret |= d.secret;
+                for e in d.envs {
+                    if !last.envs.contains(&e) {
+                        last.envs.push(e);
+                    }
+                }
+            }
+            _ => out.push(d),
+        }
+    }
+    for d in &mut out {
+        d.envs.sort();
+    }
+    out
 }
 
 /// The node a path leads to, or its deepest existing ancestor.
@@ -532,6 +573,7 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
         rendered,
         object: Some(obj.object_ref()),
         path: path_string(&f.path),
+        envs: obj.env.iter().cloned().collect(),
         secret: f.secret,
     }
 }

@@ -22,13 +22,16 @@ enum RawSetting {
     Error,
 }
 
+/// `envs:` keys that name every production (or every other) environment.
+pub const ENV_GROUPS: &[&str] = &["production", "non-production"];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawSetting>>,
     #[serde(default)]
-    envs: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<RawSetting>>>,
+    envs: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawSetting>>>,
     #[serde(default)]
     exemptions: Vec<RawExemption>,
     #[serde(default)]
@@ -138,9 +141,13 @@ fn rule_settings(
 
 impl Policy {
     /// Loads and merges policy files (later files win).
+    /// Reads policy files. `known_envs`, when the project is known, lists the
+    /// environments an `envs:` key may name besides `production` and
+    /// `non-production`.
     pub fn load(
         files: &[(String, std::path::PathBuf)],
         sources: &mut Sources,
+        known_envs: Option<&[String]>,
     ) -> Result<Policy, Problems> {
         let mut policy = Policy::default();
         let mut problems = Problems::default();
@@ -192,8 +199,32 @@ impl Policy {
                 .rules
                 .extend(rule_settings(&raw.rules, &mut problems));
             for (env, settings) in &raw.envs {
+                if let Some(known) = known_envs {
+                    if !ENV_GROUPS.contains(&env.as_str()) && !known.contains(&env.value) {
+                        let names = known
+                            .iter()
+                            .map(String::as_str)
+                            .chain(ENV_GROUPS.iter().copied());
+                        let help = match crate::problem::did_you_mean(env, names) {
+                            Some(m) => format!("did you mean `{m}`?"),
+                            None => format!(
+                                "use an environment of the project ({}) or `production` / `non-production`",
+                                known.join(", ")
+                            ),
+                        };
+                        problems.push(
+                            Problem::at_span(
+                                "policy::unknown-env",
+                                format!("`{}` is not an environment of this project", env.value),
+                                env.span,
+                            )
+                            .with_help(help),
+                        );
+                        continue;
+                    }
+                }
                 let s = rule_settings(settings, &mut problems);
-                policy.envs.entry(env.clone()).or_default().extend(s);
+                policy.envs.entry(env.value.clone()).or_default().extend(s);
             }
             for e in raw.exemptions {
                 policy.exemptions.push(Exemption {
@@ -281,9 +312,28 @@ impl Policy {
     }
 
     /// The severity a finding gets in `env`, or `None` when the rule is off there.
-    pub fn severity(&self, id: &str, env: Option<&str>, default: Severity) -> Option<Severity> {
+    /// A rule's severity for an object: the env's own setting, else its group's
+    /// (`production` / `non-production`, from the env spec), else the file-wide
+    /// one, else the rule's default.
+    pub fn severity(
+        &self,
+        id: &str,
+        env: Option<&str>,
+        production: bool,
+        default: Severity,
+    ) -> Option<Severity> {
         if let Some(s) = env.and_then(|e| self.envs.get(e)).and_then(|m| m.get(id)) {
             return *s;
+        }
+        if env.is_some() {
+            let group = if production {
+                "production"
+            } else {
+                "non-production"
+            };
+            if let Some(s) = self.envs.get(group).and_then(|m| m.get(id)) {
+                return *s;
+            }
         }
         match self.rules.get(id) {
             Some(s) => *s,
@@ -362,6 +412,7 @@ impl CustomRule {
                 span: Some(s),
             },
             rendered: None,
+            envs: o.env.iter().cloned().collect(),
             object: Some(o.object_ref()),
             path: String::new(),
             secret: false,

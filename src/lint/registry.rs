@@ -123,5 +123,7 @@ pub fn rules_markdown() -> String {
             }
         }
     }
+    s.push('\n');
+    s.push_str(&crate::codes::markdown());
     s
 }

@@ -9,8 +9,13 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     let mut s = String::new();
     for d in &report.diagnostics {
         let l = &d.location;
+        let envs = if d.envs.len() > 1 {
+            format!(" (in {})", d.envs.join(", "))
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "{}:{}:{}: {}[{} {}]: {}\n",
+            "{}:{}:{}: {}[{} {}]: {}{envs}\n",
             l.file,
             l.line,
             l.column,

@@ -4,6 +4,7 @@
 
 pub mod excerpt;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -22,6 +23,8 @@ pub enum Format {
     Sarif,
     Github,
     Junit,
+    /// GitLab Code Quality report.
+    Gitlab,
 }
 
 /// Renders a lint report. `rules` is the rule registry (plus custom rules),
@@ -38,5 +41,6 @@ pub fn render(
         Format::Sarif => sarif::render(report, rules),
         Format::Github => github::render(report),
         Format::Junit => junit::render(report),
+        Format::Gitlab => gitlab::render(report),
     }
 }

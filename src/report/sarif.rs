@@ -40,6 +40,9 @@ pub fn render(report: &Report, rules: &[&'static RuleMeta]) -> String {
                 "message": { "text": format!("{}\nhelp: {}", d.message, d.help) },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": l.file }, "region": region } }],
             });
+            if !d.envs.is_empty() {
+                r["properties"] = json!({ "envs": d.envs });
+            }
             if let Some(i) = rules.iter().position(|m| m.id == d.rule) {
                 r["ruleIndex"] = J::from(i);
             }

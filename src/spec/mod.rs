@@ -37,15 +37,11 @@ pub struct EnvSpec {
     pub spec: EnvFile,
 }
 
-/// Reads `root/shipshape.yaml` and every environment file it points at.
-pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
-    let (spec, problems) = load_partial(root, sources)?;
-    problems.into_result(spec)
-}
-
-/// Like [`load`], but keeps the environments that did load next to the problems
-/// of those that did not, so later stages can report their problems too.
-pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problems), Problems> {
+/// Reads and checks `root/shipshape.yaml` alone (what `lint` needs from it).
+pub fn load_project_file(
+    root: &Path,
+    sources: &mut Sources,
+) -> Result<(ProjectFile, FileId), Problems> {
     let project_path = root.join(PROJECT_FILE);
     let text = std::fs::read_to_string(&project_path).map_err(|e| {
         Problem::new(
@@ -57,11 +53,25 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
     })?;
     let project_file = sources.add(PROJECT_FILE, &project_path, text);
     let project_node = parse(sources, project_file)?;
-    let mut problems = schema::check(&project_node, schema::Kind::Project);
+    let problems = schema::check(&project_node, schema::Kind::Project);
     if !problems.is_empty() {
         return Err(problems.sorted());
     }
     let project: ProjectFile = decode(&project_node)?;
+    Ok((project, project_file))
+}
+
+/// Reads `root/shipshape.yaml` and every environment file it points at.
+pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
+    let (spec, problems) = load_partial(root, sources)?;
+    problems.into_result(spec)
+}
+
+/// Like [`load`], but keeps the environments that did load next to the problems
+/// of those that did not, so later stages can report their problems too.
+pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problems), Problems> {
+    let (project, project_file) = load_project_file(root, sources)?;
+    let mut problems = Problems::default();
 
     let env_dir = root.join(project.environments.as_str());
     let mut files = match std::fs::read_dir(&env_dir) {

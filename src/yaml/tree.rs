@@ -165,6 +165,9 @@ impl Node {
 pub struct YamlError {
     pub message: String,
     pub span: Span,
+    /// A budget stopped reading (documents, nodes): the text may be valid YAML
+    /// that was not read in full, so callers must fail closed.
+    pub limit: bool,
 }
 
 /// Limits sized for real GitOps repositories, far below what hurts a machine.
@@ -211,6 +214,7 @@ pub fn parse_stream_with(text: &str, file: FileId, limits: Limits) -> Result<Vec
                     start: pos,
                     end: pos,
                 },
+                limit: false,
             }
         })?;
         builder.event(event, span)?;
@@ -239,6 +243,7 @@ pub fn parse_single(text: &str, file: FileId) -> Result<Node, YamlError> {
         _ => Err(YamlError {
             message: "expected one YAML document, found several".into(),
             span: docs[1].span,
+            limit: false,
         }),
     }
 }
@@ -291,13 +296,21 @@ impl Builder<'_> {
         YamlError {
             message: message.into(),
             span,
+            limit: false,
+        }
+    }
+
+    fn limit_err(&self, message: impl Into<String>, span: Span) -> YamlError {
+        YamlError {
+            limit: true,
+            ..self.err(message, span)
         }
     }
 
     fn charge(&mut self, n: usize, span: Span) -> Result<(), YamlError> {
         self.nodes += n;
         if self.nodes > self.limits.max_nodes {
-            return Err(self.err(
+            return Err(self.limit_err(
                 format!(
                     "document expands to more than {} nodes (alias bomb?)",
                     self.limits.max_nodes
@@ -315,7 +328,7 @@ impl Builder<'_> {
             Event::DocumentStart(..) => {
                 self.anchors.clear();
                 if self.docs.len() >= self.limits.max_documents {
-                    return Err(self.err(
+                    return Err(self.limit_err(
                         format!(
                             "more than {} documents in one file",
                             self.limits.max_documents
@@ -427,6 +440,7 @@ impl Builder<'_> {
                                 node.scalar_text().unwrap_or_else(|| "<complex>".into())
                             ),
                             span: node.span,
+                            limit: false,
                         });
                     }
                     *pending_key = Some(node);

@@ -1,0 +1,103 @@
+//! Every bad-input code (`spec::…`, `policy::…`, `cli::…`, `lint::…`), with the
+//! text `shipshape explain CODE` prints. Lint rules document themselves in their
+//! own files; these are the problems that stop a command with exit 2.
+
+/// A bad-input code and what it means.
+#[derive(Debug)]
+pub struct Code {
+    pub code: &'static str,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! codes {
+    ($($code:literal => $summary:literal, $doc:literal;)*) => {
+        pub static CODES: &[Code] = &[$(Code { code: $code, summary: $summary, doc: $doc }),*];
+    };
+}
+
+codes! {
+    "spec::yaml" => "the file is not valid YAML",
+    "The file cannot be read as YAML: a syntax error, a duplicate key (readers disagree on which one wins), or an alias that expands past the budget.";
+    "spec::unreadable" => "a spec file cannot be read",
+    "The project file or an environment file exists but cannot be read (permissions, not UTF-8).";
+    "spec::no-project" => "no project file",
+    "The folder has no `shipshape.yaml`; run the command in the project's root or pass `-C DIR`.";
+    "spec::no-environments" => "no environments",
+    "The environments folder holds no `<env>.yaml`, or every environment is `abstract`.";
+    "spec::bad-env-name" => "an environment file's name is not a DNS label",
+    "Environment names become namespaces and folder names: lowercase letters, digits and '-'.";
+    "spec::duplicate-env" => "two files for one environment",
+    "`dev.yaml` and `dev.yml` both exist: keep one.";
+    "spec::unknown-env" => "`extends` names an environment that does not exist",
+    "An environment may extend another environment of the same folder, by name.";
+    "spec::extends-cycle" => "environments extend each other in a cycle",
+    "Break the cycle: a base environment extends nothing.";
+    "spec::unknown-key" => "a key the spec does not have",
+    "A misspelt or removed key. The help names the closest key, or what replaced a removed one.";
+    "spec::missing-key" => "a required key is missing",
+    "The block needs this key; `shipshape schema` writes the JSON Schemas editors complete from.";
+    "spec::wrong-type" => "a value of the wrong type",
+    "For example a quoted number where a number is expected, or a list where a map is expected.";
+    "spec::unknown-value" => "a value outside the allowed set",
+    "An enumerated field (`role`, `topology`, `engine`) has a value it does not know.";
+    "spec::invalid-value" => "a value that is not valid for its field",
+    "A name that is not a DNS label, a version that is not exact, a path that leaves the project, probe paths that are the same for liveness and readiness, and the like.";
+    "spec::out-of-range" => "a number outside its range",
+    "For example a port above 65535.";
+    "spec::duplicate-name" => "two items with one name",
+    "Apps, Redis instances, PostgreSQL clusters and public hostnames are unique per environment.";
+    "spec::unknown-reference" => "a reference to something not declared",
+    "An app uses a Redis or PostgreSQL that the environment does not declare.";
+    "spec::missing-operator" => "a component needs an operator the environment does not install",
+    "Redis on the OT operator needs `redis-operator`, PostgreSQL needs `cloudnative-pg`, Doppler secrets need `external-secrets`, and so on: add it under `platform:`.";
+    "spec::missing-secrets" => "a component needs the secret provider",
+    "Passwords come only from Doppler through External Secrets: add `secrets: { doppler: … }`.";
+    "spec::literal-secret" => "a credential written into the spec",
+    "A plain `env` value named like a credential, or a URL with a password in it. The value is never echoed; move it to Doppler and read it through `secret-env`.";
+    "spec::unsupported" => "a combination shipshape cannot render",
+    "For example sentinel topology on the `statefulset` Redis engine.";
+    "spec::unsupported-version" => "a chart version outside the supported range",
+    "The compatibility catalogue knows which chart versions serve the APIs, Services and labels shipshape renders; `shipshape versions` lists the ranges. Also: backups need a CloudNativePG chart whose operator runs the Barman Cloud plugin.";
+    "spec::shared-cluster" => "two environments install one operator on one cluster",
+    "Their Helm releases (same name, same namespace) would overwrite each other: give each environment its own `cluster:`.";
+    "spec::no-exposure" => "a public hostname without an exposure",
+    "Add `exposure: { cloudflare-tunnel: … }` or `exposure: { tailscale: {} }`.";
+    "policy::yaml" => "a policy file is not valid YAML",
+    "Fix the YAML syntax of the policy file.";
+    "policy::unreadable" => "a policy file cannot be read",
+    "A file listed under `policies:` (or passed with `--policy`) is missing or unreadable.";
+    "policy::invalid" => "a policy file does not have the policy shape",
+    "Keys: `rules`, `envs`, `exemptions`, `custom`; see `shipshape schema` and the README.";
+    "policy::unknown-rule" => "a policy names a rule that does not exist",
+    "`shipshape rules` lists every rule id and name.";
+    "policy::unknown-env" => "a policy's `envs:` names an environment the project does not have",
+    "Use an environment of the project, or `production` / `non-production`.";
+    "policy::duplicate-rule" => "two custom rules with one id",
+    "Custom rule ids are unique across policy files.";
+    "policy::cel" => "a custom rule's CEL expression does not compile",
+    "Fix the expression at the reported position.";
+    "cli::bad-env" => "`--env` is not an environment name",
+    "Environment names are the file names in the environments folder.";
+    "cli::unknown-env" => "`--env` names an environment the project does not have",
+    "The help names the closest environment.";
+    "lint::no-path" => "a path given to `lint` does not exist",
+    "Pass existing files or folders, or `-` for standard input.";
+    "internal::schema" => "the built-in schema does not compile",
+    "A bug in shipshape: please report it.";
+    "internal::extends" => "an empty extends chain",
+    "A bug in shipshape: please report it.";
+}
+
+pub fn find(code: &str) -> Option<&'static Code> {
+    CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+}
+
+/// `codes` as Markdown, appended to RULES.md.
+pub fn markdown() -> String {
+    let mut s = String::from("## Bad-input codes\n\nThese stop a command with exit 2; every output format carries them.\n\n| code | meaning |\n|---|---|\n");
+    for c in CODES {
+        s.push_str(&format!("| `{}` | {}. {} |\n", c.code, c.summary, c.doc));
+    }
+    s
+}

@@ -1,0 +1,318 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! The CI gate: bad input in every format, `lint` on its own, stdin, env
+//! checks, production from the env spec, policy env keys, fail-closed limits,
+//! and every bad-input code documented.
+
+mod common;
+use common::*;
+
+use std::io::Write;
+use std::process::Stdio;
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    tmp
+}
+
+const PROJECT: &str =
+    "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
+
+#[test]
+fn a_bad_spec_reaches_every_format_at_its_location() {
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", "apps:\n  - name: api\n    replica: 2\n"),
+    ]);
+    for cmd in [&["check"][..], &["render", "--all"][..]] {
+        for format in ["json", "sarif", "github", "junit", "gitlab"] {
+            let mut args = cmd.to_vec();
+            args.extend(["--format", format]);
+            let out = run(&args, tmp.path());
+            let stdout = text(&out.stdout);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}");
+            assert!(
+                text(&out.stderr).contains("envs/dev.yaml:3:5"),
+                "{args:?}: the human text stays on stderr"
+            );
+            match format {
+                "json" => {
+                    let j: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+                    let d = &j["diagnostics"][0];
+                    assert_eq!(d["rule"], "spec::unknown-key");
+                    assert_eq!(
+                        (d["file"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+                        (Some("envs/dev.yaml"), Some(3), Some(5))
+                    );
+                    assert_eq!(j["summary"]["errors"], 1);
+                }
+                "sarif" => {
+                    let j: serde_json::Value = serde_json::from_str(&stdout).expect("sarif");
+                    let r = &j["runs"][0]["results"][0];
+                    assert_eq!(r["ruleId"], "spec::unknown-key");
+                    assert_eq!(r["level"], "error");
+                    let loc = &r["locations"][0]["physicalLocation"];
+                    assert_eq!(loc["artifactLocation"]["uri"], "envs/dev.yaml");
+                    assert_eq!(loc["region"]["startLine"], 3);
+                }
+                "github" => assert!(
+                    stdout.starts_with("::error file=envs/dev.yaml,line=3,col=5"),
+                    "{stdout}"
+                ),
+                "junit" => assert!(
+                    stdout.contains("<failure") && stdout.contains("envs/dev.yaml:3:5"),
+                    "{stdout}"
+                ),
+                "gitlab" => {
+                    let j: serde_json::Value = serde_json::from_str(&stdout).expect("gitlab");
+                    assert_eq!(j[0]["check_name"], "spec::unknown-key");
+                    assert_eq!(j[0]["location"]["path"], "envs/dev.yaml");
+                    assert_eq!(j[0]["location"]["lines"]["begin"], 3);
+                    assert_eq!(j[0]["severity"], "major");
+                    assert!(j[0]["fingerprint"].as_str().is_some_and(|f| f.len() == 16));
+                }
+                _ => unreachable!(),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_secret_in_a_bad_spec_stays_out_of_every_format() {
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", "apps:\n  - name: api\n    image: ghcr.io/a/b:1.0.0\n    env: { DB_PASSWORD: hunter2hunter2 }\n"),
+    ]);
+    for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+        let out = run(&["check", "--format", format], tmp.path());
+        assert_eq!(out.status.code(), Some(2));
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(all.contains("spec::literal-secret"), "{format}: {all}");
+        assert!(
+            !all.contains("hunter2hunter2"),
+            "{format} leaked the secret:\n{all}"
+        );
+    }
+}
+
+const MANIFEST: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:latest\n";
+
+#[test]
+fn lint_needs_no_valid_environment_spec() {
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", "apps:\n  - name: api\n    replica: 2\n"),
+        ("manifests/api.yaml", MANIFEST),
+    ]);
+    let out = run(
+        &[
+            "lint",
+            "manifests",
+            "--format",
+            "json",
+            "--fail-on",
+            "warning",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "SS020"));
+}
+
+#[test]
+fn lint_reads_standard_input() {
+    for (args, name) in [
+        (
+            vec!["lint", "-", "--format", "json", "--fail-on", "warning"],
+            "<stdin>",
+        ),
+        (
+            vec![
+                "lint",
+                "-",
+                "--stdin-filename",
+                "chart/api.yaml",
+                "--format",
+                "json",
+                "--fail-on",
+                "warning",
+            ],
+            "chart/api.yaml",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut child = bin()
+            .arg("-C")
+            .arg(tmp.path())
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(MANIFEST.as_bytes())
+            .expect("stdin");
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let d = j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "SS020")
+            .expect("SS020");
+        assert_eq!(d["file"], name);
+        assert_eq!(d["line"], 11);
+    }
+}
+
+#[test]
+fn env_arguments_are_checked() {
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/prd.yaml", "apps: []\n"),
+        ("m/a.yaml", MANIFEST),
+    ]);
+    let out = run(&["lint", "m", "--env", "PRD"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--env prd"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["lint", "m", "--env", "prod"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean `prd`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// An env called `live` with `production: true` gets the production profile.
+#[test]
+fn production_comes_from_the_env_spec_not_its_name() {
+    let tmp = project(&[
+        ("shipshape.yaml", &format!("{PROJECT}policies: [policy.yaml]\n")),
+        ("envs/live.yaml", "production: true\napps: []\n"),
+        ("policy.yaml", "envs:\n  production: { image-tag-mutable: off }\n  non-production: { image-tag-mutable: info }\n"),
+        ("m/a.yaml", MANIFEST),
+    ]);
+    let out = run(
+        &["lint", "m", "--env", "live", "--format", "json"],
+        tmp.path(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        !j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "SS020"),
+        "production group applied: {j}"
+    );
+    std::fs::write(
+        tmp.path().join("envs/live.yaml"),
+        "production: false\napps: []\n",
+    )
+    .expect("write");
+    let out = run(
+        &["lint", "m", "--env", "live", "--format", "json"],
+        tmp.path(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "SS020")
+        .expect("SS020");
+    assert_eq!(d["severity"], "info");
+}
+
+#[test]
+fn a_policy_naming_an_unknown_env_is_a_located_error() {
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}policies: [policy.yaml]\n"),
+        ),
+        ("envs/prd.yaml", "apps: []\n"),
+        ("policy.yaml", "envs:\n  prod: { missing-probes: error }\n"),
+        ("m/a.yaml", MANIFEST),
+    ]);
+    let out = run(&["lint", "m"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("policy.yaml:2:3: error[policy::unknown-env]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_cannot_be_read_in_full_fails_the_gate() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let doc = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n";
+    std::fs::write(tmp.path().join("many.yaml"), doc.repeat(10_001)).expect("write");
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &j["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read in full"),
+        "{d}"
+    );
+}
+
+/// Every code a bad-input problem can carry is documented, and `explain` shows it.
+#[test]
+fn every_bad_input_code_is_documented() {
+    let mut used = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(repo().join("src"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.path().extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(entry.path()).expect("read");
+            for part in text.split('"').skip(1).step_by(2) {
+                let family = part.split("::").next().unwrap_or("");
+                if matches!(family, "spec" | "policy" | "cli" | "lint" | "internal")
+                    && part.contains("::")
+                    && part.split("::").nth(1).is_some_and(|c| {
+                        !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')
+                    })
+                {
+                    used.insert(part.to_string());
+                }
+            }
+        }
+    }
+    assert!(used.len() > 20, "{used:?}");
+    for code in &used {
+        assert!(
+            shipshape::codes::find(code).is_some(),
+            "`{code}` is not in src/codes.rs"
+        );
+        let out = run(&["explain", code], &repo());
+        assert_eq!(out.status.code(), Some(0), "explain {code}");
+    }
+}
