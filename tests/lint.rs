@@ -414,3 +414,38 @@ fn a_base_defined_problem_keeps_its_production_severity() {
     assert_eq!(r["level"], "error");
     assert_eq!(r["properties"]["envs"], serde_json::json!(["dev", "prd"]));
 }
+
+/// `# shipshape:ignore RULE reason` works on spec lines, for findings on
+/// rendered objects that point there; an unused one is reported.
+#[test]
+fn suppression_comments_work_on_spec_lines() {
+    let tmp = example_copy();
+    let base = tmp.path().join("fixtures/example/envs/base.yaml");
+    let spec = std::fs::read_to_string(&base).expect("base");
+    std::fs::write(
+        &base,
+        spec.replace(
+            "    image: ghcr.io/example-org/example-api:1.4.2\n",
+            "    # shipshape:ignore SS020 the vendor publishes only latest\n    image: ghcr.io/example-org/example-api:latest\n    # shipshape:ignore SS022 nothing here to silence\n",
+        ),
+    )
+    .expect("edit");
+    assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
+    let out = run(&["check", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"SS020"), "suppressed: {rules:?}");
+    let unused = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "SS902")
+        .expect("the unused suppression is reported");
+    assert_eq!(unused["file"], "fixtures/example/envs/base.yaml");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

@@ -70,8 +70,15 @@ impl Suppressions {
         let mut list = Vec::new();
         let mut files: BTreeSet<FileId> = BTreeSet::new();
         for o in objects {
-            if matches!(o.doc.origin, Origin::File) {
-                files.insert(o.doc.file);
+            match &o.doc.origin {
+                Origin::File => {
+                    files.insert(o.doc.file);
+                }
+                // Findings on rendered objects point at the spec: its comments count.
+                Origin::Rendered { spec, fields, .. } => {
+                    files.insert(spec.file);
+                    files.extend(fields.iter().map(|(_, sp)| sp.file));
+                }
             }
             let Some((_, value)) = o
                 .get("metadata.annotations")
