@@ -316,3 +316,83 @@ fn every_bad_input_code_is_documented() {
         assert_eq!(out.status.code(), Some(0), "explain {code}");
     }
 }
+
+#[test]
+fn policy_files_are_checked_against_their_schema() {
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}policies: [policy.yaml]\n"),
+        ),
+        ("envs/prd.yaml", "apps: []\n"),
+        (
+            "policy.yaml",
+            "exemption:\n  - { rule: SS020, reason: vendor }\nrules: { SS020: loud }\n",
+        ),
+        ("m/a.yaml", MANIFEST),
+    ]);
+    let out = run(&["lint", "m"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("policy.yaml:1:1: error[spec::unknown-key]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `exemptions`?"), "{stderr}");
+    assert!(stderr.contains("policy.yaml:3:17"), "{stderr}");
+}
+
+/// The documented workflow is valid YAML with what a real repository needs.
+#[test]
+fn the_documented_github_workflow_is_valid() {
+    let doc = std::fs::read_to_string(repo().join("docs/github-actions.md")).expect("doc");
+    let yaml = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    let mut sources = shipshape::source::Sources::new();
+    let id = sources.add(
+        "workflow.yaml",
+        std::path::Path::new("workflow.yaml"),
+        yaml.to_string(),
+    );
+    let node = shipshape::yaml::parse_single(sources.text(id), id).expect("valid YAML");
+    let j = node.to_json();
+    assert_eq!(j["permissions"]["security-events"], "write");
+    assert_eq!(j["permissions"]["actions"], "read");
+    let steps = j["jobs"]["check"]["steps"].as_array().expect("steps");
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        })
+        .expect("upload step");
+    assert_eq!(upload["if"], "always()");
+    let check = steps
+        .iter()
+        .find(|s| s["id"] == "check")
+        .expect("check step");
+    assert_eq!(check["continue-on-error"], true);
+    assert!(steps.last().unwrap()["if"]
+        .as_str()
+        .unwrap()
+        .contains("steps.check.outcome"));
+
+    let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).expect("hooks");
+    let id = sources.add("hooks.yaml", std::path::Path::new("hooks.yaml"), hooks);
+    let node = shipshape::yaml::parse_single(sources.text(id), id).expect("valid YAML");
+    for hook in node.to_json().as_array().expect("hooks") {
+        assert_eq!(
+            hook["pass_filenames"], false,
+            "{hook}: cross-file findings need every file"
+        );
+    }
+    assert!(
+        !std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml"))
+            .unwrap()
+            .contains("v0.1.0")
+    );
+}

@@ -13,7 +13,8 @@ use crate::problem::{At, Problem, Problems};
 use crate::source::Sources;
 use crate::yaml::{self, Node, Span, Spanned, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// A rule's severity, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum RawSetting {
     Off,
@@ -25,44 +26,68 @@ enum RawSetting {
 /// `envs:` keys that name every production (or every other) environment.
 pub const ENV_GROUPS: &[&str] = &["production", "non-production"];
 
-#[derive(Debug, Deserialize)]
+/// A shipshape policy file: rule severities, per-environment overrides,
+/// exemptions with reasons, and custom rules in CEL.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "shipshape policy file")]
 struct RawPolicy {
+    /// Severity of a rule (by id or name) everywhere: off, info, warning or error.
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawSetting>>,
+    /// Severities per environment: an environment of the project, or
+    /// `production` / `non-production` (by the env spec's `production` flag).
     #[serde(default)]
     envs: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawSetting>>>,
+    /// Rules silenced on matching objects, each with a reason.
     #[serde(default)]
     exemptions: Vec<RawExemption>,
+    /// Custom rules written in CEL.
     #[serde(default)]
     custom: Vec<RawCustom>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Silences one rule on the objects that match every field given.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawExemption {
+    /// Rule id or name, e.g. `SS020`.
     rule: Spanned<String>,
+    /// Object kind, e.g. `Deployment`.
     kind: Option<String>,
+    /// Object name.
     name: Option<String>,
+    /// Object namespace.
     namespace: Option<String>,
+    /// Environment.
     env: Option<String>,
+    /// Why the finding is acceptable (required).
     reason: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A custom rule: a CEL expression over `object` that must hold.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawCustom {
+    /// Stable id, e.g. `ORG001`.
     id: Spanned<String>,
+    /// kebab-case name of the bad pattern.
     name: Spanned<String>,
+    /// Default severity (default: error).
     severity: Option<Severity>,
+    /// Which objects the rule applies to.
     #[serde(rename = "match", default)]
     matches: RawMatch,
+    /// CEL expression that is true for a good object.
     expr: Spanned<String>,
+    /// Message of a finding.
     message: String,
+    /// How to fix it.
     help: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Objects a custom rule applies to; every field given must match.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawMatch {
     api_version: Option<String>,
@@ -71,6 +96,14 @@ struct RawMatch {
     labels: BTreeMap<String, String>,
     #[serde(default)]
     env: Vec<String>,
+}
+
+/// The JSON Schema of policy files (`shipshape schema` writes it).
+pub fn schema() -> serde_json::Value {
+    let gen = schemars::gen::SchemaSettings::draft07()
+        .with(|s| s.option_add_null_type = false)
+        .into_generator();
+    serde_json::to_value(gen.into_root_schema_for::<RawPolicy>()).unwrap_or_default()
 }
 
 /// A policy exemption: silences a rule on the objects it matches.
@@ -184,6 +217,11 @@ impl Policy {
                     continue;
                 }
             };
+            let found = crate::spec::schema::check(&node, crate::spec::schema::Kind::Policy);
+            if !found.is_empty() {
+                problems.extend(found);
+                continue;
+            }
             let raw: RawPolicy = match yaml::from_node(&node) {
                 Ok(r) => r,
                 Err(e) => {

@@ -17,6 +17,7 @@ pub fn all() -> Vec<(&'static str, J)> {
     vec![
         ("project.schema.json", project()),
         ("environment.schema.json", environment()),
+        ("policy.schema.json", crate::lint::policy::schema()),
     ]
 }
 
@@ -43,6 +44,7 @@ pub fn environment() -> J {
 pub enum Kind {
     Project,
     Environment,
+    Policy,
 }
 
 struct Compiled {
@@ -53,9 +55,11 @@ struct Compiled {
 fn compiled(kind: Kind) -> &'static Compiled {
     static PROJECT: OnceLock<Compiled> = OnceLock::new();
     static ENV: OnceLock<Compiled> = OnceLock::new();
+    static POLICY: OnceLock<Compiled> = OnceLock::new();
     let (cell, make): (&OnceLock<Compiled>, fn() -> J) = match kind {
         Kind::Project => (&PROJECT, project),
         Kind::Environment => (&ENV, environment),
+        Kind::Policy => (&POLICY, crate::lint::policy::schema),
     };
     cell.get_or_init(|| {
         let schema = make();
