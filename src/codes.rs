@@ -1,5 +1,6 @@
-//! Every bad-input code (`spec::…`, `policy::…`, `cli::…`, `lint::…`), with the
-//! text `shipshape explain CODE` prints. Lint rules document themselves in their
+//! Every bad-input code (`spec::…`, `policy::…`, `cli::…`, `lint::…`) and every
+//! cloudflared config code (`tunnel::…`), with the text `shipshape explain CODE`
+//! prints. Lint rules document themselves in their
 //! own files; these are the problems that stop a command with exit 2.
 
 /// A bad-input code and what it means.
@@ -87,6 +88,42 @@ codes! {
     "A bug in shipshape: please report it.";
     "internal::extends" => "an empty extends chain",
     "A bug in shipshape: please report it.";
+    "tunnel::yaml-parse" => "the cloudflared config is not valid YAML",
+    "cloudflared would refuse to start.";
+    "tunnel::unknown-key" => "a key cloudflared does not read",
+    "cloudflared ignores unknown or mis-cased keys (`noTlsVerify` for `noTLSVerify`) silently: the setting you meant does not apply.";
+    "tunnel::no-tls-verify" => "TLS verification of the origin is off",
+    "`noTLSVerify: true` accepts any certificate from the origin.";
+    "tunnel::ip-rule" => "an ingress rule without a hostname that is not the catch-all",
+    "Rules need a hostname (or a path) unless they are the last, catch-all rule.";
+    "tunnel::access-missing-team-name" => "Cloudflare Access is required without a team name",
+    "`access: { required: true }` needs `teamName`.";
+    "tunnel::warp-routing-enabled" => "the removed `warp-routing.enabled` key",
+    "WARP routing is configured in the dashboard now; the key is ignored.";
+    "tunnel::no-ingress-rules" => "no ingress rules",
+    "cloudflared needs at least the catch-all rule.";
+    "tunnel::service-missing-scheme-or-host" => "a service URL without scheme or host",
+    "Write `http://host:port`, `https://…`, `tcp://…`, `unix:…` or `http_status:NNN`.";
+    "tunnel::invalid-http-status" => "`http_status:` with an invalid status code",
+    "Use a status code between 100 and 599.";
+    "tunnel::service-url-parse" => "a service that is not a URL",
+    "cloudflared cannot parse the service as a URL.";
+    "tunnel::service-has-path" => "a service URL with a path",
+    "cloudflared refuses origin URLs with a path; route paths with the rule's `path`.";
+    "tunnel::hostname-has-port" => "a hostname with a port",
+    "Hostnames are matched without the port; remove it.";
+    "tunnel::bad-wildcard" => "a wildcard not at the start of the hostname",
+    "Only a leading `*.` is a wildcard.";
+    "tunnel::wildcard-without-dot" => "`*example.com` is not a wildcard",
+    "It matches only the literal text; write `*.example.com`.";
+    "tunnel::invalid-path-regex" => "a `path` that is not a valid regular expression",
+    "Paths are RE2 regular expressions matched against the request path.";
+    "tunnel::catch-all-not-last" => "a catch-all rule before the last rule",
+    "Every rule after it is unreachable; cloudflared refuses the config.";
+    "tunnel::last-rule-not-catch-all" => "the last rule does not match everything",
+    "cloudflared refuses a config whose last rule has a hostname or path; end with `- service: http_status:404`.";
+    "tunnel::rule-shadowed" => "a rule no request can reach",
+    "An earlier rule matches everything this one matches (first match wins).";
 }
 
 pub fn find(code: &str) -> Option<&'static Code> {
@@ -95,7 +132,7 @@ pub fn find(code: &str) -> Option<&'static Code> {
 
 /// `codes` as Markdown, appended to RULES.md.
 pub fn markdown() -> String {
-    let mut s = String::from("## Bad-input codes\n\nThese stop a command with exit 2; every output format carries them.\n\n| code | meaning |\n|---|---|\n");
+    let mut s = String::from("## Bad-input and cloudflared codes\n\n`spec::`, `policy::`, `cli::` and `lint::` codes stop a command with exit 2; `tunnel::` codes are what `shipshape tunnel validate` reports. Every output format carries them; `shipshape explain CODE` prints the entry.\n\n| code | meaning |\n|---|---|\n");
     for c in CODES {
         s.push_str(&format!("| `{}` | {}. {} |\n", c.code, c.summary, c.doc));
     }

@@ -396,3 +396,49 @@ fn the_documented_github_workflow_is_valid() {
             .contains("v0.1.0")
     );
 }
+
+/// `tunnel validate` speaks the shared formats, and every code it reports is documented.
+#[test]
+fn tunnel_validate_speaks_every_format_and_its_codes_are_documented() {
+    let dir = repo().join("fixtures/tunnel");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let args: Vec<String> = files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut cmd: Vec<&str> = vec!["tunnel", "validate", "--format", "sarif"];
+    cmd.extend(args.iter().map(String::as_str));
+    let out = run(&cmd, &repo());
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    for r in sarif["runs"][0]["results"].as_array().expect("results") {
+        let code = r["ruleId"].as_str().unwrap().to_string();
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+        codes.insert(code);
+    }
+    assert!(codes.len() >= 15, "{codes:?}");
+    for code in &codes {
+        assert!(
+            shipshape::codes::find(code).is_some(),
+            "`{code}` is not documented"
+        );
+    }
+    for format in ["github", "junit", "gitlab"] {
+        let mut cmd: Vec<&str> = vec!["tunnel", "validate", "--format", format];
+        cmd.extend(args.iter().map(String::as_str));
+        let out = run(&cmd, &repo());
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stdout).contains("rule-shadowed"), "{format}");
+    }
+}

@@ -9,11 +9,64 @@ use crate::cli::{exit, Outcome};
 use crate::report::excerpt::excerpt;
 use crate::source::FileId;
 
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     #[default]
     Human,
     Json,
+    Sarif,
+    Github,
+    Junit,
+    Gitlab,
+}
+
+/// The findings of every file as lint diagnostics (`tunnel::<code>`), for the
+/// formats every command shares.
+fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
+    use crate::lint::{Diagnostic, Location, Report, Summary};
+    let mut diagnostics = Vec::new();
+    for (name, _, v) in results {
+        for f in &v.findings {
+            diagnostics.push(Diagnostic {
+                rule: format!("tunnel::{}", f.code),
+                name: f.code.to_string(),
+                severity: match f.severity {
+                    Severity::Error => crate::lint::Severity::Error,
+                    Severity::Warning => crate::lint::Severity::Warning,
+                },
+                message: f.message.clone(),
+                help: f.help.clone(),
+                location: Location {
+                    file: name.clone(),
+                    line: f.span.start.line.max(1),
+                    column: f.span.start.col.max(1),
+                    end_line: f.span.end.line.max(1),
+                    end_column: f.span.end.col.max(1),
+                    span: None,
+                },
+                rendered: None,
+                object: None,
+                path: String::new(),
+                envs: Vec::new(),
+                secret: false,
+            });
+        }
+    }
+    let mut summary = Summary {
+        files: results.len(),
+        ..Summary::default()
+    };
+    for d in &diagnostics {
+        match d.severity {
+            crate::lint::Severity::Error => summary.errors += 1,
+            crate::lint::Severity::Warning => summary.warnings += 1,
+            crate::lint::Severity::Info => summary.infos += 1,
+        }
+    }
+    Report {
+        diagnostics,
+        summary,
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,7 +142,14 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
     }
     let all_valid = results.iter().all(|(_, _, v)| v.is_valid());
     let code = if all_valid { exit::OK } else { exit::FINDINGS };
+    let shared = |f: crate::report::Format| {
+        crate::report::render(f, &as_report(&results), &crate::source::Sources::new(), &[])
+    };
     let stdout = match format {
+        Format::Sarif => shared(crate::report::Format::Sarif),
+        Format::Github => shared(crate::report::Format::Github),
+        Format::Junit => shared(crate::report::Format::Junit),
+        Format::Gitlab => shared(crate::report::Format::Gitlab),
         Format::Json => {
             let files: Vec<J> = results
                 .iter()
@@ -153,6 +213,11 @@ fn match_cmd(file: &PathBuf, urls: &[String], format: Format) -> Outcome {
         }
     }
     let stdout = match format {
+        Format::Sarif | Format::Github | Format::Junit | Format::Gitlab => {
+            return Outcome::error(
+                "error: `tunnel match` prints routes, in `human` or `json` only\n".into(),
+            )
+        }
         Format::Json => {
             let items: Vec<J> = out
                 .iter()
