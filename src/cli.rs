@@ -25,9 +25,16 @@ pub mod exit {
     about = "Typed environment specs → deterministic GitOps output, and the deployment checklist as lint rules"
 )]
 pub struct Cli {
-    /// Run as if started in DIR (where shipshape.yaml lives).
+    /// Run as if started in DIR (where shipshape.yaml lives). Without it,
+    /// project commands look for shipshape.yaml here and then in parent folders.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Colour in human output (`NO_COLOR` turns `auto` off).
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub color: crate::ui::ColorChoice,
+    /// Print only problems and findings: no progress or summary lines.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +61,11 @@ pub enum Command {
     Tunnel(crate::tunnel::cli::TunnelCommand),
     /// The platform components' supported chart versions and defaults (Markdown).
     Versions,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +126,8 @@ impl Outcome {
 }
 
 pub fn run(cli: Cli) -> Outcome {
+    crate::ui::init(cli.color, cli.quiet);
+    let mut note = String::new();
     // `-C DIR` works like git's: paths on the command line are relative to DIR.
     if let Some(dir) = &cli.dir {
         if let Err(e) = std::env::set_current_dir(dir) {
@@ -123,6 +137,49 @@ pub fn run(cli: Cli) -> Outcome {
             ));
         }
     }
+    // Project commands then find the project upwards, as git finds its repository.
+    let project_command = matches!(
+        cli.command,
+        Command::Render(_) | Command::Check(_) | Command::Schema(_)
+    );
+    if project_command && !Path::new(spec::PROJECT_FILE).is_file() {
+        if let Some(up) = find_project_upwards() {
+            if let Err(e) = std::env::set_current_dir(&up) {
+                return Outcome::error(format!(
+                    "error: cannot change to `{}`: {e}\n",
+                    up.display()
+                ));
+            }
+            note = format!(
+                "note: using the project in `{}`; paths below are relative to it\n",
+                up.display()
+            );
+        }
+    }
+    let quiet = cli.quiet;
+    let mut outcome = run_command(cli);
+    outcome.stderr.insert_str(0, &note);
+    if quiet && outcome.code == exit::OK {
+        // Success messages only ("rendered …", "up to date"): problems keep their text.
+        outcome.stderr.clear();
+    }
+    outcome
+}
+
+/// The nearest parent folder (as `..`, `../..`, …) holding shipshape.yaml.
+fn find_project_upwards() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let mut rel = PathBuf::new();
+    for dir in cwd.ancestors().skip(1) {
+        rel.push("..");
+        if dir.join(spec::PROJECT_FILE).is_file() {
+            return Some(rel);
+        }
+    }
+    None
+}
+
+fn run_command(cli: Cli) -> Outcome {
     let root = PathBuf::from(".");
     match cli.command {
         Command::Render(args) => render_cmd(&root, &args),
@@ -133,6 +190,12 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Rules => crate::lint::cli::rules(),
         Command::Explain { rule } => crate::lint::cli::explain(&rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "shipshape", &mut out);
+            Outcome::ok(String::from_utf8_lossy(&out).into_owned(), String::new())
+        }
     }
 }
 

@@ -13,4 +13,5 @@ pub mod report;
 pub mod source;
 pub mod spec;
 pub mod tunnel;
+pub mod ui;
 pub mod yaml;

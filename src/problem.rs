@@ -92,7 +92,12 @@ impl Problems {
 
     /// Renders every problem with its source excerpt, as the CLI prints them.
     pub fn render(&self, sources: &Sources) -> String {
-        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        let theme = if crate::ui::style().color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_links(false);
         let mut out = String::new();

@@ -442,3 +442,74 @@ fn tunnel_validate_speaks_every_format_and_its_codes_are_documented() {
         assert!(text(&out.stdout).contains("rule-shadowed"), "{format}");
     }
 }
+
+#[test]
+fn cli_habits_completions_quiet_colour_and_upward_search() {
+    let out = run(&["completions", "bash"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("_shipshape()"));
+
+    // Upward search: from a folder inside the project, a note says which project.
+    let out = run(
+        &["render", "--all", "--check"],
+        &repo().join("fixtures/example/envs"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("using the project in `../../..`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &["-q", "render", "--all", "--check"],
+        &repo().join("fixtures/example/envs"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "quiet: {}", text(&out.stderr));
+
+    // Colour only when asked (tests are not a terminal), never with --color never.
+    let fail = repo().join("fixtures/rules/SS020/fail.yaml");
+    let f = fail.to_string_lossy();
+    let plain = text(&run(&["lint", &f], &repo()).stdout);
+    assert!(!plain.contains('\x1b'));
+    let coloured = text(&run(&["--color", "always", "lint", &f], &repo()).stdout);
+    assert!(coloured.contains("\x1b[1;33mwarning\x1b[0m"), "{coloured}");
+    let quiet = text(&run(&["--quiet", "lint", &f], &repo()).stdout);
+    assert!(
+        quiet.contains("SS020") && !quiet.contains(" in 1 file"),
+        "{quiet}"
+    );
+    let mut c = bin();
+    c.env("NO_COLOR", "1")
+        .arg("-C")
+        .arg(repo())
+        .args(["lint", &f]);
+    assert!(!text(&c.output().expect("run").stdout).contains('\x1b'));
+}
+
+/// Without `--env` or the env label, `overlays/<env>/` and the like name the env.
+#[test]
+fn the_env_comes_from_conventional_folders() {
+    let tmp = project(&[
+        ("apps/api/overlays/prd/deploy.yaml", MANIFEST),
+        ("apps/api/base/deploy.yaml", MANIFEST),
+    ]);
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sev = |file: &str| {
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "SS020" && d["file"] == file)
+            .map(|d| d["severity"].clone())
+    };
+    assert_eq!(
+        sev("apps/api/overlays/prd/deploy.yaml"),
+        Some(serde_json::json!("error"))
+    );
+    assert_eq!(
+        sev("apps/api/base/deploy.yaml"),
+        Some(serde_json::json!("warning"))
+    );
+}

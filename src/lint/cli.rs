@@ -253,7 +253,12 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     // Production-ness comes from the env spec when the project knows the env.
     if let Some(m) = project.as_ref().and_then(|p| p.model.as_ref()) {
         for d in &mut docs {
-            if let Some(e) = d.env.as_deref().and_then(|e| m.env(e)) {
+            if let Some(e) = d
+                .env
+                .as_deref()
+                .or(d.path_env.as_deref())
+                .and_then(|e| m.env(e))
+            {
                 d.production = Some(e.production);
             }
         }

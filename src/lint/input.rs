@@ -35,12 +35,34 @@ pub struct Doc {
     pub env: Option<String>,
     /// Whether the env is a production one, when the project says so.
     pub production: Option<bool>,
+    /// The env the file's path suggests (`overlays/prd/…`), used when neither
+    /// `--env` nor the `shipshape.dev/env` label says.
+    pub path_env: Option<String>,
     pub origin: Origin,
     /// Listed under a kustomization's patches: a fragment, not a full object.
     pub is_patch: bool,
     /// The kind a document has by convention when it states none
     /// (`kustomization.yaml`, a cloudflared `config.yaml`).
     pub kind_hint: Option<&'static str>,
+}
+
+/// Folders whose child folder names an environment: `overlays/prd/…`,
+/// `clusters/production/…`, `envs/dev/…`, `environments/staging/…`.
+pub const ENV_FOLDERS: &[&str] = &["overlays", "clusters", "envs", "environments"];
+
+/// The environment a path names by convention: the folder after the last of
+/// `folders` on the path, when it is a DNS label.
+pub fn env_from_path(path: &Path, folders: &[&str]) -> Option<String> {
+    let parts: Vec<String> = path
+        .parent()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts
+        .windows(2)
+        .rfind(|w| folders.contains(&w[0].as_str()))
+        .map(|w| w[1].clone())
+        .filter(|e| crate::spec::types::Name::parse(e).is_ok())
 }
 
 pub const KUSTOMIZATION_HINT: &str = "Kustomization";
@@ -214,6 +236,7 @@ pub fn read_with_stdin(
                         node,
                         env: env.map(str::to_string),
                         production: None,
+                        path_env: env_from_path(&path, ENV_FOLDERS),
                         origin: Origin::File,
                         is_patch,
                         kind_hint,
@@ -338,6 +361,7 @@ pub fn from_bundle(
                 })
                 .cloned();
             Doc {
+                path_env: None,
                 file: *id,
                 node: json_to_node(&b.object.value, *id),
                 env: Some(b.env.clone()),
@@ -353,4 +377,25 @@ pub fn from_bundle(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_from_conventional_folders() {
+        let f = |p: &str| env_from_path(Path::new(p), ENV_FOLDERS);
+        assert_eq!(
+            f("apps/api/overlays/prd/deployment.yaml").as_deref(),
+            Some("prd")
+        );
+        assert_eq!(
+            f("clusters/production/apps/x.yaml").as_deref(),
+            Some("production")
+        );
+        assert_eq!(f("overlays/Prod/x.yaml"), None);
+        assert_eq!(f("apps/api/base/deployment.yaml"), None);
+        assert_eq!(f("overlays/x.yaml"), None);
+    }
 }

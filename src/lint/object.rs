@@ -93,7 +93,11 @@ impl<'a> Obj<'a> {
             .and_then(|l| l.get(ENV_LABEL))
             .and_then(Node::as_str)
             .map(str::to_string);
-        let env = doc.env.clone().or(label_env);
+        let env = doc
+            .env
+            .clone()
+            .or(label_env)
+            .or_else(|| doc.path_env.clone());
         let production = doc
             .production
             .unwrap_or_else(|| env.as_deref().is_some_and(crate::model::is_production_name));

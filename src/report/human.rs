@@ -19,7 +19,7 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             l.file,
             l.line,
             l.column,
-            d.severity.as_str(),
+            crate::ui::severity(d.severity.as_str()),
             d.rule,
             d.name,
             d.message
@@ -35,6 +35,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             s.push('\n');
         }
         s.push_str(&format!("  help: {}\n", d.help));
+    }
+    if crate::ui::style().quiet {
+        return s;
     }
     let sum = &report.summary;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });

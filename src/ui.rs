@@ -1,0 +1,50 @@
+//! How human output looks: colour and verbosity, set once from the command line
+//! (`--color`, `NO_COLOR`, `--quiet`). Machine formats never change with them.
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+    pub quiet: bool,
+}
+
+static STYLE: OnceLock<Style> = OnceLock::new();
+
+/// Decides the style once; later calls keep the first decision.
+pub fn init(choice: ColorChoice, quiet: bool) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+    };
+    let _ = STYLE.set(Style { color, quiet });
+}
+
+pub fn style() -> Style {
+    STYLE.get().copied().unwrap_or_default()
+}
+
+/// `text` in bold red, yellow or cyan for a severity word, when colour is on.
+pub fn severity(word: &str) -> String {
+    if !style().color {
+        return word.to_string();
+    }
+    let code = match word {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "1;36",
+    };
+    format!("\x1b[{code}m{word}\x1b[0m")
+}
