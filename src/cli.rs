@@ -150,10 +150,9 @@ pub fn run(cli: Cli) -> Outcome {
                     up.display()
                 ));
             }
-            note = format!(
-                "note: using the project in `{}`; paths below are relative to it\n",
-                up.display()
-            );
+            let up_text = up.to_string_lossy().replace('\\', "/");
+            crate::ui::set_display_prefix(format!("{up_text}/"));
+            note = format!("note: using the project in `{up_text}`\n");
         }
     }
     let quiet = cli.quiet;
@@ -262,11 +261,17 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
         envs.iter().map(|e| Scope::Env(e.clone())).collect()
     };
     let in_scope = |p: &str| scopes.iter().any(|s| s.contains(p));
+    let prefix = crate::ui::display_prefix();
     let (out_dir, shown) = match &args.out {
+        // Relative to where the user stands, even after finding the project upwards.
+        Some(o) if o.is_relative() => (
+            Path::new(prefix).join(o),
+            o.to_string_lossy().replace('\\', "/"),
+        ),
         Some(o) => (o.clone(), o.to_string_lossy().replace('\\', "/")),
         None => (
             root.join(&loaded.model.project.output),
-            loaded.model.project.output.clone(),
+            format!("{prefix}{}", loaded.model.project.output),
         ),
     };
 

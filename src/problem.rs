@@ -163,6 +163,7 @@ impl Problem {
             At::Nowhere => Location::file_start(String::new()),
         };
         Diagnostic {
+            family: crate::lint::Family::Input,
             rule: self.code.to_string(),
             name: crate::codes::find(self.code)
                 .map_or("bad-input", |c| c.summary)

@@ -36,7 +36,8 @@ impl Sources {
     ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
-            name: name.into(),
+            // Names are shown relative to where the user stands.
+            name: format!("{}{}", crate::ui::display_prefix(), name.into()),
             path: path.into(),
             text: text.into(),
         });

@@ -48,3 +48,16 @@ pub fn severity(word: &str) -> String {
     };
     format!("\x1b[{code}m{word}\x1b[0m")
 }
+
+static PREFIX: OnceLock<String> = OnceLock::new();
+
+/// Set when shipshape found the project in a parent folder and moved there:
+/// the way back (`../../`), put before every path it shows so that paths stay
+/// relative to where the user stands.
+pub fn set_display_prefix(prefix: String) {
+    let _ = PREFIX.set(prefix);
+}
+
+pub fn display_prefix() -> &'static str {
+    PREFIX.get().map_or("", String::as_str)
+}

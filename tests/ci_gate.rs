@@ -513,3 +513,43 @@ fn the_env_comes_from_conventional_folders() {
         Some(serde_json::json!("warning"))
     );
 }
+
+/// The env folders are configurable, and a namespace suffix names a known env.
+#[test]
+fn env_inference_is_configurable_and_reads_namespaces() {
+    let in_ns = MANIFEST.replace(
+        "metadata: { name: api }",
+        "metadata: { name: api, namespace: shop-prd }",
+    );
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}lint: {{ env-folders: [deploy] }}\n"),
+        ),
+        ("envs/prd.yaml", "apps: []\n"),
+        ("envs/dev.yaml", "apps: []\n"),
+        ("deploy/prd/a.yaml", MANIFEST),
+        ("overlays/prd/b.yaml", MANIFEST),
+        ("plain/c.yaml", &in_ns),
+    ]);
+    let out = run(
+        &["lint", "deploy", "overlays", "plain", "--format", "json"],
+        tmp.path(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sev = |file: &str| {
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "SS020" && d["file"] == file)
+            .map(|d| d["severity"].as_str().unwrap().to_string())
+    };
+    assert_eq!(sev("deploy/prd/a.yaml").as_deref(), Some("error"));
+    assert_eq!(
+        sev("overlays/prd/b.yaml").as_deref(),
+        Some("warning"),
+        "overlays is not configured here"
+    );
+    assert_eq!(sev("plain/c.yaml").as_deref(), Some("error"));
+}

@@ -75,6 +75,7 @@ pub struct CheckArgs {
 /// the environments load, the model (env names, production flags, pinned charts).
 struct Project {
     policies: Vec<(String, crate::yaml::Span)>,
+    env_folders: Option<Vec<String>>,
     model: Option<model::Model>,
 }
 
@@ -108,7 +109,16 @@ fn load_project(
         // Loaded into scratch sources: its problems belong to `check`, not here.
         model::load(root, &mut Sources::new()).ok()
     };
-    Ok(Some(Project { policies, model }))
+    let env_folders = file
+        .lint
+        .as_ref()
+        .and_then(|l| l.env_folders.as_ref())
+        .map(|f| f.iter().map(ToString::to_string).collect());
+    Ok(Some(Project {
+        policies,
+        env_folders,
+        model,
+    }))
 }
 
 fn settings(p: Option<&Project>) -> Settings {
@@ -250,6 +260,30 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     }
     let (mut docs, diags, files) =
         input::read_with_stdin(&paths, stdin, &mut sources, args.env.as_deref());
+    if let Some(folders) = project.as_ref().and_then(|p| p.env_folders.as_ref()) {
+        let folders: Vec<&str> = folders.iter().map(String::as_str).collect();
+        for d in &mut docs {
+            let path = std::path::Path::new(sources.name(d.file));
+            d.path_env = input::env_from_path(path, &folders);
+        }
+    }
+    if let Some(known) = &known {
+        // `namespace: shop-prd` names env `prd` when the project has one.
+        for d in docs.iter_mut().filter(|d| d.path_env.is_none()) {
+            let ns = d
+                .node
+                .get("metadata")
+                .and_then(|m| m.get("namespace"))
+                .and_then(crate::yaml::Node::as_str);
+            d.path_env = ns.and_then(|ns| {
+                known
+                    .iter()
+                    .filter(|e| ns == e.as_str() || ns.ends_with(&format!("-{e}")))
+                    .max_by_key(|e| e.len())
+                    .cloned()
+            });
+        }
+    }
     // Production-ness comes from the env spec when the project knows the env.
     if let Some(m) = project.as_ref().and_then(|p| p.model.as_ref()) {
         for d in &mut docs {
@@ -342,15 +376,13 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     let out_dir = root.join(&model.project.output);
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut diffs = String::new();
-    for d in emit::check(&bundle.files, &out_dir, &Scope::All, &model.project.output) {
+    let shown = format!("{}{}", crate::ui::display_prefix(), model.project.output);
+    for d in emit::check(&bundle.files, &out_dir, &Scope::All, &shown) {
         diffs.push_str(&d.diff);
         diags.push(Diagnostic::about_input(
             &registry::DRIFT,
-            Location::file_start(format!("{}/{}", model.project.output, d.path)),
-            format!(
-                "`{}/{}` differs from what the specs render",
-                model.project.output, d.path
-            ),
+            Location::file_start(format!("{shown}/{}", d.path)),
+            format!("`{shown}/{}` differs from what the specs render", d.path),
         ));
     }
     let production: BTreeMap<String, bool> = model

@@ -205,9 +205,26 @@ pub struct ObjectRef {
     pub name: Option<String>,
 }
 
+/// Where a diagnostic comes from. Every family goes through the same
+/// reporters; `rule` is the family's code (`SS020`, `spec::unknown-key`,
+/// `tunnel::rule-shadowed`, `SS903` for drift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// A lint rule (built-in or custom) on an object, or about the input files.
+    Lint,
+    /// The committed output differs from the render.
+    Drift,
+    /// A spec, policy or command-line problem: exit 2.
+    Input,
+    /// A cloudflared config problem.
+    Tunnel,
+}
+
 /// A finding, resolved, suppressed or not, ready for a reporter.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
+    pub family: Family,
     pub rule: String,
     pub name: String,
     pub severity: Severity,
@@ -246,6 +263,11 @@ impl Diagnostic {
     /// A finding about the input itself (a file, a suppression), not an object.
     pub fn about_input(meta: &RuleMeta, location: Location, message: String) -> Self {
         Diagnostic {
+            family: if meta.id == registry::DRIFT.id {
+                Family::Drift
+            } else {
+                Family::Lint
+            },
             rule: meta.id.into(),
             name: meta.name.into(),
             severity: meta.severity,
@@ -564,6 +586,7 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
         }
     };
     Diagnostic {
+        family: Family::Lint,
         rule: f.rule.id.to_string(),
         name: f.rule.name.to_string(),
         severity,

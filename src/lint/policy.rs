@@ -433,6 +433,7 @@ impl CustomRule {
     fn error(&self, sources: &Sources, o: &Obj, message: &str) -> Diagnostic {
         let s = self.expr_span;
         Diagnostic {
+            family: crate::lint::Family::Lint,
             rule: self.meta.id.to_string(),
             name: self.meta.name.to_string(),
             severity: Severity::Error,

@@ -38,6 +38,16 @@ pub struct ProjectFile {
     /// Extra folders of hand-written manifests that `shipshape check` lints too.
     #[serde(default)]
     pub extra_manifests: Vec<Spanned<RelPath>>,
+    /// How `lint` reads manifests of this repository.
+    pub lint: Option<LintProject>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LintProject {
+    /// Folders whose child folder names a manifest's environment when it has no
+    /// `shipshape.dev/env` label (default: overlays, clusters, envs, environments).
+    pub env_folders: Option<Vec<Name>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

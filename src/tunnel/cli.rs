@@ -28,6 +28,7 @@ fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
     for (name, _, v) in results {
         for f in &v.findings {
             diagnostics.push(Diagnostic {
+                family: crate::lint::Family::Tunnel,
                 rule: format!("tunnel::{}", f.code),
                 name: f.code.to_string(),
                 severity: match f.severity {
