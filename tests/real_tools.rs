@@ -33,7 +33,7 @@ fn rendered_projects() -> Vec<(String, PathBuf, Bundle, tempfile::TempDir)> {
                 shipshape::cli::load(&dir).unwrap_or_else(|o| panic!("{name}: {}", o.stderr));
             let bundle = render::render(&loaded.model, None);
             let tmp = tempfile::tempdir().expect("tmp");
-            shipshape::emit::write(&bundle.files, tmp.path(), &shipshape::emit::Scope::All)
+            shipshape::emit::write(&bundle.files, tmp.path(), &[shipshape::emit::Scope::All])
                 .expect("write");
             (name, tmp.path().to_path_buf(), bundle, tmp)
         })

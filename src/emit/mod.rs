@@ -1,6 +1,9 @@
 //! The only module that writes files: canonical bytes to `gitops-out/`, atomically
-//! per render, pruning what shipshape generated earlier and no longer generates,
-//! never touching a file it did not generate; and the drift check behind `--check`.
+//! per render (see `swap`), pruning what shipshape generated earlier and no
+//! longer generates, never touching a file it did not generate; and the drift
+//! check behind `--check`.
+
+mod swap;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,10 @@ pub enum EmitError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{0}` is a symbolic link; shipshape never writes through one (it could change files outside the project)")]
+    Symlink(String),
+    #[error("another shipshape (pid {pid}) is writing this output folder (lock `{lock}`); run again when it has finished")]
+    Locked { pid: u32, lock: String },
 }
 
 /// Which of the bundle's files a command works on.
@@ -90,80 +97,57 @@ pub struct WriteReport {
     pub removed: usize,
 }
 
-/// Writes the files in scope. Nothing is changed unless every file can be staged.
+/// Writes the files in scope, all or nothing: every target is checked first
+/// (foreign files, symbolic links), the new folder is staged beside the old one
+/// and swapped in with one rename. On any failure the folder is as it was.
 pub fn write(
     files: &BTreeMap<String, String>,
     dir: &Path,
-    scope: &Scope,
+    scopes: &[Scope],
 ) -> Result<WriteReport, EmitError> {
-    let io = |path: &Path, source| EmitError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let in_scope = |rel: &str| scopes.iter().any(|s| s.contains(rel));
+    swap::refuse_symlinks(dir)?;
+    let _lock = swap::lock(dir)?;
+    swap::recover(dir)?;
     let mut report = WriteReport::default();
-    let mut todo: Vec<(&String, &String, PathBuf)> = Vec::new();
-    for (rel, content) in files.iter().filter(|(rel, _)| scope.contains(rel)) {
+    let mut todo: Vec<(&str, &str)> = Vec::new();
+    for (rel, content) in files.iter().filter(|(rel, _)| in_scope(rel)) {
         let path = dir.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *content => report.unchanged += 1,
             Ok(existing) if !is_generated(&existing) => {
                 return Err(EmitError::Foreign(rel.clone()))
             }
-            Err(e) if path.exists() => return Err(io(&path, e)),
-            _ => todo.push((rel, content, path)),
+            Err(e) if path.exists() => {
+                return Err(EmitError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })
+            }
+            _ => todo.push((rel, content)),
         }
     }
-    let remove = stale(files, dir, scope);
-
-    // Stage every file next to its target, then rename them all into place.
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = std::fs::remove_file(tmp);
-        }
+    let remove: Vec<String> = scopes
+        .iter()
+        .flat_map(|s| stale(files, dir, s))
+        .map(|(rel, _)| rel)
+        .collect();
+    if todo.is_empty() && remove.is_empty() {
+        return Ok(report);
+    }
+    let replaced: std::collections::BTreeSet<&str> = todo.iter().map(|(r, _)| *r).collect();
+    let keep = |rel: &str| {
+        !replaced.contains(rel)
+            && !remove.iter().any(|r| r == rel)
+            // Temporary files of versions before the staged swap.
+            && !rel.ends_with(".shipshape-tmp")
     };
-    for (_, content, path) in &todo {
-        let result = (|| {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let tmp = path.with_file_name(format!(
-                ".{}.shipshape-tmp",
-                path.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            ));
-            std::fs::write(&tmp, content.as_bytes())?;
-            Ok::<PathBuf, std::io::Error>(tmp)
-        })();
-        match result {
-            Ok(tmp) => staged.push((tmp, path.clone())),
-            Err(e) => {
-                cleanup(&staged);
-                return Err(io(path, e));
-            }
-        }
-    }
-    for (tmp, path) in &staged {
-        std::fs::rename(tmp, path).map_err(|e| io(path, e))?;
-        report.written += 1;
-    }
-    for (_, path) in &remove {
-        std::fs::remove_file(path).map_err(|e| io(path, e))?;
-        report.removed += 1;
-        remove_empty_parents(path, dir);
-    }
+    let staging = swap::stage(dir, keep, &todo)?;
+    swap::prune_emptied(&staging, dir);
+    swap::swap(staging, dir)?;
+    report.written = todo.len();
+    report.removed = remove.len();
     Ok(report)
-}
-
-fn remove_empty_parents(file: &Path, root: &Path) {
-    let mut cur = file.parent();
-    while let Some(d) = cur {
-        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        cur = d.parent();
-    }
 }
 
 /// One file that differs between the render and the disk.

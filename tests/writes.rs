@@ -1,0 +1,200 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! Writes keep their promise: one writer at a time, all or nothing, nothing
+//! through a symbolic link, nothing left behind by a killed render.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Stdio;
+
+/// Files beside and inside the output folder that are not the output.
+fn leftovers(project: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(project)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let n = e.file_name().to_string_lossy();
+        if n.contains("shipshape-new")
+            || n.contains("shipshape-old")
+            || n.contains("shipshape-tmp")
+            || n.contains("shipshape-lock")
+        {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
+}
+
+/// The example with the prd replica count changed, so a render rewrites files.
+fn changed_example() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
+    let tmp = example_copy();
+    let before = snapshot_tree(&tmp.path().join("gitops-out"));
+    let prd = tmp.path().join("fixtures/example/envs/prd.yaml");
+    let spec = std::fs::read_to_string(&prd).unwrap();
+    std::fs::write(
+        &prd,
+        spec.replace("replicas: 2\n    resources", "replicas: 3\n    resources"),
+    )
+    .unwrap();
+    (tmp, before)
+}
+
+#[test]
+fn a_failed_write_leaves_the_folder_exactly_as_it_was() {
+    let (tmp, before) = changed_example();
+    let out = bin()
+        .env("SHIPSHAPE_TEST_FAIL_WRITE", "deployment-example-api.yaml")
+        .arg("-C")
+        .arg(tmp.path())
+        .args(["render", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("No space left on device") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot_tree(&tmp.path().join("gitops-out")), before);
+    assert!(
+        leftovers(tmp.path()).is_empty(),
+        "{:?}",
+        leftovers(tmp.path())
+    );
+}
+
+#[test]
+fn a_foreign_file_in_any_env_stops_the_render_before_anything_changes() {
+    let (tmp, _) = changed_example();
+    let foreign = tmp.path().join("gitops-out/argocd/dev/apps/reloader.yaml");
+    std::fs::write(&foreign, "# mine\n").unwrap();
+    let before = snapshot_tree(&tmp.path().join("gitops-out"));
+    let out = run(&["render", "--env", "prd", "--env", "dev"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(snapshot_tree(&tmp.path().join("gitops-out")), before);
+}
+
+#[test]
+fn symbolic_links_are_never_written_through() {
+    let (tmp, _) = changed_example();
+    let outside = tempfile::tempdir().unwrap();
+    // The output folder itself a link…
+    let out_dir = tmp.path().join("gitops-out");
+    std::fs::rename(&out_dir, outside.path().join("real")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("real"), &out_dir).unwrap();
+    let before = snapshot_tree(&outside.path().join("real"));
+    let out = run(&["render", "--all"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(snapshot_tree(&outside.path().join("real")), before);
+    // …or a folder inside it.
+    std::fs::remove_file(&out_dir).unwrap();
+    std::fs::rename(outside.path().join("real"), &out_dir).unwrap();
+    let apps = out_dir.join("apps/example-api");
+    std::fs::rename(&apps, outside.path().join("api")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("api"), &apps).unwrap();
+    let before = snapshot_tree(&outside.path().join("api"));
+    let out = run(&["render", "--all"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(snapshot_tree(&outside.path().join("api")), before);
+}
+
+#[test]
+fn concurrent_renders_never_mix_trees() {
+    let (tmp, _) = changed_example();
+    let expected = {
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(tmp.path(), copy.path());
+        assert_eq!(
+            run(&["render", "--all"], copy.path()).status.code(),
+            Some(0)
+        );
+        snapshot_tree(&copy.path().join("gitops-out"))
+    };
+    for _ in 0..5 {
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                bin()
+                    .arg("-C")
+                    .arg(tmp.path())
+                    .args(["render", "--all"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            let stderr = text(&out.stderr);
+            // Either it wrote, or it saw another writer and said so.
+            assert!(
+                out.status.code() == Some(0) || stderr.contains("another shipshape"),
+                "{stderr}"
+            );
+        }
+        assert_eq!(snapshot_tree(&tmp.path().join("gitops-out")), expected);
+        assert!(
+            leftovers(tmp.path()).is_empty(),
+            "{:?}",
+            leftovers(tmp.path())
+        );
+    }
+}
+
+#[test]
+fn a_killed_render_leaves_old_or_new_and_the_next_render_cleans_up() {
+    let (tmp, before) = changed_example();
+    let expected = {
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(tmp.path(), copy.path());
+        assert_eq!(
+            run(&["render", "--all"], copy.path()).status.code(),
+            Some(0)
+        );
+        snapshot_tree(&copy.path().join("gitops-out"))
+    };
+    // Deterministic spread of kill points, from before the first write to after the swap.
+    for i in 0..24u64 {
+        std::fs::remove_dir_all(tmp.path().join("gitops-out")).unwrap();
+        let dst = tmp.path().join("gitops-out");
+        std::fs::create_dir_all(&dst).unwrap();
+        for (rel, bytes) in &before {
+            let p = dst.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        let mut child = bin()
+            .arg("-C")
+            .arg(tmp.path())
+            .args(["render", "--all"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(500 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = snapshot_tree(&tmp.path().join("gitops-out"));
+        assert!(now == before || now == expected, "kill {i}: a mixed tree");
+        let out = run(&["render", "--all"], tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "kill {i}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(snapshot_tree(&tmp.path().join("gitops-out")), expected);
+        assert!(
+            leftovers(tmp.path()).is_empty(),
+            "kill {i}: {:?}",
+            leftovers(tmp.path())
+        );
+    }
+}
