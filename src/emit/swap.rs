@@ -199,10 +199,8 @@ pub fn stage(
             if entry.file_type().is_dir() {
                 // Folders are recreated as they were; emptied ones are pruned below.
                 std::fs::create_dir_all(&target).map_err(|e| io(&target, e))?;
-            } else if keep(&rel) {
-                if std::fs::hard_link(entry.path(), &target).is_err() {
-                    std::fs::copy(entry.path(), &target).map_err(|e| io(&target, e))?;
-                }
+            } else if keep(&rel) && std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target).map_err(|e| io(&target, e))?;
             }
         }
     }
