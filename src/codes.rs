@@ -24,6 +24,8 @@ codes! {
     "The project file or an environment file exists but cannot be read (permissions, not UTF-8).";
     "spec::no-project" => "no project file",
     "The folder has no `shipshape.yaml`; run the command in the project's root or pass `-C DIR`.";
+    "spec::empty-file" => "an empty environment file",
+    "An empty (or comments-only) file would render as an environment with nothing in it; say what it is for, or delete it.";
     "spec::no-environments" => "no environments",
     "The environments folder holds no `<env>.yaml`, or every environment is `abstract`.";
     "spec::bad-env-name" => "an environment file's name is not a DNS label",

@@ -209,25 +209,6 @@ pub(super) fn require(
     }
 }
 
-fn unique<'a, T>(
-    items: &'a [T],
-    name: impl Fn(&'a T) -> &'a Spanned<crate::spec::types::Name>,
-    what: &str,
-    problems: &mut Problems,
-) {
-    let mut seen = BTreeSet::new();
-    for item in items {
-        let n = name(item);
-        if !seen.insert(n.as_str()) {
-            problems.push(Problem::at_span(
-                "spec::duplicate-name",
-                format!("two {what} are named `{}`", n.value),
-                n.span,
-            ));
-        }
-    }
-}
-
 /// What the environment's components need installed: cert-manager for
 /// certificates, the Barman Cloud plugin (and its CloudNativePG) for backups.
 fn prerequisites(env: &mut Env, problems: &mut Problems) {
@@ -297,9 +278,6 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
             .map_or("doppler-token".into(), |t| t.to_string()),
         span: sec.doppler.project.span,
     });
-    unique(&s.redis, |r| &r.name, "redis instances", problems);
-    unique(&s.postgres, |r| &r.name, "postgres clusters", problems);
-    unique(&s.apps, |r| &r.name, "apps", problems);
 
     let mut env = Env {
         name: name.clone(),

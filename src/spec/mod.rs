@@ -137,7 +137,13 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
         }
         match parse(sources, file) {
             Ok(node) => {
-                nodes.insert(env_name.to_string(), (env_name, file, node));
+                let dups = duplicate_names(&node);
+                if dups.is_empty() {
+                    nodes.insert(env_name.to_string(), (env_name, file, node));
+                } else {
+                    // `extends` merges by name: a duplicate would vanish there.
+                    problems.extend(dups);
+                }
             }
             Err(p) => problems.extend(p),
         }
@@ -206,10 +212,13 @@ fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
     })?;
     match node.value {
         Value::Map(_) => Ok(node),
-        Value::Null => Ok(Node {
-            value: Value::Map(Vec::new()),
-            span: node.span,
-        }),
+        Value::Null => Err(Problem::new(
+            "spec::empty-file",
+            "the file is empty (or holds only comments)",
+            At::File(file),
+        )
+        .with_help("declare what the file is for (e.g. `apps: []`, or `abstract: true` for a template), or delete it")
+        .into()),
         _ => Err(Problem::at_span(
             "spec::wrong-type",
             "a spec file must be a mapping (`key: value` lines)",
@@ -297,6 +306,34 @@ fn strip_inheritance(node: &Node) -> Node {
         },
         _ => node.clone(),
     }
+}
+
+/// Two items of one named list (`apps`, `redis`, `postgres`) with one name,
+/// reported at the second, in the file that has them.
+fn duplicate_names(node: &Node) -> Problems {
+    let mut problems = Problems::default();
+    for list in ["apps", "redis", "postgres"] {
+        let mut seen: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+        for item in node.get(list).and_then(Node::as_seq).unwrap_or_default() {
+            let Some((key, name)) = item.entry("name") else {
+                continue;
+            };
+            let Some(n) = name.as_str() else { continue };
+            if let Some(line) = seen.get(n) {
+                problems.push(
+                    Problem::at_span(
+                        "spec::duplicate-name",
+                        format!("`{list}` has two items named `{n}` (the first on line {line})"),
+                        name.span,
+                    )
+                    .with_help("names must be unique in a list: rename or merge the two"),
+                );
+            } else {
+                seen.insert(n, key.span.start.line);
+            }
+        }
+    }
+    problems
 }
 
 fn named(n: &Node) -> Option<&str> {

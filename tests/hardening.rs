@@ -1,0 +1,57 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! Hostile and careless input: refused with a location, never silently
+//! accepted, never a panic, never a secret in the output.
+
+mod common;
+use common::*;
+
+const PROJECT: &str = "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    tmp
+}
+
+/// Exit 2, nothing written, and each expected `file:line:col` in stderr.
+fn refused(tmp: &tempfile::TempDir, expected: &[&str]) -> String {
+    let out = run(&["render", "--all"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!tmp.path().join("gitops-out").exists(), "wrote output:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "expected {e} in:\n{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn duplicate_names_are_refused_in_the_file_that_has_them() {
+    let app = "  - name: api\n    image: ghcr.io/a/api:1.0.0\n";
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/base.yaml", &format!("abstract: true\napps:\n{app}")),
+        ("envs/dev.yaml", &format!("extends: base\napps:\n{app}  - name: api\n    replicas: 3\n")),
+    ]);
+    refused(&tmp, &["envs/dev.yaml:5:11: error[spec::duplicate-name]", "first on line 3"]);
+
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/base.yaml", &format!("abstract: true\napps:\n{app}{app}")),
+        ("envs/dev.yaml", "extends: base\n"),
+    ]);
+    refused(&tmp, &["envs/base.yaml:5:11: error[spec::duplicate-name]"]);
+}
+
+#[test]
+fn an_empty_environment_file_is_refused() {
+    for text in ["", "# only a comment\n", "---\n"] {
+        let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", text)]);
+        refused(&tmp, &["envs/dev.yaml: error[spec::empty-file]"]);
+    }
+}
