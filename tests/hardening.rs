@@ -5,7 +5,8 @@
 mod common;
 use common::*;
 
-const PROJECT: &str = "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
+const PROJECT: &str =
+    "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -22,7 +23,10 @@ fn refused(tmp: &tempfile::TempDir, expected: &[&str]) -> String {
     let out = run(&["render", "--all"], tmp.path());
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(!tmp.path().join("gitops-out").exists(), "wrote output:\n{stderr}");
+    assert!(
+        !tmp.path().join("gitops-out").exists(),
+        "wrote output:\n{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     for e in expected {
         assert!(stderr.contains(e), "expected {e} in:\n{stderr}");
@@ -36,13 +40,25 @@ fn duplicate_names_are_refused_in_the_file_that_has_them() {
     let tmp = project(&[
         ("shipshape.yaml", PROJECT),
         ("envs/base.yaml", &format!("abstract: true\napps:\n{app}")),
-        ("envs/dev.yaml", &format!("extends: base\napps:\n{app}  - name: api\n    replicas: 3\n")),
+        (
+            "envs/dev.yaml",
+            &format!("extends: base\napps:\n{app}  - name: api\n    replicas: 3\n"),
+        ),
     ]);
-    refused(&tmp, &["envs/dev.yaml:5:11: error[spec::duplicate-name]", "first on line 3"]);
+    refused(
+        &tmp,
+        &[
+            "envs/dev.yaml:5:11: error[spec::duplicate-name]",
+            "first on line 3",
+        ],
+    );
 
     let tmp = project(&[
         ("shipshape.yaml", PROJECT),
-        ("envs/base.yaml", &format!("abstract: true\napps:\n{app}{app}")),
+        (
+            "envs/base.yaml",
+            &format!("abstract: true\napps:\n{app}{app}"),
+        ),
         ("envs/dev.yaml", "extends: base\n"),
     ]);
     refused(&tmp, &["envs/base.yaml:5:11: error[spec::duplicate-name]"]);
@@ -54,4 +70,49 @@ fn an_empty_environment_file_is_refused() {
         let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", text)]);
         refused(&tmp, &["envs/dev.yaml: error[spec::empty-file]"]);
     }
+}
+
+#[test]
+fn merge_keys_are_expanded_before_rules_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("d.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\nx-common: &common\n  image: ghcr.io/a/api:latest\n  env:\n    - { name: DB_PASSWORD, value: hunter2hunter2 }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          <<: *common\n",
+    )
+    .unwrap();
+    let out = run(
+        &["lint", ".", "--env", "prd", "--format", "json"],
+        tmp.path(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let at = |rule: &str| {
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == rule)
+            .map(|d| d["line"].as_u64().unwrap())
+    };
+    assert_eq!(at("SS020"), Some(5), "{j}");
+    assert_eq!(at("SS001"), Some(7), "{j}");
+    assert!(!text(&out.stdout).contains("hunter2hunter2"));
+}
+
+#[test]
+fn a_map_with_fifty_thousand_keys_reads_in_linear_time() {
+    let mut text =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("  k{i}: v\n"));
+    }
+    text.push_str("  k7: again\n");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("big.yaml"), &text).unwrap();
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let stdout = text_of(&out.stdout);
+    assert!(stdout.contains("duplicate key `k7`"), "{stdout}");
+}
+
+fn text_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }

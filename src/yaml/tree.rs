@@ -256,10 +256,66 @@ enum Frame {
     },
     Map {
         entries: Vec<(Node, Node)>,
+        /// Scalar keys seen so far, with their line: a linear duplicate check.
+        keys: BTreeMap<KeyId, u32>,
         pending_key: Option<Node>,
         start: Pos,
         anchor: usize,
     },
+}
+
+/// A scalar key's identity: its type and text (`1` and `"1"` differ).
+type KeyId = (u8, String);
+
+fn key_id(n: &Node) -> Option<KeyId> {
+    match &n.value {
+        Value::Null => Some((0, String::new())),
+        Value::Bool(b) => Some((1, b.to_string())),
+        Value::Int(i) => Some((2, i.to_string())),
+        Value::Float(f) => Some((3, f.to_string())),
+        Value::Str(s) => Some((4, s.clone())),
+        Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// Expands YAML merge keys (`<<: *base`, `<<: [*a, *b]`): the map's own keys
+/// win, then earlier merged maps over later ones. Merged entries keep their
+/// spans, so a finding points where the value is written.
+fn expand_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge = |k: &Node| matches!(&k.value, Value::Str(s) if s == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return entries;
+    }
+    let mut own = Vec::with_capacity(entries.len());
+    let mut sources: Vec<Vec<(Node, Node)>> = Vec::new();
+    for (k, v) in entries {
+        if is_merge(&k) {
+            match v.value {
+                Value::Map(m) => sources.push(m),
+                Value::Seq(items) => {
+                    sources.extend(items.into_iter().filter_map(|i| match i.value {
+                        Value::Map(m) => Some(m),
+                        _ => None,
+                    }))
+                }
+                _ => {}
+            }
+        } else {
+            own.push((k, v));
+        }
+    }
+    let mut seen: std::collections::BTreeSet<KeyId> =
+        own.iter().filter_map(|(k, _)| key_id(k)).collect();
+    for source in sources {
+        for (k, v) in source {
+            if let Some(id) = key_id(&k) {
+                if seen.insert(id) {
+                    own.push((k, v));
+                }
+            }
+        }
+    }
+    own
 }
 
 struct Builder<'t> {
@@ -370,6 +426,7 @@ impl Builder<'_> {
                 self.charge(1, span)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
+                    keys: BTreeMap::new(),
                     pending_key: None,
                     start: span.start,
                     anchor,
@@ -381,23 +438,24 @@ impl Builder<'_> {
                     .stack
                     .pop()
                     .ok_or_else(|| self.err("unbalanced collection end", span))?;
-                let (value, start, anchor) = match frame {
+                let (value, start, anchor, end) = match frame {
                     Frame::Seq {
                         items,
                         start,
                         anchor,
-                    } => (Value::Seq(items), start, anchor),
+                    } => {
+                        let end = items.last().map_or(span.end, |i| i.span.end);
+                        (Value::Seq(items), start, anchor, end)
+                    }
                     Frame::Map {
                         entries,
                         start,
                         anchor,
                         ..
-                    } => (Value::Map(entries), start, anchor),
-                };
-                let end = match &value {
-                    Value::Seq(items) if !items.is_empty() => items[items.len() - 1].span.end,
-                    Value::Map(e) if !e.is_empty() => e[e.len() - 1].1.span.end,
-                    _ => span.end,
+                    } => {
+                        let end = entries.last().map_or(span.end, |e| e.1.span.end);
+                        (Value::Map(expand_merge_keys(entries)), start, anchor, end)
+                    }
                 };
                 let node = Node {
                     value,
@@ -428,12 +486,19 @@ impl Builder<'_> {
             }
             Some(Frame::Map {
                 entries,
+                keys,
                 pending_key,
                 ..
             }) => match pending_key.take() {
                 None => {
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| same_key(k, &node)) {
-                        let line = first.span.start.line;
+                    let first = key_id(&node).and_then(|id| match keys.entry(id) {
+                        std::collections::btree_map::Entry::Occupied(e) => Some(*e.get()),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(node.span.start.line);
+                            None
+                        }
+                    });
+                    if let Some(line) = first {
                         return Err(YamlError {
                             message: format!(
                                 "duplicate key `{}` (first defined on line {line})",
@@ -452,13 +517,6 @@ impl Builder<'_> {
                 }
             },
         }
-    }
-}
-
-fn same_key(a: &Node, b: &Node) -> bool {
-    match (&a.value, &b.value) {
-        (Value::Seq(_) | Value::Map(_), _) | (_, Value::Seq(_) | Value::Map(_)) => false,
-        (x, y) => x == y,
     }
 }
 
