@@ -10,6 +10,7 @@ pub mod model;
 pub mod problem;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod source;
 pub mod spec;
 pub mod tunnel;

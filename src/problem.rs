@@ -114,7 +114,7 @@ impl Problems {
                     let label =
                         LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
                     // Mask every secret of the file: an excerpt shows neighbouring lines.
-                    let mut text = sources.text(s.file).to_string();
+                    let mut text = sources.shown_text(s.file).to_string();
                     for secret in self.0.iter().filter(|q| q.secret) {
                         if let At::Span(x) = secret.at {
                             if x.file == s.file {

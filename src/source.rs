@@ -16,6 +16,9 @@ pub struct SourceFile {
     /// The path to read and write on this machine.
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// `text` with every secret-like value masked, made on first use: the
+    /// only text any excerpt is cut from.
+    shown: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -40,6 +43,7 @@ impl Sources {
             name: format!("{}{}", crate::ui::display_prefix(), name.into()),
             path: path.into(),
             text: text.into(),
+            shown: std::sync::OnceLock::new(),
         });
         id
     }
@@ -56,9 +60,17 @@ impl Sources {
         self.get(id).map_or("", |f| &f.text)
     }
 
-    /// A miette source for a file, named as users see it.
+    /// The text to show in excerpts: secret-like values masked (see `secret`).
+    pub fn shown_text(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| {
+            f.shown.get_or_init(|| crate::secret::masked(&f.text))
+        })
+    }
+
+    /// A miette source for a file, named as users see it, secrets masked.
     pub fn named_source(&self, id: FileId) -> miette::NamedSource<String> {
-        miette::NamedSource::new(self.name(id), self.text(id).to_string()).with_language("yaml")
+        miette::NamedSource::new(self.name(id), self.shown_text(id).to_string())
+            .with_language("yaml")
     }
 }
 

@@ -116,3 +116,62 @@ fn a_map_with_fifty_thousand_keys_reads_in_linear_time() {
 fn text_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Secrets in the input never reach any output, whatever the problem is about:
+/// the excerpt of a neighbouring error, a YAML error, a CEL runtime error.
+#[test]
+fn secrets_beside_other_problems_never_reach_any_output() {
+    let secrets = [
+        "hunter2hunter2",
+        "pw98765",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123",
+    ];
+    let spec = "apps:\n  - name: api\n    image: ghcr.io/a/api:1.0.0\n    env:\n      DB_PASSWORD: hunter2hunter2\n      DATABASE_URL: postgres://u:pw98765@db/x\n      GH: ghp_abcdefghijklmnopqrstuvwxyz0123\n    replicas: \"two\"\n    bogus: 1\n";
+    let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", spec)]);
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n  DB_PASSWORD: hunter2hunter2\n  url: postgres://u:pw98765@db/x\n  broken: [\n";
+    std::fs::create_dir_all(tmp.path().join("m")).unwrap();
+    std::fs::write(tmp.path().join("m/bad.yaml"), manifest).unwrap();
+    std::fs::write(
+        tmp.path().join("tunnel.yaml"),
+        "tunnel: x\ncredentials-file: /c.json\noriginRequest:\n  password: hunter2hunter2\ningress:\n  - service: http://u:pw98765@x:80/\n  - hostname: [\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("policy.yaml"),
+        "custom:\n  - id: ORG001\n    name: no-int-env\n    match: { kind: Deployment }\n    expr: object.spec.template.spec.containers.all(c, c.env.all(e, e.value + 1 > 0))\n    message: m\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("m2.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec:\n  selector: { matchLabels: { a: b } }\n  template:\n    metadata: { labels: { a: b } }\n    spec:\n      containers:\n        - name: a\n          image: a:1\n          env:\n            - { name: DB_PASS, value: hunter2hunter2 }\n",
+    )
+    .unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["render", "--all"],
+        vec!["render", "--all", "--stdout"],
+        vec!["check"],
+        vec!["lint", "m"],
+        vec!["lint", "m2.yaml", "--policy", "policy.yaml"],
+        vec!["tunnel", "validate", "tunnel.yaml"],
+    ];
+    for args in runs {
+        for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+            let mut a = args.clone();
+            if format != "human" && !(args[0] == "render" && args.contains(&"--stdout")) {
+                a.extend(["--format", format]);
+            }
+            let out = run(&a, tmp.path());
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(!all.contains("panicked"), "{a:?}: {all}");
+            if a.contains(&"policy.yaml") {
+                assert!(
+                    all.contains("operator `add` does not apply to a string and a int"),
+                    "{all}"
+                );
+            }
+            for s in secrets {
+                assert!(!all.contains(s), "{a:?} leaked {s}:\n{all}");
+            }
+        }
+    }
+}

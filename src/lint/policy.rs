@@ -406,13 +406,76 @@ impl Policy {
                     Ok(other) => errors.push(rule.error(
                         sources,
                         o,
-                        &format!("the expression returned {other:?}, not a boolean"),
+                        &format!(
+                            "the expression returned a {}, not a boolean",
+                            cel_type(&other)
+                        ),
                     )),
-                    Err(e) => errors.push(rule.error(sources, o, &e.to_string())),
+                    Err(e) => errors.push(rule.error(sources, o, &cel_error_text(&e))),
                 }
             }
         }
         (findings, errors)
+    }
+}
+
+/// The type of a CEL value, never the value (it may be a secret of the object).
+fn cel_type(v: &cel::Value) -> &'static str {
+    match v {
+        cel::Value::List(_) => "list",
+        cel::Value::Map(_) => "map",
+        cel::Value::Function(..) => "function",
+        cel::Value::Int(_) => "int",
+        cel::Value::UInt(_) => "uint",
+        cel::Value::Float(_) => "double",
+        cel::Value::String(_) => "string",
+        cel::Value::Bytes(_) => "bytes",
+        cel::Value::Bool(_) => "bool",
+        cel::Value::Null => "null",
+        _ => "value",
+    }
+}
+
+/// A CEL runtime error in words that name keys, functions and types, never the
+/// object's values: `cel`'s own messages print the values they failed on.
+fn cel_error_text(e: &cel::ExecutionError) -> String {
+    use cel::ExecutionError as E;
+    #[allow(deprecated)]
+    match e {
+        E::InvalidArgumentCount { expected, actual } => {
+            format!("a function got {actual} arguments, expected {expected}")
+        }
+        E::UnsupportedTargetType { target } => {
+            format!("a function cannot be applied to a {}", cel_type(target))
+        }
+        E::NotSupportedAsMethod { method, target } => {
+            format!("`{method}` is not a method of {}", cel_type(target))
+        }
+        E::UnsupportedKeyType(v) => format!("a {} cannot be a map key", cel_type(v)),
+        E::UnexpectedType { got, want } => format!("expected {want}, got {got}"),
+        E::NoSuchKey(k) => format!("no such key `{k}` (guard it with has())"),
+        E::NoSuchOverload(_) => {
+            "no overload of a function or operator for these argument types".into()
+        }
+        E::UndeclaredReference(r) => format!("undeclared reference to `{r}`"),
+        E::MissingArgumentOrTarget => "a function is missing its argument or target".into(),
+        E::ValuesNotComparable(a, b) => {
+            format!("a {} cannot be compared to a {}", cel_type(a), cel_type(b))
+        }
+        E::UnsupportedBinaryOperator(op, a, b) => format!(
+            "operator `{op}` does not apply to a {} and a {}",
+            cel_type(a),
+            cel_type(b)
+        ),
+        E::UnsupportedIndex(i, t) => {
+            format!("a {} cannot index a {}", cel_type(i), cel_type(t))
+        }
+        E::FunctionError { function, .. } => format!("function `{function}` failed on its input"),
+        E::DivisionByZero(_) | E::RemainderByZero(_) => "division by zero".into(),
+        E::Overflow(op, ..) => format!("operator `{op}` overflowed"),
+        E::IndexOutOfBounds(_) => "list index out of bounds".into(),
+        E::DuplicateKey(_) => "a map literal repeats a key".into(),
+        _ => "the expression failed at run time".into(),
     }
 }
 

@@ -12,21 +12,10 @@ use crate::spec::{EnvSpec, Spec};
 use crate::yaml::Spanned;
 
 /// Environment variable names that hold credentials: a plain `env` entry named
-/// like this is a literal secret in Git.
+/// like this is a literal secret in Git (`DB_PASS`, `API_KEY`; not
+/// `SECRET_NAME` or `PASSWORD_FILE`, which name where a credential is).
 pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|w| upper.contains(w))
+    crate::secret::is_secret_key(name)
 }
 
 /// `scheme://user:password@host`: credentials inside a URL.

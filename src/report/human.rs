@@ -25,7 +25,7 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             d.message
         ));
         if let Some(span) = l.span {
-            s.push_str(&excerpt(sources.text(span.file), span, d.secret));
+            s.push_str(&excerpt(sources.shown_text(span.file), span, d.secret));
         }
         if let Some(r) = &d.rendered {
             s.push_str(&format!("  rendered: {}:{}:{}", r.file, r.line, r.column));

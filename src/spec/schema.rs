@@ -167,10 +167,14 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     .and_then(|s| s.get("description"))
                     .and_then(J::as_str)
                     .unwrap_or("a different value");
+                let key = segments.last().map_or("", String::as_str);
                 let shown = target
                     .as_str()
+                    .filter(|s| {
+                        !crate::secret::is_secret_key(key) && !crate::secret::looks_secret_value(s)
+                    })
                     .map(|s| format!("`{}`", shorten(s)))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| "the value (not shown)".into());
                 problems.push(
                     Problem::at_span(
                         "spec::invalid-value",

@@ -113,6 +113,7 @@ fn finding_json(f: &Finding) -> J {
 }
 
 /// Human form of one finding: `file:line:col: severity[code]: message`, the line, help.
+/// `text` is the file's text with secrets masked (`secret::masked`).
 pub fn finding_human(name: &str, text: &str, f: &Finding) -> String {
     let sev = match f.severity {
         Severity::Error => "error",
@@ -171,8 +172,9 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
         Format::Human => {
             let mut s = String::new();
             for (name, text, v) in &results {
+                let shown = crate::secret::masked(text);
                 for f in &v.findings {
-                    s.push_str(&finding_human(name, text, f));
+                    s.push_str(&finding_human(name, &shown, f));
                 }
                 let (e, w) = (v.errors().count(), v.warnings().count());
                 s.push_str(&format!(
@@ -201,8 +203,9 @@ fn match_cmd(file: &PathBuf, urls: &[String], format: Format) -> Outcome {
     let v = validate(&text, FileId(0));
     if !v.is_valid() {
         let mut s = format!("error: `{name}` is not a valid cloudflared config; cloudflared would not start with it\n");
+        let shown = crate::secret::masked(&text);
         for f in v.errors() {
-            s.push_str(&finding_human(&name, &text, f));
+            s.push_str(&finding_human(&name, &shown, f));
         }
         return Outcome::error(s);
     }

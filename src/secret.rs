@@ -1,0 +1,260 @@
+//! Secret-like values in input, found once per file so that every excerpt of
+//! that file masks them, whatever the finding is about: values under
+//! credential-named keys (`DB_PASSWORD: …`, `{ name: DB_PASS, value: … }`),
+//! passwords in URLs (`postgres://u:pw@db`), known token shapes (`ghp_…`,
+//! `AKIA…`, `sk_live_…`, PEM private keys) and the data of Secret objects.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+use crate::source::FileId;
+use crate::yaml::{self, Node, Value};
+
+/// The words of a key: `dbPassword`, `DB_PASSWORD`, `db-password` → DB, PASSWORD.
+fn words(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_uppercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether a key (an env var name, a map key) names a credential rather than a
+/// reference to one: `DB_PASS`, `apiKey`, `CLIENT_SECRET` are; `SECRET_NAME`,
+/// `PASSWORD_FILE`, `TOKEN_TTL`, `secretKeyRef`, `password-key` are not.
+pub fn is_secret_key(key: &str) -> bool {
+    let w = words(key);
+    let Some(last) = w.last() else { return false };
+    const REFERENCE: &[&str] = &[
+        "REF", "REFS", "NAME", "NAMES", "FILE", "PATH", "URL", "URI", "ENV", "TTL", "ID", "TYPE",
+        "MODE", "LENGTH", "AUTH", "ENABLED", "SELECTOR", "PROVIDER", "STORE", "SECONDS",
+    ];
+    if REFERENCE.contains(&last.as_str()) {
+        return false;
+    }
+    let before = |i: usize| i.checked_sub(1).and_then(|j| w.get(j)).map(String::as_str);
+    if last == "KEY" || last == "KEYS" {
+        // `API_KEY` is a credential; `PASSWORD_KEY` names where one is kept.
+        return matches!(
+            before(w.len() - 1),
+            Some("API" | "PRIVATE" | "SECRET" | "ENCRYPTION" | "SIGNING" | "MASTER" | "LICENSE")
+        );
+    }
+    w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "PASSWORD"
+                | "PASSWD"
+                | "PASS"
+                | "PWD"
+                | "SECRET"
+                | "TOKEN"
+                | "APIKEY"
+                | "CREDENTIAL"
+                | "CREDENTIALS"
+                | "PASSPHRASE"
+                | "PRIVATEKEY"
+        )
+    })
+}
+
+/// The patterns are constants; a test checks that both compile.
+fn url_password() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\x22]*:([^@\s/'\x22]+)@").ok())
+        .as_ref()
+}
+
+fn token_shapes() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(concat!(
+            r"(sk_live_[0-9A-Za-z]{8,}|sk_test_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,}",
+            r"|gh[pousr]_[0-9A-Za-z]{20,}|github_pat_[0-9A-Za-z_]{20,}",
+            r"|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}",
+            r"|xox[abposr]-[0-9A-Za-z-]{10,}",
+            r"|dp\.(st|ct|pt|sa|scim|audit)\.[0-9A-Za-z._-]{8,}",
+            r"|glpat-[0-9A-Za-z_-]{20,}",
+            r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|\z))"
+        ))
+        .ok()
+    })
+    .as_ref()
+}
+
+/// Whether a value is a secret by its shape alone.
+pub fn looks_secret_value(v: &str) -> bool {
+    url_password().is_some_and(|r| r.is_match(v)) || token_shapes().is_some_and(|r| r.is_match(v))
+}
+
+/// Byte ranges of every secret-like value in `text`.
+pub fn ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if let Some(r) = url_password() {
+        for c in r.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                out.push((m.start(), m.end()));
+            }
+        }
+    }
+    if let Some(r) = token_shapes() {
+        out.extend(r.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    match yaml::parse_stream(text, FileId(0)) {
+        Ok(docs) => {
+            for d in &docs {
+                let is_secret_object = d.get("kind").and_then(Node::as_str) == Some("Secret");
+                walk(d, is_secret_object, &mut out);
+            }
+        }
+        // Not YAML (or not all of it): fall back to `key: value` lines.
+        Err(_) => by_lines(text, &mut out),
+    }
+    out.sort_unstable();
+    out
+}
+
+fn span_of(n: &Node) -> (usize, usize) {
+    (
+        n.span.start.offset,
+        n.span.end.offset.max(n.span.start.offset),
+    )
+}
+
+fn is_scalar(n: &Node) -> bool {
+    !matches!(n.value, Value::Seq(_) | Value::Map(_) | Value::Null)
+}
+
+fn walk(n: &Node, secret_object: bool, out: &mut Vec<(usize, usize)>) {
+    match &n.value {
+        Value::Map(entries) => {
+            // `{ name: DB_PASSWORD, value: … }`: an env entry holding a credential.
+            let named_secret = n
+                .get("name")
+                .and_then(Node::as_str)
+                .is_some_and(is_secret_key);
+            for (k, v) in entries {
+                let key = k.as_str().unwrap_or("");
+                let data = secret_object && matches!(key, "data" | "stringData");
+                if is_scalar(v) && (is_secret_key(key) || (named_secret && key == "value")) {
+                    out.push(span_of(v));
+                } else if data {
+                    if let Value::Map(d) = &v.value {
+                        out.extend(
+                            d.iter()
+                                .filter(|(_, x)| is_scalar(x))
+                                .map(|(_, x)| span_of(x)),
+                        );
+                    }
+                } else {
+                    walk(v, false, out);
+                }
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|i| walk(i, false, out)),
+        _ => {}
+    }
+}
+
+fn by_lines(text: &str, out: &mut Vec<(usize, usize)>) {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start().trim_start_matches("- ");
+        if let Some((key, value)) = trimmed.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']);
+            if is_secret_key(key) && !value.trim().is_empty() {
+                let start = offset + body.len() - value.len();
+                out.push((start, offset + body.len()));
+            }
+        }
+        offset += line.len();
+    }
+}
+
+/// `text` with every secret-like value replaced by `*` (same byte length, so
+/// positions stay valid).
+pub fn masked(text: &str) -> String {
+    let mut bytes: Vec<u8> = text.as_bytes().to_vec();
+    for (start, end) in ranges(text) {
+        for b in bytes.iter_mut().take(end.min(text.len())).skip(start) {
+            if *b != b'\n' {
+                *b = b'*';
+            }
+        }
+    }
+    // Masking whole bytes of multi-byte characters keeps the text valid UTF-8
+    // only byte by byte; re-decode lossily, which never reintroduces a secret.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_compile() {
+        assert!(url_password().is_some() && token_shapes().is_some());
+    }
+
+    #[test]
+    fn credential_names_and_references() {
+        for k in [
+            "DB_PASS",
+            "DB_PASSWORD",
+            "apiKey",
+            "API_KEY",
+            "CLIENT_SECRET",
+            "githubToken",
+            "password",
+            "PRIVATE_KEY",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in [
+            "SECRET_NAME",
+            "PASSWORD_FILE",
+            "TOKEN_TTL",
+            "secretKeyRef",
+            "password-key",
+            "USE_TOKEN_AUTH",
+            "TOKEN_URL",
+            "secret-env",
+            "BYPASS_CACHE",
+            "COMPASS",
+            "secretName",
+        ] {
+            assert!(!is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn masks_every_secret_of_the_file() {
+        let text = "env:\n  DB_PASSWORD: hunter2hunter2\n  URL: postgres://u:pw1234@db/x\n  list:\n    - { name: DB_PASS, value: s3cr3t }\n  gh: ghp_abcdefghijklmnopqrstuvwxyz012345\n  ok: visible\n";
+        let m = masked(text);
+        for s in ["hunter2hunter2", "pw1234", "s3cr3t", "ghp_abcdefghijkl"] {
+            assert!(!m.contains(s), "{s} in {m}");
+        }
+        assert!(m.contains("visible") && m.contains("postgres://u:"));
+        assert_eq!(m.len(), text.len());
+        // Broken YAML still masks `key: value` lines.
+        let broken = "DB_PASSWORD: hunter2hunter2\n  bad: [\n";
+        assert!(!masked(broken).contains("hunter2hunter2"));
+    }
+}
