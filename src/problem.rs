@@ -110,6 +110,8 @@ impl Problems {
             let mut d = MietteDiagnostic::new(p.message.clone()).with_severity(Severity::Error);
             d = d.with_help(p.help.clone().unwrap_or_else(|| default_help(p)));
             let report = match p.at {
+                // miette cannot lay out a line this wide: show the location only.
+                At::Span(s) if too_wide(sources.shown_text(s.file), s) => miette::Report::new(d),
                 At::Span(s) => {
                     let label =
                         LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
@@ -198,6 +200,19 @@ impl Problems {
             diagnostics,
         }
     }
+}
+
+/// Whether the line of a span is too long to show as an excerpt.
+fn too_wide(text: &str, s: Span) -> bool {
+    const MAX: usize = 2_000;
+    let start = s.start.offset.min(text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let rest = text.get(line_start..).unwrap_or("");
+    let line_len = rest.find('\n').unwrap_or(rest.len());
+    line_len > MAX || s.end.offset.saturating_sub(s.start.offset) > MAX
 }
 
 impl From<Problem> for Problems {

@@ -91,3 +91,39 @@ pub fn display_path(path: &Path, base: &Path) -> String {
         out
     }
 }
+
+/// Why a file's text could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("not a regular file (a FIFO, device or folder); shipshape reads only files")]
+    NotRegular,
+    #[error("larger than {0} MiB")]
+    TooLarge(u64),
+    #[error("not UTF-8 text{}", if *.0 { " (it looks like UTF-16: save it as UTF-8)" } else { "" })]
+    NotUtf8(bool),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Largest input file shipshape reads.
+pub const MAX_FILE_BYTES: u64 = 128 << 20;
+
+/// Reads a text file, refusing what would block or blow up: FIFOs and devices
+/// (also behind a symbolic link), oversized files, and text that is not UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(MAX_FILE_BYTES >> 20));
+    }
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let b = e.as_bytes();
+        let utf16 = b.starts_with(&[0xFF, 0xFE])
+            || b.starts_with(&[0xFE, 0xFF])
+            || (b.len() >= 2 && (b[0] == 0 || b[1] == 0));
+        ReadError::NotUtf8(utf16)
+    })
+}

@@ -267,8 +267,13 @@ fn a_policy_naming_an_unknown_env_is_a_located_error() {
 #[test]
 fn a_file_that_cannot_be_read_in_full_fails_the_gate() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let doc = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n";
-    std::fs::write(tmp.path().join("many.yaml"), doc.repeat(10_001)).expect("write");
+    // Valid YAML, nested past the depth budget.
+    let doc = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{ name: x }}\ndata: {}1{}\n",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    std::fs::write(tmp.path().join("many.yaml"), doc).expect("write");
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -175,3 +175,137 @@ fn secrets_beside_other_problems_never_reach_any_output() {
         }
     }
 }
+
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+}
+
+/// FIFOs and devices are refused, never read (reading one would block forever).
+#[test]
+fn non_regular_files_are_refused_not_read() {
+    let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/prd.yaml", "apps: []\n")]);
+    mkfifo(&tmp.path().join("pipe.yaml"));
+    let out = run(&["lint", "pipe.yaml", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("not a regular file"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["tunnel", "validate", "pipe.yaml"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a regular file"));
+    std::os::unix::fs::symlink("/dev/zero", tmp.path().join("envs/dev.yaml")).unwrap();
+    refused(
+        &tmp,
+        &[
+            "envs/dev.yaml: error[spec::unreadable]",
+            "not a regular file",
+        ],
+    );
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused_with_its_file() {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("apps: []\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let tmp = project(&[("shipshape.yaml", PROJECT)]);
+    std::fs::create_dir_all(tmp.path().join("envs")).unwrap();
+    std::fs::write(tmp.path().join("envs/dev.yaml"), &utf16).unwrap();
+    refused(&tmp, &["envs/dev.yaml: error[spec::unreadable]", "UTF-16"]);
+    std::fs::write(tmp.path().join("m.yaml"), b"kind: \xff\xfe\x00\n").unwrap();
+    let out = run(&["lint", "m.yaml", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("not UTF-8"));
+}
+
+/// Budgets stop bombs with a located error, in every reader.
+#[test]
+fn alias_bombs_and_deep_nesting_stop_with_an_error() {
+    let big = "x".repeat(1 << 20);
+    let mut bomb = format!("a: &a \"{big}\"\nb: [");
+    for _ in 0..100_000 {
+        bomb.push_str("*a, ");
+    }
+    bomb.push_str("]\n");
+    let deep = format!("a: {}1{}\n", "[".repeat(5000), "]".repeat(5000));
+    for (name, text_) in [("bomb.yaml", &bomb), ("deep.yaml", &deep)] {
+        let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", text_)]);
+        std::fs::write(tmp.path().join(name), text_).unwrap();
+        let stderr = refused(&tmp, &["envs/dev.yaml:"]);
+        assert!(
+            stderr.contains("alias bomb")
+                || stderr.contains("nested")
+                || stderr.contains("recursion"),
+            "{stderr}"
+        );
+        let out = run(&["lint", name], tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stdout));
+        let out = run(&["tunnel", "validate", name], tmp.path());
+        assert!(matches!(out.status.code(), Some(1 | 2)), "{name}");
+        assert!(!text(&out.stderr).contains("panicked"));
+    }
+}
+
+/// 100k rules with paths: validation and matching stay linear.
+#[test]
+fn a_tunnel_config_with_a_hundred_thousand_rules_is_checked() {
+    let mut cfg = String::from("tunnel: t\ncredentials-file: /c.json\ningress:\n");
+    for i in 0..100_000 {
+        cfg.push_str(&format!(
+            "  - hostname: h{i}.example.com\n    path: ^/api/v{i}/\n    service: http://s:80\n"
+        ));
+    }
+    cfg.push_str("  - service: http_status:404\n");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("c.yaml"), &cfg).unwrap();
+    let out = run(&["tunnel", "validate", "c.yaml"], tmp.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        text(&out.stdout)
+            .lines()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let out = run(
+        &[
+            "tunnel",
+            "match",
+            "c.yaml",
+            "https://h99999.example.com/api/v99999/x",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("rule 99999"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// A 10 MB key, a very wide line: errors, not panics.
+#[test]
+fn huge_keys_and_wide_lines_do_not_panic() {
+    let key = "k".repeat(10 << 20);
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", &format!("{key}: 1\n")),
+    ]);
+    refused(&tmp, &["envs/dev.yaml:1:1"]);
+    let wide = format!(
+        "apps:\n  - name: api\n    image: ghcr.io/a/b:1.0.0\n    replicas: {}\"x\"\n",
+        " ".repeat(200_000)
+    );
+    let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", &wide)]);
+    refused(&tmp, &["envs/dev.yaml:4:"]);
+}

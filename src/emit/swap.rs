@@ -6,7 +6,6 @@
 //! by their names and removed by the next render.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::EmitError;
@@ -59,40 +58,41 @@ pub fn lock(dir: &Path) -> Result<Lock, EmitError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
     }
-    for _ in 0..2 {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                let _ = writeln!(f, "{}", std::process::id());
-                return Ok(Lock { path });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = std::fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u32>().ok());
-                match holder {
-                    Some(pid) if pid_alive(pid) && pid != std::process::id() => {
-                        return Err(EmitError::Locked {
-                            pid,
-                            lock: path.display().to_string(),
-                        })
-                    }
-                    // Stale (the writer died) or unreadable: take it over.
-                    _ => {
-                        let _ = std::fs::remove_file(&path);
+    // The lock appears with its content in one step (a hard link of a file
+    // already written), so a reader never sees an empty lock.
+    let tmp = unique(dir, "lock-tmp");
+    std::fs::write(&tmp, format!("{}\n", std::process::id())).map_err(|e| io(&tmp, e))?;
+    let result = (|| {
+        for _ in 0..2 {
+            match std::fs::hard_link(&tmp, &path) {
+                Ok(()) => return Ok(Lock { path: path.clone() }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
+                    match holder {
+                        Some(pid) if pid_alive(pid) && pid != std::process::id() => {
+                            return Err(EmitError::Locked {
+                                pid,
+                                lock: path.display().to_string(),
+                            })
+                        }
+                        // The writer died (kill -9): take its lock over.
+                        _ => {
+                            let _ = std::fs::remove_file(&path);
+                        }
                     }
                 }
+                Err(e) => return Err(io(&path, e)),
             }
-            Err(e) => return Err(io(&path, e)),
         }
-    }
-    Err(EmitError::Locked {
-        pid: 0,
-        lock: path.display().to_string(),
-    })
+        Err(EmitError::Locked {
+            pid: 0,
+            lock: path.display().to_string(),
+        })
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 /// Removes what a killed render left beside the folder. If it died between
@@ -132,6 +132,22 @@ pub fn recover(dir: &Path) -> Result<(), EmitError> {
     }
     for p in leftovers.iter().filter(|p| p.exists()) {
         std::fs::remove_dir_all(p).map_err(|e| io(p, e))?;
+    }
+    // Lock files being made by a process killed on the spot.
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.filter_map(Result::ok) {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = n
+                .strip_prefix(&prefix)
+                .and_then(|r| r.strip_prefix("lock-tmp-"))
+            else {
+                continue;
+            };
+            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| !pid_alive(p)) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
     Ok(())
 }

@@ -72,7 +72,9 @@ pub const CLOUDFLARED_HINT: &str = "CloudflaredConfig";
 pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = BTreeSet::new();
     for p in paths {
-        if p.is_file() {
+        // A named path that is not a folder is read as a file (a FIFO or device
+        // then becomes an error there, not a silent skip).
+        if p.is_file() || (p.exists() && !p.is_dir()) {
             out.insert(p.clone());
             continue;
         }
@@ -163,15 +165,14 @@ pub fn read_with_stdin(
     let files = files;
     let from_stdin: Vec<PathBuf> = ids.iter().map(|(_, p)| p.clone()).collect();
     for path in files.iter().filter(|p| !from_stdin.contains(p)) {
-        match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => ids.push((sources.add(shown(path), path, text), path.clone())),
-                Err(_) => diags.push(file_warning(shown(path), "not UTF-8 text; skipped")),
-            },
-            Err(e) => diags.push(file_warning(
-                shown(path),
-                &format!("cannot read: {e}; skipped"),
-            )),
+        match crate::source::read_text(path) {
+            Ok(text) => ids.push((sources.add(shown(path), path, text), path.clone())),
+            // Nothing in it was checked: the gate fails closed.
+            Err(e) => {
+                let mut d = file_warning(shown(path), &format!("cannot be read: {e}"));
+                d.severity = crate::lint::Severity::Error;
+                diags.push(d);
+            }
         }
     }
     let parsed: Vec<(FileId, PathBuf, Result<Vec<Node>, yaml::YamlError>)> = ids

@@ -194,7 +194,7 @@ impl Policy {
         }
         let cel_env = Arc::new(cel_env);
         for (name, path) in files {
-            let text = match std::fs::read_to_string(path) {
+            let text = match crate::source::read_text(path) {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(Problem::new(

@@ -43,7 +43,7 @@ pub fn load_project_file(
     sources: &mut Sources,
 ) -> Result<(ProjectFile, FileId), Problems> {
     let project_path = root.join(PROJECT_FILE);
-    let text = std::fs::read_to_string(&project_path).map_err(|e| {
+    let text = crate::source::read_text(&project_path).map_err(|e| {
         Problem::new(
             "spec::no-project",
             format!("cannot read {PROJECT_FILE} in `{}`: {e}", root.display()),
@@ -78,8 +78,10 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
         Ok(rd) => rd
             .filter_map(Result::ok)
             .map(|e| e.path())
+            // Anything named like an env file is read, so a FIFO or a link to a
+            // device is refused there instead of skipped.
             .filter(|p| {
-                p.is_file()
+                !p.is_dir()
                     && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
             })
             .collect::<Vec<_>>(),
@@ -105,14 +107,19 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = display_path(&path, root);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::source::read_text(&path) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(Problem::new(
-                    "spec::unreadable",
-                    format!("cannot read `{name}`: {e}"),
-                    At::Nowhere,
-                ));
+                // Registered without its text, so the problem has a file to point at.
+                let file = sources.add(name.clone(), &path, "");
+                problems.push(
+                    Problem::new(
+                        "spec::unreadable",
+                        format!("cannot read `{name}`: {e}"),
+                        At::File(file),
+                    )
+                    .with_help("environment files are UTF-8 YAML text files"),
+                );
                 continue;
             }
         };

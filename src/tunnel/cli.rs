@@ -133,7 +133,7 @@ pub fn finding_human(name: &str, text: &str, f: &Finding) -> String {
 fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
     let mut results: Vec<(String, String, Validation)> = Vec::new();
     for (i, path) in files.iter().enumerate() {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::source::read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 return Outcome::error(format!("error: cannot read `{}`: {e}\n", shown(path)))
@@ -196,7 +196,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
 
 fn match_cmd(file: &PathBuf, urls: &[String], format: Format) -> Outcome {
     let name = shown(file);
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::source::read_text(file) {
         Ok(t) => t,
         Err(e) => return Outcome::error(format!("error: cannot read `{name}`: {e}\n")),
     };

@@ -326,6 +326,7 @@ pub fn validate_node(root: &Node) -> Validation {
         }
     };
     let mut rules: Vec<Rule> = Vec::new();
+    let mut earlier = Covering::default();
     let last = items.len() - 1;
     for (i, item) in items.iter().enumerate() {
         let rule = Some(i);
@@ -402,7 +403,12 @@ pub fn validate_node(root: &Node) -> Validation {
         let path_node = item.get("path");
         let path_text = str_of(path_node).filter(|p| !p.is_empty());
         let path = match &path_text {
-            Some(p) => match Regex::new(p) {
+            // Bounded compile: a hostile pattern errors instead of eating memory.
+            Some(p) => match regex::RegexBuilder::new(p)
+                .size_limit(1 << 20)
+                .dfa_size_limit(1 << 20)
+                .build()
+            {
                 Ok(r) => Some(r),
                 Err(e) => {
                     let why = e
@@ -452,7 +458,7 @@ pub fn validate_node(root: &Node) -> Validation {
                 "end with a rule without hostname and path, e.g. `- service: http_status:404`",
             );
         }
-        if let Some((j, _)) = rules.iter().enumerate().find(|(_, e)| covers(e, &r)) {
+        if let Some(j) = earlier.first_covering(&r) {
             if !(r.is_catch_all() && i == last) {
                 c.warn(
                     "rule-shadowed",
@@ -463,6 +469,7 @@ pub fn validate_node(root: &Node) -> Validation {
                 );
             }
         }
+        earlier.add(rules.len(), &r);
         rules.push(r);
     }
     let mut findings = c.findings;
@@ -470,24 +477,86 @@ pub fn validate_node(root: &Node) -> Validation {
     Validation { findings, rules }
 }
 
-/// Whether every request `later` matches is matched by `earlier` first.
-fn covers(earlier: &Rule, later: &Rule) -> bool {
-    let host = earlier.hostname.is_empty()
-        || earlier.hostname == "*"
-        || earlier.hostname == later.hostname
-        || earlier
-            .hostname
-            .strip_prefix('*')
-            .filter(|suffix| suffix.starts_with('.'))
-            .is_some_and(|suffix| {
-                later.hostname.ends_with(suffix) && later.hostname.len() > suffix.len()
-            });
-    let path = match (&earlier.path_text, &later.path_text) {
-        (None, _) => true,
-        (Some(a), Some(b)) => a == b,
-        (Some(_), None) => false,
-    };
-    host && path
+/// The earlier rules, indexed so that finding one that covers a later rule is
+/// a few lookups, not a scan (configs with 100k rules stay linear).
+#[derive(Default)]
+struct Covering {
+    /// Rules without a hostname (or `*`): first index without a path, and by path.
+    any_host: HostRules,
+    /// By exact hostname.
+    exact: std::collections::BTreeMap<String, HostRules>,
+    /// `*.example.com` rules by their suffix `.example.com`.
+    wildcard: std::collections::BTreeMap<String, HostRules>,
+}
+
+#[derive(Default)]
+struct HostRules {
+    no_path: Option<usize>,
+    by_path: std::collections::BTreeMap<String, usize>,
+}
+
+impl HostRules {
+    fn add(&mut self, i: usize, path: Option<&str>) {
+        match path {
+            None => {
+                self.no_path.get_or_insert(i);
+            }
+            Some(p) => {
+                self.by_path.entry(p.to_string()).or_insert(i);
+            }
+        }
+    }
+    /// The first rule here whose path covers `path` (no path covers all).
+    fn covering(&self, path: Option<&str>) -> Option<usize> {
+        let same = path.and_then(|p| self.by_path.get(p).copied());
+        match (self.no_path, same) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Covering {
+    fn add(&mut self, i: usize, r: &Rule) {
+        let path = r.path_text.as_deref();
+        if r.hostname.is_empty() || r.hostname == "*" {
+            self.any_host.add(i, path);
+        } else if let Some(suffix) = r.hostname.strip_prefix('*').filter(|s| s.starts_with('.')) {
+            self.wildcard
+                .entry(suffix.to_string())
+                .or_default()
+                .add(i, path);
+        } else {
+            self.exact
+                .entry(r.hostname.clone())
+                .or_default()
+                .add(i, path);
+        }
+    }
+
+    /// The first earlier rule that matches every request `later` matches.
+    fn first_covering(&self, later: &Rule) -> Option<usize> {
+        let path = later.path_text.as_deref();
+        let mut best = self.any_host.covering(path);
+        let mut consider = |c: Option<usize>| {
+            if let Some(c) = c {
+                best = Some(best.map_or(c, |b| b.min(c)));
+            }
+        };
+        consider(
+            self.exact
+                .get(&later.hostname)
+                .and_then(|h| h.covering(path)),
+        );
+        // `*.example.com` covers `a.example.com` and `*.a.example.com`, not `example.com`.
+        for (dot, _) in later.hostname.match_indices('.') {
+            if dot > 0 {
+                let suffix = &later.hostname[dot..];
+                consider(self.wildcard.get(suffix).and_then(|h| h.covering(path)));
+            }
+        }
+        best
+    }
 }
 
 #[cfg(test)]

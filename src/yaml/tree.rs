@@ -175,14 +175,36 @@ pub struct YamlError {
 pub struct Limits {
     pub max_documents: usize,
     pub max_nodes: usize,
+    /// Bytes of scalar text after aliases are expanded.
+    pub max_expanded_bytes: usize,
+    /// Nesting of sequences and maps.
+    pub max_depth: usize,
+    /// Size of the text itself.
+    pub max_file_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_documents: 10_000,
-            max_nodes: 2_000_000,
+            max_documents: 100_000,
+            max_nodes: 5_000_000,
+            max_expanded_bytes: 256 << 20,
+            max_depth: 100,
+            max_file_bytes: 128 << 20,
         }
+    }
+}
+
+/// Bytes of scalar text in a tree.
+fn scalar_bytes(n: &Node) -> usize {
+    match &n.value {
+        Value::Str(s) => s.len(),
+        Value::Seq(items) => items.iter().map(scalar_bytes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| scalar_bytes(k) + scalar_bytes(v))
+            .sum(),
+        _ => 8,
     }
 }
 
@@ -193,12 +215,32 @@ pub fn parse_stream(text: &str, file: FileId) -> Result<Vec<Node>, YamlError> {
 }
 
 pub fn parse_stream_with(text: &str, file: FileId, limits: Limits) -> Result<Vec<Node>, YamlError> {
+    if text.len() > limits.max_file_bytes {
+        let start = Pos {
+            line: 1,
+            col: 1,
+            offset: 0,
+        };
+        return Err(YamlError {
+            message: format!(
+                "the file is larger than {} MiB",
+                limits.max_file_bytes >> 20
+            ),
+            span: Span {
+                file,
+                start,
+                end: start,
+            },
+            limit: true,
+        });
+    }
     let mut builder = Builder {
         text,
         file,
         limits,
         nodes: 0,
         anchors: BTreeMap::new(),
+        bytes: 0,
         docs: Vec::new(),
         stack: Vec::new(),
     };
@@ -208,13 +250,14 @@ pub fn parse_stream_with(text: &str, file: FileId, limits: Limits) -> Result<Vec
             let m = e.marker();
             let pos = builder.pos_of(m.index(), m.byte_offset(), m.line(), m.col());
             YamlError {
+                // The parser's own nesting guard is a budget too: fail closed.
+                limit: e.info().contains("recursion limit"),
                 message: e.info(),
                 span: Span {
                     file,
                     start: pos,
                     end: pos,
                 },
-                limit: false,
             }
         })?;
         builder.event(event, span)?;
@@ -323,7 +366,9 @@ struct Builder<'t> {
     file: FileId,
     limits: Limits,
     nodes: usize,
-    anchors: BTreeMap<usize, Node>,
+    /// Anchored nodes with their node count and scalar bytes, charged per alias.
+    anchors: BTreeMap<usize, (Node, usize, usize)>,
+    bytes: usize,
     docs: Vec<Node>,
     stack: Vec<Frame>,
 }
@@ -377,6 +422,30 @@ impl Builder<'_> {
         Ok(())
     }
 
+    fn charge_bytes(&mut self, n: usize, span: Span) -> Result<(), YamlError> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.limits.max_expanded_bytes {
+            return Err(self.limit_err(
+                format!(
+                    "text expands to more than {} MiB (alias bomb?)",
+                    self.limits.max_expanded_bytes >> 20
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, span: Span) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.limit_err(
+                format!("nested more than {} levels deep", self.limits.max_depth),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
     fn event(&mut self, event: Event<'_>, pspan: PSpan) -> Result<(), YamlError> {
         let span = self.span(&pspan);
         match event {
@@ -395,26 +464,36 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::Alias(id) => {
+                let (count, bytes) = self
+                    .anchors
+                    .get(&id)
+                    .map(|(_, c, b)| (*c, *b))
+                    .ok_or_else(|| self.err("alias refers to an unknown anchor", span))?;
+                // Charged before the copy is made: a bomb stops here.
+                self.charge(count, span)?;
+                self.charge_bytes(bytes, span)?;
                 let node = self
                     .anchors
                     .get(&id)
-                    .cloned()
+                    .map(|(n, _, _)| n.clone())
                     .ok_or_else(|| self.err("alias refers to an unknown anchor", span))?;
-                self.charge(node.count(), span)?;
                 self.push(node)
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.charge(1, span)?;
+                self.charge_bytes(text.len(), span)?;
                 let tag_suffix = tag.as_ref().map(|t| t.suffix().to_string());
                 let value = resolve_scalar(&text, style, tag_suffix.as_deref());
                 let node = Node { value, span };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    let entry = (node.clone(), node.count(), scalar_bytes(&node));
+                    self.anchors.insert(anchor, entry);
                 }
                 self.push(node)
             }
             Event::SequenceStart(_, anchor, _) => {
                 self.charge(1, span)?;
+                self.check_depth(span)?;
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     start: span.start,
@@ -424,6 +503,7 @@ impl Builder<'_> {
             }
             Event::MappingStart(_, anchor, _) => {
                 self.charge(1, span)?;
+                self.check_depth(span)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     keys: BTreeMap::new(),
@@ -466,7 +546,8 @@ impl Builder<'_> {
                     },
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    let entry = (node.clone(), node.count(), scalar_bytes(&node));
+                    self.anchors.insert(anchor, entry);
                 }
                 self.push(node)
             }
