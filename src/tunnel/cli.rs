@@ -194,7 +194,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
     }
 }
 
-fn match_cmd(file: &PathBuf, urls: &[String], format: Format) -> Outcome {
+fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome {
     let name = shown(file);
     let text = match crate::source::read_text(file) {
         Ok(t) => t,
