@@ -309,3 +309,32 @@ fn huge_keys_and_wide_lines_do_not_panic() {
     let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", &wide)]);
     refused(&tmp, &["envs/dev.yaml:4:"]);
 }
+
+/// A long `extends` chain is merged once per file, not once per env per link.
+#[test]
+fn a_long_extends_chain_loads() {
+    let mut files: Vec<(String, String)> = vec![("shipshape.yaml".into(), PROJECT.into())];
+    files.push((
+        "envs/e0.yaml".into(),
+        "abstract: true\napps:\n  - { name: api, image: ghcr.io/a/api:1.0.0 }\n".into(),
+    ));
+    for i in 1..600 {
+        let abstract_ = if i < 599 { "abstract: true\n" } else { "" };
+        files.push((
+            format!("envs/e{i}.yaml"),
+            format!(
+                "{abstract_}extends: e{}\napps:\n  - {{ name: api, replicas: {} }}\n",
+                i - 1,
+                i % 3 + 1
+            ),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let tmp = project(&refs);
+    let out = run(&["render", "--all", "--stdout"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("replicas: 3"));
+}

@@ -106,6 +106,16 @@ impl Suppressions {
         for file in files {
             let text = sources.text(file);
             let lines: Vec<&str> = text.lines().collect();
+            // The next line with content after each line, found in one backward pass.
+            let mut next_content = vec![None; lines.len()];
+            let mut after: Option<usize> = None;
+            for j in (0..lines.len()).rev() {
+                next_content[j] = after;
+                let t = lines[j].trim();
+                if !t.is_empty() && !t.starts_with('#') {
+                    after = Some(j);
+                }
+            }
             for (i, line) in lines.iter().enumerate() {
                 let Some(pos) = line.find('#') else { continue };
                 let comment = line[pos + 1..].trim_start();
@@ -116,12 +126,7 @@ impl Suppressions {
                 let before = line[..pos].trim();
                 // A comment alone on its line applies to the next line with content.
                 let target = if before.is_empty() {
-                    lines
-                        .iter()
-                        .enumerate()
-                        .skip(i + 1)
-                        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-                        .map_or(i + 1, |(j, _)| j)
+                    next_content[i].unwrap_or(i + 1)
                 } else {
                     i
                 };

@@ -157,8 +157,10 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
     }
 
     let mut envs = BTreeMap::new();
+    // Each environment is merged once, on top of its parent's merged result.
+    let mut resolved: BTreeMap<String, Result<Node, Problem>> = BTreeMap::new();
     for (key, (name, file, node)) in &nodes {
-        let merged = match resolve_extends(key, &nodes) {
+        let merged = match resolve_extends(key, &nodes, &mut resolved) {
             Ok(m) => m,
             Err(p) => {
                 problems.push(p);
@@ -242,58 +244,89 @@ fn decode<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, Problems> {
     })
 }
 
-/// Merges an environment with the chain of environments it extends.
+/// Merges an environment with the chain of environments it extends. Results
+/// are kept in `resolved`, so a chain is merged once however many environments
+/// extend it (linear in the number of files).
 fn resolve_extends(
     start: &str,
     nodes: &BTreeMap<String, (Name, FileId, Node)>,
+    resolved: &mut BTreeMap<String, Result<Node, Problem>>,
 ) -> Result<Node, Problem> {
+    if let Some(r) = resolved.get(start) {
+        return r.clone();
+    }
     let mut chain: Vec<&str> = vec![start];
+    let mut on_chain: std::collections::BTreeSet<&str> = [start].into();
     let mut current = start;
+    let mut base: Option<Result<Node, Problem>> = None;
     while let Some(ext) = nodes
         .get(current)
         .and_then(|(_, _, node)| node.get("extends"))
     {
-        let Some(target) = ext.as_str() else {
-            return Err(Problem::at_span(
+        let problem = match ext.as_str() {
+            None => Some(Problem::at_span(
                 "spec::wrong-type",
                 "`extends` must be an environment name",
                 ext.span,
-            ));
+            )),
+            Some(target) if !nodes.contains_key(target) => {
+                let known: Vec<&str> = nodes.keys().map(String::as_str).collect();
+                let p = Problem::at_span(
+                    "spec::unknown-env",
+                    format!("`extends` names `{target}`, which is not an environment"),
+                    ext.span,
+                );
+                Some(match did_you_mean(target, known.iter().copied()) {
+                    Some(m) => p.with_help(format!("did you mean `{m}`?")),
+                    None => p.with_help(format!("environments: {}", known.join(", "))),
+                })
+            }
+            Some(target) if on_chain.contains(target) => {
+                chain.push(target);
+                Some(
+                    Problem::at_span(
+                        "spec::extends-cycle",
+                        format!("`extends` forms a cycle: {}", chain.join(" → ")),
+                        ext.span,
+                    )
+                    .with_help("remove `extends` from one of these environments"),
+                )
+            }
+            Some(_) => None,
         };
-        if !nodes.contains_key(target) {
-            let mut p = Problem::at_span(
-                "spec::unknown-env",
-                format!("`extends` names `{target}`, which is not an environment"),
-                ext.span,
-            );
-            let known: Vec<&str> = nodes.keys().map(String::as_str).collect();
-            p = match did_you_mean(target, known.iter().copied()) {
-                Some(m) => p.with_help(format!("did you mean `{m}`?")),
-                None => p.with_help(format!("environments: {}", known.join(", "))),
-            };
-            return Err(p);
+        if let Some(p) = problem {
+            base = Some(Err(p));
+            break;
         }
-        if chain.contains(&target) {
-            chain.push(target);
-            return Err(Problem::at_span(
-                "spec::extends-cycle",
-                format!("`extends` forms a cycle: {}", chain.join(" → ")),
-                ext.span,
-            )
-            .with_help("remove `extends` from one of these environments"));
+        let target = ext.as_str().unwrap_or_default();
+        if let Some(r) = resolved.get(target) {
+            base = Some(r.clone());
+            break;
         }
         chain.push(target);
+        on_chain.insert(target);
         current = target;
     }
-    let mut merged: Option<Node> = None;
+    let mut merged: Option<Node> = match base {
+        Some(Err(p)) => {
+            for name in &chain {
+                resolved.insert((*name).to_string(), Err(p.clone()));
+            }
+            return Err(p);
+        }
+        Some(Ok(n)) => Some(n),
+        None => None,
+    };
     for name in chain.iter().rev() {
         let Some((_, _, node)) = nodes.get(*name) else {
             continue;
         };
-        merged = Some(match merged {
+        let next = match merged {
             None => node.clone(),
             Some(base) => merge(&strip_inheritance(&base), node),
-        });
+        };
+        resolved.insert((*name).to_string(), Ok(next.clone()));
+        merged = Some(next);
     }
     merged.ok_or_else(|| Problem::new("internal::extends", "empty extends chain", At::Nowhere))
 }
@@ -352,16 +385,22 @@ pub fn merge(base: &Node, over: &Node) -> Node {
     match (&base.value, &over.value) {
         (Value::Map(b), Value::Map(o)) => {
             let mut out: Vec<(Node, Node)> = Vec::with_capacity(b.len() + o.len());
+            let over_keys: BTreeMap<Option<String>, usize> = o
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, (k, _))| (k.scalar_text(), i))
+                .collect();
+            let base_keys: std::collections::BTreeSet<Option<String>> =
+                b.iter().map(|(k, _)| k.scalar_text()).collect();
             for (k, v) in b {
-                let key = k.scalar_text();
-                match o.iter().find(|(ok, _)| ok.scalar_text() == key) {
+                match over_keys.get(&k.scalar_text()).and_then(|i| o.get(*i)) {
                     Some((ok, ov)) => out.push((ok.clone(), merge(v, ov))),
                     None => out.push((k.clone(), v.clone())),
                 }
             }
             for (ok, ov) in o {
-                let key = ok.scalar_text();
-                if !b.iter().any(|(k, _)| k.scalar_text() == key) {
+                if !base_keys.contains(&ok.scalar_text()) {
                     out.push((ok.clone(), ov.clone()));
                 }
             }
@@ -374,14 +413,24 @@ pub fn merge(base: &Node, over: &Node) -> Node {
             if b.iter().chain(o.iter()).all(|n| named(n).is_some()) && !b.is_empty() =>
         {
             let mut out: Vec<Node> = Vec::with_capacity(b.len() + o.len());
+            let over_names: BTreeMap<&str, usize> = o
+                .iter()
+                .enumerate()
+                .rev()
+                .filter_map(|(i, x)| named(x).map(|n| (n, i)))
+                .collect();
+            let base_names: std::collections::BTreeSet<&str> = b.iter().filter_map(named).collect();
             for item in b {
-                match o.iter().find(|x| named(x) == named(item)) {
+                match named(item)
+                    .and_then(|n| over_names.get(n))
+                    .and_then(|i| o.get(*i))
+                {
                     Some(ov) => out.push(merge(item, ov)),
                     None => out.push(item.clone()),
                 }
             }
             for item in o {
-                if !b.iter().any(|x| named(x) == named(item)) {
+                if !named(item).is_some_and(|n| base_names.contains(n)) {
                     out.push(item.clone());
                 }
             }
