@@ -338,3 +338,36 @@ fn a_long_extends_chain_loads() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("replicas: 3"));
 }
+
+#[test]
+fn careless_values_are_refused_with_their_location() {
+    // Port 0.
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        (
+            "envs/dev.yaml",
+            "apps:\n  - name: api\n    image: ghcr.io/a/api:1.0.0\n    port: 0\n",
+        ),
+    ]);
+    refused(&tmp, &["envs/dev.yaml:4:11: error[spec::out-of-range]"]);
+    // Credentials in the Git repository URL and in a backup endpoint, never echoed.
+    let tmp = project(&[
+        ("shipshape.yaml", "name: demo\nenvironments: envs\nrepo: { url: https://bot:hunter2hunter2@git.example.com/x.git }\n"),
+        ("envs/dev.yaml", "apps: []\n"),
+    ]);
+    let stderr = refused(&tmp, &["shipshape.yaml:3:14: error[spec::literal-secret]"]);
+    assert!(!stderr.contains("hunter2hunter2"), "{stderr}");
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", "secrets: { doppler: { project: p, config: c } }\nplatform: { external-secrets: {}, cloudnative-pg: {} }\npostgres:\n  - name: main\n    backup: { destination: \"s3://b/p\", endpoint-url: \"https://k:s3cr3tkey@s3.example.com\" }\n"),
+    ]);
+    let stderr = refused(&tmp, &["envs/dev.yaml:5:54: error[spec::literal-secret]"]);
+    assert!(!stderr.contains("s3cr3tkey"), "{stderr}");
+    // A URL cloudflared would refuse is not routed.
+    let cfg = "tunnel: t\ncredentials-file: /c.json\ningress:\n  - service: http_status:404\n";
+    std::fs::write(tmp.path().join("c.yaml"), cfg).unwrap();
+    for url in ["http://[::1/", "http://h:port/", "http://h/a\u{7}"] {
+        let out = run(&["tunnel", "match", "c.yaml", url], tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{url}");
+    }
+}

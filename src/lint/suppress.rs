@@ -225,7 +225,16 @@ impl Suppressions {
             } else {
                 continue;
             };
-            out.push(Diagnostic::about_input(meta, s.at.clone(), message));
+            let mut d = Diagnostic::about_input(meta, s.at.clone(), message);
+            if s.rule.is_none() {
+                let names = super::registry::all_metas();
+                let candidates = names.iter().flat_map(|m| [m.id, m.name]);
+                d.help = match crate::problem::did_you_mean(&s.rule_text, candidates) {
+                    Some(m) => format!("did you mean `{m}`? (`shipshape rules` lists every rule)"),
+                    None => "name a rule by id or name; `shipshape rules` lists them".into(),
+                };
+            }
+            out.push(d);
         }
         out
     }

@@ -318,19 +318,17 @@ pub(super) fn build_app(
                 .with_help(format!("move it to `secret-env: {{ {k}: DOPPLER_KEY }}` and store the value in Doppler"))
                 .secret(),
             );
-        } else if has_url_credentials(v) {
-            problems.push(
-                Problem::at_span(
-                    "spec::literal-secret",
-                    format!("`{k}` holds a URL with a password in it; its value is not shown"),
-                    v.span,
-                )
-                .with_help(
-                    "put the URL (or its password) in Doppler and read it through `secret-env`",
-                )
-                .secret(),
-            );
         }
+    }
+    if let Some(p) = a.port.as_ref().filter(|p| p.value == 0) {
+        problems.push(
+            Problem::at_span(
+                "spec::out-of-range",
+                "`port: 0` is not a port a container can listen on",
+                p.span,
+            )
+            .with_help("use the port the app listens on, 1–65535 (default 8080)"),
+        );
     }
     if !a.secret_env.is_empty() && env.doppler.is_none() {
         problems.push(

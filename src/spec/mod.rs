@@ -53,7 +53,8 @@ pub fn load_project_file(
     })?;
     let project_file = sources.add(PROJECT_FILE, &project_path, text);
     let project_node = parse(sources, project_file)?;
-    let problems = schema::check(&project_node, schema::Kind::Project);
+    let mut problems = literal_secrets(&project_node);
+    problems.extend(schema::check(&project_node, schema::Kind::Project));
     if !problems.is_empty() {
         return Err(problems.sorted());
     }
@@ -144,6 +145,7 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
         }
         match parse(sources, file) {
             Ok(node) => {
+                problems.extend(literal_secrets(&node));
                 let dups = duplicate_names(&node);
                 if dups.is_empty() {
                     nodes.insert(env_name.to_string(), (env_name, file, node));
@@ -346,6 +348,35 @@ fn strip_inheritance(node: &Node) -> Node {
         },
         _ => node.clone(),
     }
+}
+
+/// Credentials written into a spec anywhere: a URL with a password (the Git
+/// repository, a backup endpoint, an env value) or a known token shape. The
+/// value is never echoed.
+fn literal_secrets(node: &Node) -> Problems {
+    let mut problems = Problems::default();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Str(s)
+                if crate::model::has_url_credentials(s) || crate::secret::looks_secret_value(s) =>
+            {
+                problems.push(
+                        Problem::at_span(
+                            "spec::literal-secret",
+                            "a credential is written into the spec (a URL with a password, or a token); its value is not shown",
+                            n.span,
+                        )
+                        .with_help("keep credentials in Doppler: a URL without its password, the password through `secret-env`; for the Git repository, configure the credentials in Argo CD")
+                        .secret(),
+                    );
+            }
+            Value::Seq(items) => stack.extend(items.iter()),
+            Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    problems
 }
 
 /// Two items of one named list (`apps`, `redis`, `postgres`) with one name,

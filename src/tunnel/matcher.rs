@@ -17,10 +17,28 @@ pub enum MatchError {
 
 /// Host and decoded path of a URL, as Go's `url.Parse` sees them.
 fn host_and_path(url: &str) -> Option<(String, String)> {
+    // Go refuses control characters and spaces anywhere in a URL.
+    if url.chars().any(|c| c.is_control() || c == ' ') {
+        return None;
+    }
     let (_, rest) = split_scheme(url)?;
     let after = rest.strip_prefix("//")?;
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..end];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // An IPv6 literal must close its bracket; a port must be digits.
+    let port = if let Some(v6) = hostport.strip_prefix('[') {
+        let (_, after_bracket) = v6.split_once(']')?;
+        match after_bracket {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        }
+    } else {
+        hostport.rsplit_once(':').map(|(_, p)| p)
+    };
+    if port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 5) {
+        return None;
+    }
     let host = host_of(authority.rsplit_once('@').map_or(authority, |(_, h)| h));
     if host.is_empty() {
         return None;
@@ -93,6 +111,21 @@ pub fn match_url(rules: &[Rule], url: &str) -> Result<usize, MatchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_go_refuses_are_refused() {
+        for bad in [
+            "http://[::1/",
+            "http://h:port/",
+            "http://h/\u{7}x",
+            "http://h/a b",
+            "http://[::1]x/",
+        ] {
+            assert!(host_and_path(bad).is_none(), "{bad}");
+        }
+        assert!(host_and_path("http://[::1]:8080/x").is_some());
+        assert!(host_and_path("https://a.example.com:443/p").is_some());
+    }
 
     #[test]
     fn urls_split_like_go() {
