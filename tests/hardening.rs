@@ -371,3 +371,53 @@ fn careless_values_are_refused_with_their_location() {
         assert_eq!(out.status.code(), Some(2), "{url}");
     }
 }
+
+/// Custom rules: bounded expressions, unique ids across policy files.
+#[test]
+fn custom_rules_are_bounded_and_unique() {
+    let deep = format!("{}true{}", "(".repeat(50), ")".repeat(50));
+    let wide = vec!["true"; 5_000].join(" && ");
+    let rule = |id: &str, expr: &str| {
+        format!("  - id: {id}\n    name: r-{id}\n    expr: \"{expr}\"\n    message: m\n")
+    };
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}policies: [a.yaml, b.yaml]\n"),
+        ),
+        ("envs/dev.yaml", "apps: []\n"),
+        (
+            "a.yaml",
+            &format!(
+                "custom:\n{}{}{}",
+                rule("ORG0", "true"),
+                rule("ORG1", &deep),
+                rule("ORG2", &wide)
+            ),
+        ),
+        (
+            "b.yaml",
+            &format!(
+                "custom:\n{}",
+                rule("ORG3", "true").replace("name: r-ORG3", "name: r-ORG0")
+            ),
+        ),
+        (
+            "m.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
+        ),
+    ]);
+    let out = run(&["lint", "m.yaml"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("a.yaml:8:11: error[policy::cel]") && stderr.contains("nests brackets"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("longer than"), "{stderr}");
+    assert!(
+        stderr.contains("b.yaml:2:9: error[policy::duplicate-rule]"),
+        "{stderr}"
+    );
+}

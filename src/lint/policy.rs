@@ -288,6 +288,35 @@ impl Policy {
                     ));
                     continue;
                 }
+                let custom_dup = policy.custom.iter().find(|r| {
+                    [r.meta.id, r.meta.name].contains(&c.id.as_str())
+                        || [r.meta.id, r.meta.name].contains(&c.name.as_str())
+                });
+                if let Some(other) = custom_dup {
+                    problems.push(
+                        Problem::at_span(
+                            "policy::duplicate-rule",
+                            format!(
+                                "`{}` is already the id or name of custom rule {}",
+                                c.id.value, other.meta.id
+                            ),
+                            c.id.span,
+                        )
+                        .with_help("give every custom rule its own id and name"),
+                    );
+                    continue;
+                }
+                if let Err(why) = cel_within_limits(&c.expr) {
+                    problems.push(
+                        Problem::at_span(
+                            "policy::cel",
+                            format!("CEL expression of `{}` {why}", c.id.value),
+                            c.expr.span,
+                        )
+                        .with_help("split the check into several rules"),
+                    );
+                    continue;
+                }
                 let program = match cel_env.compile(&c.expr) {
                     Ok(p) => p,
                     Err(e) => {
@@ -417,6 +446,32 @@ impl Policy {
         }
         (findings, errors)
     }
+}
+
+/// Bounds on a CEL expression before it is parsed: the parser recurses on
+/// nesting, and evaluation cost grows with size.
+fn cel_within_limits(expr: &str) -> Result<(), String> {
+    const MAX_BYTES: usize = 8 * 1024;
+    const MAX_NESTING: usize = 32;
+    if expr.len() > MAX_BYTES {
+        return Err(format!("is longer than {MAX_BYTES} bytes"));
+    }
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for c in expr.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_NESTING {
+        return Err(format!("nests brackets more than {MAX_NESTING} deep"));
+    }
+    Ok(())
 }
 
 /// The type of a CEL value, never the value (it may be a secret of the object).
