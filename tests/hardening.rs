@@ -421,3 +421,83 @@ fn custom_rules_are_bounded_and_unique() {
         "{stderr}"
     );
 }
+
+/// Property: a secret injected into any fixture never appears in any output of
+/// any command, in any format.
+#[test]
+fn an_injected_secret_never_appears_in_any_output() {
+    const SECRET: &str = "hunter2hunter2";
+    let injections = [
+        format!("x-db-password: {SECRET}\n"),
+        format!("x-url: postgres://u:{SECRET}@db/x\n"),
+        format!("x-env: [{{ name: API_TOKEN, value: {SECRET} }}]\n"),
+    ];
+    let formats = ["human", "json", "sarif", "github", "junit", "gitlab"];
+    let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(repo().join("fixtures"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    files.retain(|f| !f.components().any(|c| c.as_os_str() == "example"));
+    assert!(files.len() > 100, "{}", files.len());
+    let mut runs = 0;
+    for (i, file) in files.iter().enumerate() {
+        let injection = &injections[i % injections.len()];
+        let original = std::fs::read_to_string(file).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        // Project fixtures are copied whole, so the spec loader sees them.
+        let project_root = file
+            .ancestors()
+            .find(|a| a.join("shipshape.yaml").is_file() && a.starts_with(repo().join("fixtures")));
+        let (dir, rel) = match project_root {
+            Some(root) => {
+                copy_dir(root, tmp.path());
+                (
+                    tmp.path().to_path_buf(),
+                    file.strip_prefix(root).unwrap().to_path_buf(),
+                )
+            }
+            None => (tmp.path().to_path_buf(), std::path::PathBuf::from("f.yaml")),
+        };
+        let target = dir.join(&rel);
+        std::fs::write(&target, format!("{injection}{original}")).unwrap();
+        let rel_s = rel.to_string_lossy().into_owned();
+        let mut commands: Vec<Vec<String>> = vec![
+            vec!["lint".into(), rel_s.clone(), "--env".into(), "prd".into()],
+            vec!["tunnel".into(), "validate".into(), rel_s.clone()],
+        ];
+        if project_root.is_some() {
+            commands.push(vec!["check".into()]);
+            commands.push(vec![
+                "render".into(),
+                "--all".into(),
+                "--out".into(),
+                "out".into(),
+            ]);
+        }
+        for cmd in &commands {
+            for f in formats {
+                let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+                if f != "human" {
+                    args.extend(["--format", f]);
+                }
+                let out = run(&args, &dir);
+                let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+                assert!(
+                    !all.contains(SECRET),
+                    "{} {args:?} leaked:\n{all}",
+                    file.display()
+                );
+                assert!(
+                    !all.contains("panicked"),
+                    "{} {args:?}:\n{all}",
+                    file.display()
+                );
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 1000, "{runs}");
+}

@@ -187,8 +187,11 @@ pub fn check(
     drifts
 }
 
+/// A unified diff; both sides are masked first (a hand-edited file may hold a
+/// secret, and a diff is printed to CI logs).
 fn unified(old: &str, new: &str, name: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    let (old, new) = (crate::secret::masked(old), crate::secret::masked(new));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
