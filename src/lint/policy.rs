@@ -318,7 +318,22 @@ impl Policy {
                     continue;
                 }
                 let program = match cel_env.compile(&c.expr) {
-                    Ok(p) => p,
+                    Ok(p) if unknown_functions(&p).is_empty() => p,
+                    Ok(p) => {
+                        problems.push(
+                            Problem::at_span(
+                                "policy::cel",
+                                format!(
+                                    "CEL expression of `{}` calls unknown functions: {}",
+                                    c.id.value,
+                                    unknown_functions(&p).join(", ")
+                                ),
+                                c.expr.span,
+                            )
+                            .with_help(format!("available: {}", CEL_FUNCTIONS.join(", "))),
+                        );
+                        continue;
+                    }
                     Err(e) => {
                         let detail = e.to_string().lines().next().unwrap_or("").to_string();
                         problems.push(
@@ -446,6 +461,52 @@ impl Policy {
         }
         (findings, errors)
     }
+}
+
+/// The functions the CEL environment provides (the standard library and the
+/// strings extension); a test evaluates every one.
+pub const CEL_FUNCTIONS: &[&str] = &[
+    "bool",
+    "bytes",
+    "charAt",
+    "contains",
+    "double",
+    "dyn",
+    "endsWith",
+    "format",
+    "indexOf",
+    "int",
+    "join",
+    "lastIndexOf",
+    "lowerAscii",
+    "matches",
+    "quote",
+    "replace",
+    "reverse",
+    "size",
+    "split",
+    "startsWith",
+    "string",
+    "substring",
+    "trim",
+    "type",
+    "uint",
+    "upperAscii",
+];
+
+/// Functions an expression calls that the environment does not provide
+/// (operators and macros are not functions here).
+fn unknown_functions(p: &cel::Program) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .references()
+        .functions()
+        .into_iter()
+        .filter(|f| !f.starts_with(['_', '!', '@']) && !CEL_FUNCTIONS.contains(f))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Bounds on a CEL expression before it is parsed: the parser recurses on
@@ -605,4 +666,65 @@ pub fn project_files(
         .iter()
         .map(|(n, _)| (n.clone(), root.join(n)))
         .collect()
+}
+
+#[cfg(test)]
+mod cel_tests {
+    use super::*;
+
+    /// Every listed function exists and runs in the environment rules use.
+    #[test]
+    fn every_listed_function_runs() {
+        let mut env = cel::Env::stdlib();
+        assert!(env.add_extension(cel::extensions::strings).is_ok());
+        let env = Arc::new(env);
+        let uses = [
+            ("bool", "bool('true')"),
+            ("bytes", "size(bytes('a')) == 1"),
+            ("charAt", "'ab'.charAt(1) == 'b'"),
+            ("contains", "'ab'.contains('b')"),
+            ("double", "double(1) == 1.0"),
+            ("dyn", "dyn(1) == 1"),
+            ("endsWith", "'ab'.endsWith('b')"),
+            ("format", "'%s'.format(['a']) == 'a'"),
+            ("indexOf", "'ab'.indexOf('b') == 1"),
+            ("int", "int('1') == 1"),
+            ("join", "['a','b'].join('-') == 'a-b'"),
+            ("lastIndexOf", "'abb'.lastIndexOf('b') == 2"),
+            ("lowerAscii", "'A'.lowerAscii() == 'a'"),
+            ("matches", "'ab'.matches('^a')"),
+            ("quote", "strings.quote('a') == '\"a\"'"),
+            ("replace", "'ab'.replace('b', 'c') == 'ac'"),
+            ("reverse", "'ab'.reverse() == 'ba'"),
+            ("size", "size('ab') == 2"),
+            ("split", "'a,b'.split(',') == ['a','b']"),
+            ("startsWith", "'ab'.startsWith('a')"),
+            ("string", "string(1) == '1'"),
+            ("substring", "'abc'.substring(1) == 'bc'"),
+            ("trim", "' a '.trim() == 'a'"),
+            ("type", "type(1) == int"),
+            ("uint", "uint(1) == 1u"),
+            ("upperAscii", "'a'.upperAscii() == 'A'"),
+        ];
+        for f in CEL_FUNCTIONS {
+            let (_, expr) = uses
+                .iter()
+                .find(|(n, _)| n == f)
+                .unwrap_or_else(|| panic!("no use of {f}"));
+            let p = env.compile(expr).unwrap_or_else(|e| panic!("{f}: {e}"));
+            let cx = cel::Context::with_env(env.clone());
+            assert_eq!(
+                p.execute(&cx).ok(),
+                Some(cel::Value::Bool(true)),
+                "{f}: {expr}"
+            );
+        }
+        let p = env
+            .compile("foo(1) == 1 && 'a'.bar()")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            unknown_functions(&p),
+            vec!["bar".to_string(), "foo".to_string()]
+        );
+    }
 }
