@@ -530,3 +530,31 @@ fn many_anchors_and_comments_stay_linear() {
         .count();
     assert_eq!(unused, 30_000);
 }
+
+/// A custom rule that would run for hours stops the run with exit 2.
+#[test]
+fn a_runaway_custom_rule_is_stopped() {
+    let mut manifest =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\nitems:\n");
+    for i in 0..3000 {
+        manifest.push_str(&format!("  - {i}\n"));
+    }
+    let tmp = project(&[
+        ("policy.yaml", "custom:\n  - id: ORG1\n    name: slow\n    match: { kind: ConfigMap }\n    expr: \"object.items.all(a, object.items.all(b, object.items.all(c, a + b + c >= 0)))\"\n    message: m\n"),
+        ("m.yaml", &manifest),
+    ]);
+    let out = bin()
+        .env("SHIPSHAPE_TEST_CEL_BUDGET_MS", "500")
+        .arg("-C")
+        .arg(tmp.path())
+        .args(["lint", "m.yaml", "--policy", "policy.yaml"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("policy.yaml:5:11: custom rule ORG1 on ConfigMap c"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ran longer than 500 ms"), "{stderr}");
+}

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+mod watchdog;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -435,11 +435,22 @@ impl Policy {
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
+        let watchdog = (!self.custom.is_empty()).then(super::watchdog::Watchdog::start);
         for rule in &self.custom {
             for o in objects.iter().filter(|o| rule.matches(o)) {
                 let mut cx = cel::Context::with_env(rule.env.clone());
                 cx.add_variable_from_value("object", to_cel(o.node()));
-                match rule.program.execute(&cx) {
+                if let Some(w) = &watchdog {
+                    w.begin(|| {
+                        let s = self_span_text(sources, rule.expr_span);
+                        format!("{s}: custom rule {} on {}", rule.meta.id, o.display())
+                    });
+                }
+                let result = rule.program.execute(&cx);
+                if let Some(w) = &watchdog {
+                    w.end();
+                }
+                match result {
                     Ok(cel::Value::Bool(true)) => {}
                     Ok(cel::Value::Bool(false)) => findings.push(Finding::new(
                         rule.meta,
@@ -461,6 +472,10 @@ impl Policy {
         }
         (findings, errors)
     }
+}
+
+fn self_span_text(sources: &Sources, s: Span) -> String {
+    format!("{}:{}:{}", sources.name(s.file), s.start.line, s.start.col)
 }
 
 /// The functions the CEL environment provides (the standard library and the

@@ -1,0 +1,89 @@
+//! The per-object evaluation budget of custom CEL rules. The `cel` crate cannot
+//! be interrupted, and a nested comprehension over a large list can run for
+//! hours, so a watchdog thread stops the whole run (exit 2, the gate fails
+//! closed) when one evaluation overruns, naming the rule and the object.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long one rule may take on one object.
+pub const BUDGET: Duration = Duration::from_secs(10);
+
+/// The budget in milliseconds; tests of debug builds may shorten it with
+/// `SHIPSHAPE_TEST_CEL_BUDGET_MS`.
+fn budget_ms() -> u64 {
+    let default = u64::try_from(BUDGET.as_millis()).unwrap_or(u64::MAX);
+    if cfg!(debug_assertions) {
+        if let Some(ms) = std::env::var("SHIPSHAPE_TEST_CEL_BUDGET_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            return ms;
+        }
+    }
+    default
+}
+
+struct Shared {
+    origin: Instant,
+    /// Milliseconds since `origin` when the current evaluation started; 0 when idle.
+    started: AtomicU64,
+    what: Mutex<String>,
+    done: AtomicBool,
+}
+
+pub struct Watchdog {
+    shared: Arc<Shared>,
+}
+
+impl Watchdog {
+    pub fn start() -> Self {
+        let shared = Arc::new(Shared {
+            origin: Instant::now(),
+            started: AtomicU64::new(0),
+            what: Mutex::new(String::new()),
+            done: AtomicBool::new(false),
+        });
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            while !s.done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let started = s.started.load(Ordering::Relaxed);
+                let now = u64::try_from(s.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let budget = budget_ms();
+                if started != 0 && now.saturating_sub(started) > budget {
+                    let what = s.what.lock().map(|w| w.clone()).unwrap_or_default();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "{what}: error[policy::cel]: the evaluation ran longer than {} ms; nothing was checked\n  help: bound the comprehensions of the expression (nested all/exists/map over large lists)",
+                        budget
+                    );
+                    std::process::exit(2);
+                }
+            }
+        });
+        Watchdog { shared }
+    }
+
+    /// An evaluation starts; `what` names it, made only when the budget runs out
+    /// would need it (cheap enough to make each time).
+    pub fn begin(&self, what: impl FnOnce() -> String) {
+        if let Ok(mut w) = self.shared.what.lock() {
+            *w = what();
+        }
+        let now = u64::try_from(self.shared.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.shared.started.store(now.max(1), Ordering::Relaxed);
+    }
+
+    pub fn end(&self) {
+        self.shared.started.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared.done.store(true, Ordering::Relaxed);
+    }
+}
