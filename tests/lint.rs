@@ -449,3 +449,31 @@ fn suppression_comments_work_on_spec_lines() {
     assert_eq!(unused["file"], "fixtures/example/envs/base.yaml");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
+
+/// The generator's own output passes every rule, each raised to error.
+#[test]
+fn the_example_passes_every_rule_at_error_severity() {
+    let tmp = example_copy();
+    let ids: Vec<&str> = registry::RULES.iter().map(|r| r.meta().id).collect();
+    let all: String = ids.iter().map(|id| format!("{id}: error, ")).collect();
+    let policy = format!(
+        "rules: {{ {all} }}\nenvs:\n  production: {{ {all} }}\n  non-production: {{ {all} }}\n"
+    );
+    std::fs::write(tmp.path().join("policies/all-errors.yaml"), policy).expect("write");
+    let project = std::fs::read_to_string(tmp.path().join("shipshape.yaml")).expect("read");
+    let edited = project.replace(
+        "  - policies/custom.yaml\n",
+        "  - policies/custom.yaml\n  - policies/all-errors.yaml\n",
+    );
+    assert_ne!(edited, project, "the policy is listed");
+    std::fs::write(tmp.path().join("shipshape.yaml"), edited).expect("write");
+    let out = run(&["check"], tmp.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(ids.len() >= 33, "{}", ids.len());
+}

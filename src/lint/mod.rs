@@ -307,6 +307,8 @@ pub struct Context<'a> {
     produced: std::sync::OnceLock<Vec<rules::Produced>>,
     /// The Redis instances of the set, gathered once for the eight Redis rules.
     redis: std::sync::OnceLock<Vec<rules::redis::RedisUnit<'a>>>,
+    /// Pods, Services, charts and AppProjects of the set, for cross-object rules.
+    cluster: std::sync::OnceLock<rules::cluster::ClusterIndex<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -316,6 +318,10 @@ impl<'a> Context<'a> {
     }
     pub fn redis_units(&self) -> &[rules::redis::RedisUnit<'a>] {
         self.redis.get_or_init(|| rules::redis::units(self.objects))
+    }
+    pub fn cluster(&self) -> &rules::cluster::ClusterIndex<'a> {
+        self.cluster
+            .get_or_init(|| rules::cluster::ClusterIndex::build(self.objects))
     }
 }
 
@@ -356,6 +362,7 @@ pub fn run(
         settings,
         produced: std::sync::OnceLock::new(),
         redis: std::sync::OnceLock::new(),
+        cluster: std::sync::OnceLock::new(),
     };
     let rules: Vec<&dyn Rule> = registry::RULES
         .iter()

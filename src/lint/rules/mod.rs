@@ -2,6 +2,7 @@
 //! uses the headings What it flags / Why it matters / Example (bad) / Use
 //! instead / References. Helpers more than one rule needs live here.
 
+pub mod cluster;
 pub mod redis;
 
 macro_rules! declare_rule {
@@ -34,6 +35,7 @@ pub mod ss002_secret_in_git;
 pub mod ss003_dangling_secret_ref;
 pub mod ss004_redis_password_literal;
 pub mod ss005_external_secrets_deprecated_api;
+pub mod ss006_api_not_served;
 pub mod ss010_queue_redis_evicts;
 pub mod ss011_queue_redis_not_persistent;
 pub mod ss012_cache_redis_unbounded;
@@ -47,6 +49,9 @@ pub mod ss021_single_replica_in_prd;
 pub mod ss022_missing_probes;
 pub mod ss023_missing_resources;
 pub mod ss024_secret_consumer_not_reloaded;
+pub mod ss025_selector_matches_nothing;
+pub mod ss026_appproject_missing;
+pub mod ss027_service_reference_dangling;
 pub mod ss030_cloudflared_config_invalid;
 pub mod ss031_cloudflared_no_tls_verify;
 pub mod ss032_cloudflared_dangling_service;
@@ -55,6 +60,7 @@ pub mod ss041_argocd_default_project;
 pub mod ss042_argocd_missing_finalizer;
 pub mod ss043_kustomize_deprecated_field;
 pub mod ss044_external_dns_legacy_prefix;
+pub mod ss045_stateful_prune_unprotected;
 pub mod ss050_postgres_superuser_enabled;
 pub mod ss051_postgres_no_backup;
 
@@ -159,6 +165,84 @@ pub fn secret_refs(obj: &Obj) -> Vec<(String, Option<String>, Vec<Seg>)> {
                 for key in keys {
                     out.push((name.to_string(), Some(key.to_string()), p.clone()));
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Secrets that operators' custom resources read: (secret name, key, path).
+/// A store's own credentials (ClusterSecretStore auth) are left out: they
+/// bootstrap the secret system and are created by hand.
+pub fn custom_resource_secret_refs(obj: &Obj) -> Vec<(String, Option<String>, Vec<Seg>)> {
+    use crate::catalog::operators::{CNPG_GROUP, OT_GROUP};
+    // (group, kind, path to the name, sibling key field)
+    const REFS: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            OT_GROUP,
+            "*",
+            "spec.kubernetesConfig.redisSecret.name",
+            Some("key"),
+        ),
+        (OT_GROUP, "*", "spec.TLS.secret.secretName", None),
+        (
+            OT_GROUP,
+            "RedisSentinel",
+            "spec.redisSentinelConfig.redisReplicationPassword.secretKeyRef.name",
+            Some("key"),
+        ),
+        (
+            CNPG_GROUP,
+            "Cluster",
+            "spec.bootstrap.initdb.secret.name",
+            None,
+        ),
+        (CNPG_GROUP, "Cluster", "spec.superuserSecret.name", None),
+        (
+            "barmancloud.cnpg.io",
+            "ObjectStore",
+            "spec.configuration.s3Credentials.accessKeyId.name",
+            Some("key"),
+        ),
+        (
+            "barmancloud.cnpg.io",
+            "ObjectStore",
+            "spec.configuration.s3Credentials.secretAccessKey.name",
+            Some("key"),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (group, kind, path, key_field) in REFS {
+        if !obj.api_version.starts_with(group) || (*kind != "*" && obj.kind != *kind) {
+            continue;
+        }
+        let Some(name) = obj.get(path).and_then(Node::as_str) else {
+            continue;
+        };
+        let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+        let key = key_field
+            .and_then(|f| obj.get(&format!("{parent}.{f}")))
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        out.push((name.to_string(), key, super::path(path)));
+    }
+    if obj.api_version.starts_with(CNPG_GROUP) && obj.kind == "Cluster" {
+        for (i, role) in obj
+            .get("spec.managed.roles")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if let Some(name) = role
+                .pointer(["passwordSecret", "name"])
+                .and_then(Node::as_str)
+            {
+                out.push((
+                    name.to_string(),
+                    None,
+                    super::path(&format!("spec.managed.roles[{i}].passwordSecret.name")),
+                ));
             }
         }
     }

@@ -1,12 +1,17 @@
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use super::{same_namespace, secret_refs};
+use super::{custom_resource_secret_refs, same_namespace, secret_refs};
 
 declare_rule! {
     /// ## What it flags
     /// A `secretKeyRef`, `secretRef` or secret volume naming a Secret that nothing
-    /// in the set produces (no Secret, no ExternalSecret target), or a key the
-    /// producing ExternalSecret does not provide. Runs only when the set is
-    /// complete (a rendered bundle, or `shipshape check`).
+    /// in the set produces, or a key the producing ExternalSecret does not
+    /// provide; also the Secrets operators' custom resources read (OT Redis
+    /// `redisSecret`, `TLS.secret`, the Sentinel's replication password;
+    /// CloudNativePG `bootstrap.initdb.secret`, `superuserSecret`, managed roles;
+    /// Barman Cloud `ObjectStore` credentials). Producers: Secrets, ExternalSecret
+    /// targets, cert-manager Certificates, CloudNativePG clusters (`<name>-app`,
+    /// `-superuser`, `-ca`, `-server`, `-replication`), SealedSecrets. Runs only
+    /// when the set is complete (a rendered bundle, or `shipshape check`).
     ///
     /// ## Why it matters
     /// The pod never starts: it waits in `CreateContainerConfigError` until someone
@@ -41,7 +46,9 @@ impl Rule for DanglingSecretRef {
             return;
         }
         let produced = cx.produced_secrets();
-        for (name, key, path) in secret_refs(obj) {
+        let mut refs = secret_refs(obj);
+        refs.extend(custom_resource_secret_refs(obj));
+        for (name, key, path) in refs {
             let candidates: Vec<_> = produced
                 .iter()
                 .filter(|p| p.name == name && same_namespace(p.namespace.as_deref(), obj.namespace))

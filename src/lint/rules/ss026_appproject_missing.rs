@@ -1,0 +1,79 @@
+use super::super::object::k;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use crate::yaml::Node;
+
+declare_rule! {
+    /// ## What it flags
+    /// An Argo CD Application (or an ApplicationSet's template) naming an
+    /// AppProject that is not in the set, in a repository that manages its
+    /// AppProjects (the set holds at least one). `default` always exists.
+    ///
+    /// ## Why it matters
+    /// Argo CD refuses to sync the Application: "AppProject not found".
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// spec: { project: platform }   # but the repo's AppProjects are platform-dev and platform-prd
+    /// ```
+    ///
+    /// ## Use instead
+    /// Name an AppProject the repository renders, or add it.
+    ///
+    /// ## References
+    /// - https://argo-cd.readthedocs.io/en/stable/user-guide/projects/
+    pub struct AppprojectMissing {
+        id: "SS026",
+        name: "appproject-missing",
+        severity: Error,
+        summary: "Application names an AppProject the set does not have",
+        help: "Name an AppProject the repository renders, or add that AppProject.",
+    }
+}
+
+impl Rule for AppprojectMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        if !obj.api_version.starts_with("argoproj.io/") {
+            return;
+        }
+        let path: Vec<Seg> = match obj.kind {
+            "Application" => vec![k("spec"), k("project")],
+            "ApplicationSet" => vec![k("spec"), k("template"), k("spec"), k("project")],
+            _ => return,
+        };
+        let projects = &cx.cluster().app_projects;
+        if projects.is_empty() {
+            return;
+        }
+        let dotted = if obj.kind == "Application" {
+            "spec.project"
+        } else {
+            "spec.template.spec.project"
+        };
+        let Some(project) = obj.get(dotted).and_then(Node::as_str) else {
+            return;
+        };
+        if project == "default" || project.contains("{{") || projects.contains(project) {
+            return;
+        }
+        let known: Vec<&str> = projects.iter().map(String::as_str).collect();
+        let hint = crate::problem::did_you_mean(project, known.iter().copied()).map_or_else(
+            || format!("AppProjects here: {}", known.join(", ")),
+            |m| format!("did you mean `{m}`?"),
+        );
+        out.push(
+            Finding::new(
+                &META,
+                obj,
+                path,
+                format!(
+                    "{} uses AppProject `{project}`, which the set does not have",
+                    obj.display()
+                ),
+            )
+            .help(hint),
+        );
+    }
+}
