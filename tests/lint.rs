@@ -477,3 +477,95 @@ fn the_example_passes_every_rule_at_error_severity() {
     );
     assert!(ids.len() >= 33, "{}", ids.len());
 }
+
+/// Joins respect namespaces and folders: a kustomization's `namespace:` gives
+/// its objects theirs, and objects without one pair only within their folder.
+#[test]
+fn joins_respect_namespaces_and_folders() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let write = |p: &str, t: &str| {
+        let path = tmp.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    };
+    let sentinel = "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisSentinel\nmetadata: { name: s }\nspec: { clusterSize: 3, redisSentinelConfig: { redisReplicationName: r } }\n";
+    let repl_with_password = "---\napiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisReplication\nmetadata: { name: r }\nspec: { clusterSize: 2, kubernetesConfig: { image: \"redis:7\", redisSecret: { name: p, key: k } } }\n";
+    // Folder a: a Sentinel and, elsewhere, a protected replication of the same name.
+    write("a/sentinel.yaml", sentinel);
+    write("b/replication.yaml", repl_with_password);
+    write(
+        "c/kustomization.yaml",
+        "namespace: shop\nresources: [cm.yaml]\n",
+    );
+    write("c/cm.yaml", "apiVersion: v1\nkind: Secret\nmetadata: { name: creds }\nstringData: { password: hunter2hunter2 }\n");
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = j["diagnostics"].as_array().unwrap();
+    assert!(
+        !d.iter().any(|x| x["rule"] == "SS016"),
+        "paired across folders: {j}"
+    );
+    let secret = d
+        .iter()
+        .find(|x| x["rule"] == "SS002")
+        .expect("SS002 on the Secret");
+    assert_eq!(secret["object"]["namespace"], "shop", "{secret}");
+
+    // In one folder they do pair.
+    write("a/replication.yaml", repl_with_password);
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["rule"] == "SS016"),
+        "{j}"
+    );
+}
+
+/// SS044 without a project: the External-DNS the set installs for the env tells
+/// which prefix is read, both ways.
+#[test]
+fn external_dns_prefix_comes_from_the_set() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let release = |env: &str, version: &str, values: &str| {
+        format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{ name: external-dns-{env}, namespace: external-dns, labels: {{ shipshape.dev/env: {env} }} }}\nspec:\n  chart: {{ spec: {{ chart: external-dns, version: {version} }} }}\n  values: {values}\n---\n")
+    };
+    let ingress = |env: &str, prefix: &str| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web-{env}\n  labels: {{ shipshape.dev/env: {env} }}\n  annotations: {{ {prefix}target: t.example.com }}\nspec: {{ ingressClassName: nginx }}\n---\n")
+    };
+    let text = [
+        release("dev", "1.16.1", "{}"),
+        ingress("dev", "external-dns.kubernetes.io/"), // new prefix, old controller
+        release(
+            "prd",
+            "1.21.1",
+            "{ annotationPrefix: external-dns.kubernetes.io/ }",
+        ),
+        ingress("prd", "external-dns.alpha.kubernetes.io/"), // old prefix, new controller
+        release(
+            "stg",
+            "1.16.1",
+            "{ extraArgs: [\"--annotation-prefix=external-dns.kubernetes.io/\"] }",
+        ),
+        ingress("stg", "external-dns.kubernetes.io/"), // told to read it: fine
+    ]
+    .concat();
+    std::fs::write(tmp.path().join("all.yaml"), text).unwrap();
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let flagged: Vec<String> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS044")
+        .map(|d| d["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        flagged,
+        vec!["web-dev".to_string(), "web-prd".to_string()],
+        "{j}"
+    );
+}

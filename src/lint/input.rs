@@ -38,6 +38,12 @@ pub struct Doc {
     /// The env the file's path suggests (`overlays/prd/…`), used when neither
     /// `--env` nor the `shipshape.dev/env` label says.
     pub path_env: Option<String>,
+    /// The namespace a `kustomization.yaml` beside the file sets (`namespace:`),
+    /// for objects that state none.
+    pub namespace_hint: Option<String>,
+    /// The folder the document's file is in: objects with no namespace are
+    /// related only to objects of the same folder.
+    pub dir: String,
     pub origin: Origin,
     /// Listed under a kustomization's patches: a fragment, not a full object.
     pub is_patch: bool,
@@ -186,6 +192,21 @@ pub fn read_with_stdin(
         })
         .collect();
 
+    // `namespace:` of each folder's kustomization.
+    let mut kust_ns: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for (_, path, result) in &parsed {
+        if let (true, Ok(docs)) = (is_kustomization_file(path), result) {
+            if let Some(ns) = docs
+                .iter()
+                .find_map(|d| d.get("namespace").and_then(Node::as_str))
+            {
+                kust_ns.insert(
+                    normalize(path.parent().unwrap_or(Path::new(""))),
+                    ns.to_string(),
+                );
+            }
+        }
+    }
     // Files a kustomization lists as patches hold fragments, not objects.
     let mut patch_files: BTreeSet<PathBuf> = BTreeSet::new();
     for (_, path, result) in &parsed {
@@ -219,6 +240,7 @@ pub fn read_with_stdin(
     for (id, path, result) in parsed {
         match result {
             Ok(nodes) => {
+                let dir = normalize(path.parent().unwrap_or(Path::new("")));
                 let is_patch = patch_files.contains(&normalize(&path));
                 let kust = is_kustomization_file(&path);
                 for node in nodes {
@@ -238,6 +260,8 @@ pub fn read_with_stdin(
                         env: env.map(str::to_string),
                         production: None,
                         path_env: env_from_path(&path, ENV_FOLDERS),
+                        namespace_hint: kust_ns.get(&dir).cloned(),
+                        dir: dir.to_string_lossy().replace('\\', "/"),
                         origin: Origin::File,
                         is_patch,
                         kind_hint,
@@ -363,6 +387,11 @@ pub fn from_bundle(
                 .cloned();
             Doc {
                 path_env: None,
+                namespace_hint: None,
+                dir: Path::new(&b.file)
+                    .parent()
+                    .map(|d| d.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default(),
                 file: *id,
                 node: json_to_node(&b.object.value, *id),
                 env: Some(b.env.clone()),

@@ -107,7 +107,10 @@ impl<'a> Obj<'a> {
             api_version,
             kind,
             name: meta.and_then(|m| m.get("name")).and_then(Node::as_str),
-            namespace: meta.and_then(|m| m.get("namespace")).and_then(Node::as_str),
+            namespace: meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Node::as_str)
+                .or(doc.namespace_hint.as_deref()),
             env,
             production,
         })

@@ -29,6 +29,9 @@ pub struct ClusterIndex<'a> {
     pub app_projects: BTreeSet<String>,
     pub namespaces: BTreeSet<String>,
     pub uses_argocd: bool,
+    pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+    pods_unknown_ns: Vec<BTreeMap<String, String>>,
+    service_names: BTreeSet<String>,
 }
 
 fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
@@ -94,6 +97,9 @@ impl<'a> ClusterIndex<'a> {
             app_projects: BTreeSet::new(),
             namespaces: BTreeSet::new(),
             uses_argocd: false,
+            pods_by_ns: BTreeMap::new(),
+            pods_unknown_ns: Vec::new(),
+            service_names: BTreeSet::new(),
         };
         for o in objects {
             ix.charts.extend(pinned(o));
@@ -174,14 +180,45 @@ impl<'a> ClusterIndex<'a> {
                 ix.services.insert((p.namespace.clone(), s));
             }
         }
+        for (ns, labels) in &ix.pods {
+            match ns {
+                Some(n) => ix
+                    .pods_by_ns
+                    .entry(n.clone())
+                    .or_default()
+                    .push(labels.clone()),
+                None => ix.pods_unknown_ns.push(labels.clone()),
+            }
+        }
+        ix.service_names = ix.services.iter().map(|(_, n)| n.clone()).collect();
         ix
     }
 
-    /// Whether a Service named `name` exists for a reference from `ns`.
+    /// Whether a Service named `name` exists for a reference from `ns`
+    /// (an unknown namespace on either side matches any).
     pub fn has_service(&self, ns: Option<&str>, name: &str) -> bool {
-        self.services
-            .iter()
-            .any(|(n, s)| s == name && super::same_namespace(n.as_deref(), ns))
+        match ns {
+            Some(n) => {
+                self.services
+                    .contains(&(Some(n.to_string()), name.to_string()))
+                    || self.services.contains(&(None, name.to_string()))
+            }
+            None => self.service_names.contains(name),
+        }
+    }
+
+    /// The pods a selector in namespace `ns` can select.
+    pub fn pods_in(&self, ns: Option<&str>) -> Vec<&BTreeMap<String, String>> {
+        match ns {
+            Some(n) => self
+                .pods_by_ns
+                .get(n)
+                .into_iter()
+                .flatten()
+                .chain(self.pods_unknown_ns.iter())
+                .collect(),
+            None => self.pods.iter().map(|(_, l)| l).collect(),
+        }
     }
 
     /// The chart the set pins for a component, preferring the object's env.

@@ -252,6 +252,7 @@ pub fn custom_resource_secret_refs(obj: &Obj) -> Vec<(String, Option<String>, Ve
 /// Secrets the set produces, by namespace and name: `None` keys means any key.
 pub struct Produced {
     pub namespace: Option<String>,
+    pub dir: String,
     pub name: String,
     pub keys: Option<Vec<String>>,
     pub by_external_secret: bool,
@@ -270,6 +271,7 @@ pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
             }
             out.push(Produced {
                 namespace: ns,
+                dir: o.doc.dir.clone(),
                 name: o.name.unwrap_or("").to_string(),
                 keys: Some(keys),
                 by_external_secret: false,
@@ -305,6 +307,7 @@ pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
             };
             out.push(Produced {
                 namespace: ns,
+                dir: o.doc.dir.clone(),
                 name,
                 keys,
                 by_external_secret: true,
@@ -313,6 +316,7 @@ pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
             for secret in produced_by_other(o) {
                 out.push(Produced {
                     namespace: ns.clone(),
+                    dir: o.doc.dir.clone(),
                     name: secret,
                     keys: None,
                     by_external_secret: false,
@@ -349,6 +353,16 @@ pub fn same_namespace(produced: Option<&str>, consumer: Option<&str>) -> bool {
     match (produced, consumer) {
         (Some(a), Some(b)) => a == b,
         _ => true,
+    }
+}
+
+/// Whether two objects can refer to each other: the same namespace when both
+/// state one; otherwise the same folder (unrelated examples in one repository
+/// do not pair up).
+pub fn related(a_ns: Option<&str>, a_dir: &str, b_ns: Option<&str>, b_dir: &str) -> bool {
+    match (a_ns, b_ns) {
+        (Some(x), Some(y)) => x == y,
+        _ => a_dir == b_dir,
     }
 }
 

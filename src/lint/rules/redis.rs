@@ -94,9 +94,11 @@ pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-fn config_map<'a>(objects: &'a [Obj<'a>], name: &str, ns: Option<&str>) -> Option<&'a Obj<'a>> {
+fn config_map<'a>(objects: &'a [Obj<'a>], name: &str, of: &Obj) -> Option<&'a Obj<'a>> {
     objects.iter().find(|o| {
-        o.kind == "ConfigMap" && o.name == Some(name) && super::same_namespace(o.namespace, ns)
+        o.kind == "ConfigMap"
+            && o.name == Some(name)
+            && super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir)
     })
 }
 
@@ -136,7 +138,7 @@ pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
                 .get("spec.redisConfig.additionalRedisConfig")
                 .and_then(Node::as_str)
             {
-                if let Some(cm) = config_map(objects, name, o.namespace) {
+                if let Some(cm) = config_map(objects, name, o) {
                     conf_settings(cm, &mut persisted);
                 }
             }
@@ -203,7 +205,7 @@ pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
                 .unwrap_or_default()
             {
                 if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
-                    if let Some(cm) = config_map(objects, name, o.namespace) {
+                    if let Some(cm) = config_map(objects, name, o) {
                         conf_settings(cm, &mut persisted);
                     }
                 }

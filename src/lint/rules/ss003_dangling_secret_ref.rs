@@ -1,5 +1,5 @@
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use super::{custom_resource_secret_refs, same_namespace, secret_refs};
+use super::{custom_resource_secret_refs, related, secret_refs};
 
 declare_rule! {
     /// ## What it flags
@@ -51,7 +51,10 @@ impl Rule for DanglingSecretRef {
         for (name, key, path) in refs {
             let candidates: Vec<_> = produced
                 .iter()
-                .filter(|p| p.name == name && same_namespace(p.namespace.as_deref(), obj.namespace))
+                .filter(|p| {
+                    p.name == name
+                        && related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir)
+                })
                 .collect();
             if candidates.is_empty() {
                 out.push(Finding::new(

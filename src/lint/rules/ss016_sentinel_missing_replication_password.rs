@@ -62,7 +62,7 @@ impl Rule for SentinelMissingReplicationPassword {
         let protected = cx.objects.iter().any(|o| {
             o.kind == "RedisReplication"
                 && o.name == Some(repl)
-                && super::same_namespace(o.namespace, obj.namespace)
+                && super::related(o.namespace, &o.doc.dir, obj.namespace, &obj.doc.dir)
                 && o.get("spec.kubernetesConfig.redisSecret").is_some()
         });
         if protected {

@@ -1,6 +1,6 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use super::{same_namespace, secret_refs};
+use super::{related, secret_refs};
 
 declare_rule! {
     /// ## What it flags
@@ -65,7 +65,7 @@ impl Rule for SecretConsumerNotReloaded {
                 produced.iter().any(|p| {
                     p.by_external_secret
                         && &p.name == name
-                        && same_namespace(p.namespace.as_deref(), obj.namespace)
+                        && related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir)
                 })
             })
             .collect();

@@ -51,13 +51,7 @@ fn check_selector(obj: &Obj, cx: &Context, sel: &Node, path: Vec<Seg>, out: &mut
     if empty(sel) {
         return; // selects every pod (a default-deny policy, say)
     }
-    let pods: Vec<_> = cx
-        .cluster()
-        .pods
-        .iter()
-        .filter(|(ns, _)| super::same_namespace(ns.as_deref(), obj.namespace))
-        .map(|(_, l)| l)
-        .collect();
+    let pods = cx.cluster().pods_in(obj.namespace);
     if !pods.iter().any(|l| matches(sel, l)) {
         out.push(Finding::new(
             &META,

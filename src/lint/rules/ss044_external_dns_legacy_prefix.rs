@@ -11,7 +11,10 @@ declare_rule! {
     /// `external-dns.alpha.kubernetes.io/` where the controller reads
     /// `external-dns.kubernetes.io/` (app 0.22+, or chart 1.20+ with
     /// `annotationPrefix` set, as shipshape renders it), and the reverse with older
-    /// charts, which read only the alpha prefix.
+    /// charts, which read only the alpha prefix. Without a shipshape project,
+    /// the External-DNS Application or HelmRelease of the set tells: its
+    /// `annotationPrefix` value or `--annotation-prefix` argument, else its
+    /// chart version.
     ///
     /// ## Why it matters
     /// There is no fallback between the prefixes: the record is never published,
@@ -41,6 +44,40 @@ declare_rule! {
 
 use crate::catalog::operators::{DNS_PREFIX, LEGACY_DNS_PREFIX};
 
+/// The prefix the External-DNS the set installs (for the object's env) reads:
+/// its `annotationPrefix` value or `--annotation-prefix` argument, else the
+/// default of its chart version.
+fn prefix_from_set(obj: &Obj, cx: &Context) -> Option<String> {
+    let pin = cx.cluster().chart_for(
+        crate::catalog::OperatorKind::ExternalDns,
+        obj.env.as_deref(),
+    )?;
+    let o = pin.obj;
+    let values = o
+        .get("spec.source.helm.valuesObject")
+        .or_else(|| o.get("spec.values"));
+    let from_values = values.and_then(|v| {
+        v.get("annotationPrefix")
+            .and_then(Node::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                v.get("extraArgs")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .find_map(|a| a.strip_prefix("--annotation-prefix=").map(str::to_string))
+            })
+    });
+    from_values.or_else(|| {
+        pin.version.map(|v| {
+            crate::catalog::operators::external_dns_prefix(&v)
+                .0
+                .to_string()
+        })
+    })
+}
+
 /// The External-DNS prefix a key uses, if any.
 fn prefix_of(key: &str) -> Option<&'static str> {
     [LEGACY_DNS_PREFIX, DNS_PREFIX]
@@ -53,14 +90,15 @@ impl Rule for ExternalDnsLegacyPrefix {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        let Some(reads) = obj
+        let from_project = obj
             .env
             .as_ref()
             .and_then(|e| cx.settings.external_dns_prefix.get(e))
-            .copied()
-        else {
+            .map(|p| (*p).to_string());
+        let Some(reads) = from_project.or_else(|| prefix_from_set(obj, cx)) else {
             return;
         };
+        let reads = reads.as_str();
         let ignored = |name: &str| prefix_of(name).is_some_and(|p| p != reads);
         let message = |name: &str| {
             format!("`{name}` is ignored: this environment's External-DNS reads `{reads}…`")
