@@ -107,6 +107,27 @@ pub fn external_dns_prefix(chart: &Version) -> (&'static str, bool) {
     }
 }
 
+/// The prefix an External-DNS chart reads when nothing sets it: the default of
+/// the app version it ships (`external-dns.kubernetes.io/` from app 0.22).
+/// `None` for chart versions newer than the catalogue knows.
+pub fn external_dns_default_prefix(chart: &Version) -> Option<&'static str> {
+    let entry = super::entry(super::OperatorKind::ExternalDns);
+    let newest = entry
+        .releases
+        .iter()
+        .map(|(c, _)| Version::known(c))
+        .max()?;
+    if *chart > newest {
+        return None;
+    }
+    let app = Version::parse(entry.app_version(chart)?.trim_start_matches('v')).ok()?;
+    Some(if app >= Version::new(0, 22, 0) {
+        DNS_PREFIX
+    } else {
+        LEGACY_DNS_PREFIX
+    })
+}
+
 pub fn external_dns_prefix_value_since() -> Version {
     Version::known(EXTERNAL_DNS_PREFIX_VALUE_SINCE)
 }
@@ -136,4 +157,23 @@ pub fn cnpg_secrets(name: &str) -> Vec<String> {
         format!("{name}-replication"),
         format!("{name}-server"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_prefix_follows_the_app_version() {
+        let v = |s| Version::parse(s).unwrap_or(Version::new(0, 0, 0));
+        assert_eq!(
+            external_dns_default_prefix(&v("1.21.1")),
+            Some(LEGACY_DNS_PREFIX)
+        );
+        assert_eq!(
+            external_dns_default_prefix(&v("1.16.1")),
+            Some(LEGACY_DNS_PREFIX)
+        );
+        assert_eq!(external_dns_default_prefix(&v("1.30.0")), None);
+    }
 }

@@ -221,14 +221,31 @@ impl<'a> ClusterIndex<'a> {
         }
     }
 
-    /// The chart the set pins for a component, preferring the object's env.
-    pub fn chart_for(&self, kind: catalog::OperatorKind, env: Option<&str>) -> Option<&Pinned<'a>> {
-        let mut it = self.charts.iter().filter(|p| p.entry.kind == kind);
-        let all: Vec<&Pinned> = it.by_ref().collect();
-        all.iter()
-            .find(|p| env.is_some() && p.env == env)
-            .or_else(|| all.iter().find(|p| p.env.is_none() || env.is_none()))
-            .copied()
+    /// The chart the set pins for a component, for an object: in the object's
+    /// env when both say, and nearest by folder among pins that share at least
+    /// the top folder with it (a monorepo of several clusters, or several
+    /// repositories linted together).
+    pub fn chart_for(
+        &self,
+        kind: catalog::OperatorKind,
+        env: Option<&str>,
+        dir: &str,
+    ) -> Option<&Pinned<'a>> {
+        let common = |d: &str| {
+            d.split('/')
+                .zip(dir.split('/'))
+                .take_while(|(a, b)| a == b && !a.is_empty())
+                .count()
+        };
+        self.charts
+            .iter()
+            .filter(|p| p.entry.kind == kind)
+            .filter(|p| env.is_none() || p.env.is_none() || p.env == env)
+            // Only pins of the same tree: another repository's pin says nothing here.
+            .filter(|p| common(&p.obj.doc.dir) > 0 || p.obj.doc.dir == dir)
+            // The earliest of the nearest wins: max_by_key keeps the last of equals.
+            .rev()
+            .max_by_key(|p| (env.is_some() && p.env == env, common(&p.obj.doc.dir)))
     }
 }
 

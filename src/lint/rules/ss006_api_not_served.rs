@@ -48,7 +48,10 @@ impl Rule for ApiNotServed {
         let Some(entry) = catalog::owner_of(obj.api_version) else {
             return;
         };
-        let Some(pin) = cx.cluster().chart_for(entry.kind, obj.env.as_deref()) else {
+        let Some(pin) = cx
+            .cluster()
+            .chart_for(entry.kind, obj.env.as_deref(), &obj.doc.dir)
+        else {
             return;
         };
         let Some(version) = pin.version else { return };

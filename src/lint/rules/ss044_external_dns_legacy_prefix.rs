@@ -13,8 +13,8 @@ declare_rule! {
     /// `annotationPrefix` set, as shipshape renders it), and the reverse with older
     /// charts, which read only the alpha prefix. Without a shipshape project,
     /// the External-DNS Application or HelmRelease of the set tells: its
-    /// `annotationPrefix` value or `--annotation-prefix` argument, else its
-    /// chart version.
+    /// `annotationPrefix` value or `--annotation-prefix` argument, else the
+    /// default of the app version its chart ships.
     ///
     /// ## Why it matters
     /// There is no fallback between the prefixes: the record is never published,
@@ -46,11 +46,12 @@ use crate::catalog::operators::{DNS_PREFIX, LEGACY_DNS_PREFIX};
 
 /// The prefix the External-DNS the set installs (for the object's env) reads:
 /// its `annotationPrefix` value or `--annotation-prefix` argument, else the
-/// default of its chart version.
+/// default of the app version its chart ships.
 fn prefix_from_set(obj: &Obj, cx: &Context) -> Option<String> {
     let pin = cx.cluster().chart_for(
         crate::catalog::OperatorKind::ExternalDns,
         obj.env.as_deref(),
+        &obj.doc.dir,
     )?;
     let o = pin.obj;
     let values = o
@@ -70,11 +71,9 @@ fn prefix_from_set(obj: &Obj, cx: &Context) -> Option<String> {
             })
     });
     from_values.or_else(|| {
-        pin.version.map(|v| {
-            crate::catalog::operators::external_dns_prefix(&v)
-                .0
-                .to_string()
-        })
+        pin.version
+            .and_then(|v| crate::catalog::operators::external_dns_default_prefix(&v))
+            .map(str::to_string)
     })
 }
 
