@@ -29,6 +29,8 @@ pub struct ClusterIndex<'a> {
     pub app_projects: BTreeSet<String>,
     pub namespaces: BTreeSet<String>,
     pub uses_argocd: bool,
+    /// Image names a kustomization's `images:` pins (`newTag` or `digest`).
+    pub image_overrides: BTreeSet<String>,
     pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
     pods_unknown_ns: Vec<BTreeMap<String, String>>,
     service_names: BTreeSet<String>,
@@ -97,12 +99,21 @@ impl<'a> ClusterIndex<'a> {
             app_projects: BTreeSet::new(),
             namespaces: BTreeSet::new(),
             uses_argocd: false,
+            image_overrides: BTreeSet::new(),
             pods_by_ns: BTreeMap::new(),
             pods_unknown_ns: Vec::new(),
             service_names: BTreeSet::new(),
         };
         for o in objects {
             ix.charts.extend(pinned(o));
+            if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
+                for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
+                    let pins = i.get("newTag").is_some() || i.get("digest").is_some();
+                    if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
+                        ix.image_overrides.insert(name.to_string());
+                    }
+                }
+            }
             if o.api_version.starts_with("argoproj.io/") {
                 ix.uses_argocd = true;
                 if o.kind == "AppProject" {

@@ -5,8 +5,13 @@ use crate::yaml::Node;
 
 declare_rule! {
     /// ## What it flags
-    /// A container environment variable named like a credential (PASSWORD, PASSWD,
-    /// SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS) with a literal `value`.
+    /// A credential written as a literal: a container env var named like one
+    /// (`DB_PASS`, `API_TOKEN`, `CLIENT_SECRET`; not `PASSWORD_FILE`,
+    /// `SECRET_NAME`, `TOKEN_TTL`, `USE_TOKEN_AUTH`, which name or configure
+    /// one), any env value holding a URL with a password (`redis://:pw@host`) or
+    /// a known token shape (`ghp_…`, `AKIA…`, `sk_live_…`, `xoxb-…`, a PEM
+    /// private key), and the same in ConfigMap data, including `key=value`
+    /// properties files (`spring.datasource.password=admin`).
     ///
     /// ## Why it matters
     /// The value is in Git, in every clone and CI log, and cannot be rotated
@@ -38,6 +43,42 @@ declare_rule! {
     }
 }
 
+/// Whether a literal env value is a credential: by the variable's name (a
+/// boolean or a number is a setting, not a secret), or by its own shape.
+fn literal_credential(name: &str, value: &str) -> bool {
+    if is_reference(value) {
+        return false;
+    }
+    let setting = matches!(value, "true" | "false") || value.parse::<f64>().is_ok();
+    (secret_like_name(name) && !setting) || crate::secret::looks_secret_value(value)
+}
+
+/// `key=value` / `key: value` lines of a properties or env file in ConfigMap
+/// data whose key names a credential: the 1-based line of each.
+fn property_credentials(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('#') || l.starts_with('!') {
+            continue;
+        }
+        let Some((key, value)) = l.split_once(['=', ':']) else {
+            continue;
+        };
+        let key = key.trim().trim_start_matches("export ");
+        let last = key.rsplit(['.', '_', '-']).next().unwrap_or(key);
+        let value = value.trim().trim_matches(['"', '\'']);
+        let named = crate::secret::is_secret_key(last) || crate::secret::is_secret_key(key);
+        if !value.is_empty()
+            && ((named && literal_credential(key, value))
+                || crate::secret::looks_secret_value(value))
+        {
+            out.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        }
+    }
+    out
+}
+
 impl Rule for PlaintextSecretEnv {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -51,7 +92,7 @@ impl Rule for PlaintextSecretEnv {
                 let Some(value) = e.get("value").and_then(Node::scalar_text) else {
                     continue;
                 };
-                if secret_like_name(name) && !is_reference(&value) {
+                if literal_credential(name, &value) {
                     out.push(
                         Finding::new(
                             &META,
@@ -64,6 +105,43 @@ impl Rule for PlaintextSecretEnv {
                         )
                         .secret(),
                     );
+                }
+            }
+        }
+        if obj.kind == "ConfigMap" && obj.api_version == "v1" {
+            for (key, value) in obj.get("data").and_then(Node::as_map).unwrap_or_default() {
+                let (Some(name), Some(text)) = (key.scalar_text(), value.as_str()) else {
+                    continue;
+                };
+                let path = vec![k("data"), k(&name)];
+                if !text.contains('\n') && literal_credential(&name, text) {
+                    out.push(
+                        Finding::new(
+                            &META,
+                            obj,
+                            path,
+                            format!(
+                                "{} holds a credential in `data.{name}` (not shown)",
+                                obj.display()
+                            ),
+                        )
+                        .secret(),
+                    );
+                    continue;
+                }
+                for line in property_credentials(text) {
+                    let mut f = Finding::new(
+                        &META,
+                        obj,
+                        path.clone(),
+                        format!(
+                            "{} holds a credential on line {line} of `data.{name}` (not shown)",
+                            obj.display()
+                        ),
+                    )
+                    .secret();
+                    f.inner = Some((line, 1));
+                    out.push(f);
                 }
             }
         }

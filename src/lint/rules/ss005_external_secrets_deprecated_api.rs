@@ -3,7 +3,11 @@ use super::super::{Context, Finding, Obj, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it flags
-    /// External Secrets Operator kinds on `external-secrets.io/v1beta1` or `v1alpha1`.
+    /// External Secrets Operator kinds on an API version that current releases no
+    /// longer serve, by the compatibility catalogue: `ExternalSecret`,
+    /// `SecretStore`, `ClusterSecretStore`, `ClusterExternalSecret` on `v1beta1` or
+    /// `v1alpha1`. Kinds whose only version is still served (`PushSecret` on
+    /// `v1alpha1`, the generators) are left alone.
     ///
     /// ## Why it matters
     /// ESO 0.17 stopped serving `v1beta1`: the object is rejected on apply and the
@@ -34,21 +38,26 @@ impl Rule for ExternalSecretsDeprecatedApi {
         &META
     }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
-        if matches!(
-            obj.api_version,
-            "external-secrets.io/v1beta1"
-                | "external-secrets.io/v1alpha1"
-                | "generators.external-secrets.io/v1alpha1"
-        ) && obj.api_version.starts_with("external-secrets.io/")
-        {
+        if !obj.api_version.starts_with("external-secrets.io/") {
+            return;
+        }
+        let es = crate::catalog::entry(crate::catalog::OperatorKind::ExternalSecrets);
+        let current = es.default_version();
+        if let crate::catalog::Served::No { .. } = es.serves(obj.api_version, obj.kind, &current) {
             out.push(Finding::new(
                 &META,
                 obj,
                 vec![k("apiVersion")],
                 format!(
-                    "{} uses `{}`, which External Secrets no longer serves",
+                    "{} uses `{}`, which External Secrets no longer serves (not since {})",
                     obj.display(),
-                    obj.api_version
+                    obj.api_version,
+                    es.apis
+                        .iter()
+                        .filter(|a| a.api_version == obj.api_version && a.kinds.contains(&obj.kind))
+                        .filter_map(|a| a.until)
+                        .max()
+                        .unwrap_or("a release the catalogue knows")
                 ),
             ));
         }

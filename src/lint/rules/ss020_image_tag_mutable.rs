@@ -28,29 +28,53 @@ declare_rule! {
         id: "SS020",
         name: "image-tag-mutable",
         severity: Error,
-        summary: "image tag `latest` or no tag",
+        summary: "image with no tag, a floating tag or a bare major version",
         help: "Pin the image to a version tag or a digest.",
     }
 }
 
-/// Why an image reference is mutable, if it is.
-pub fn mutable(image: &str) -> Option<&'static str> {
+/// Tags that move: release channels and branch names.
+const FLOATING: &[&str] = &[
+    "latest", "stable", "main", "master", "edge", "alpine", "slim", "develop", "dev", "nightly",
+    "canary", "beta", "rc", "lts", "current", "mainline",
+];
+
+/// Why an image reference is mutable, if it is: no tag, a floating tag, or a
+/// bare major version (`redis:7`, `node:20-alpine`). Digests and full
+/// versions pass.
+pub fn mutable(image: &str) -> Option<String> {
     if image.contains('@') || image.contains("${") || image.contains("{{") {
         return None;
     }
     let last = image.rsplit('/').next().unwrap_or(image);
-    match last.split_once(':') {
-        Some((_, "latest")) => Some("uses the `latest` tag"),
-        Some(_) => None,
-        None => Some("has no tag"),
+    let Some((_, tag)) = last.split_once(':') else {
+        return Some("has no tag".into());
+    };
+    if FLOATING.contains(&tag) {
+        return Some(format!("uses the floating `{tag}` tag"));
     }
+    let version = tag.trim_start_matches('v');
+    let major = version.split_once('-').map_or(version, |(m, _)| m);
+    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "uses `{tag}`, a bare major version that moves with every release"
+        ));
+    }
+    None
+}
+
+/// The repository part of an image (`ghcr.io/acme/api` of `ghcr.io/acme/api:1.0`).
+fn repository(image: &str) -> &str {
+    let (head, last) = image.rsplit_once('/').map_or(("", image), |(h, l)| (h, l));
+    let name = last.split(['@', ':']).next().unwrap_or(last);
+    &image[..head.len() + if head.is_empty() { 0 } else { 1 } + name.len()]
 }
 
 impl Rule for ImageTagMutable {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
-    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         let mut images: Vec<(Vec<Seg>, &str)> = obj
             .containers()
             .iter()
@@ -63,7 +87,12 @@ impl Rule for ImageTagMutable {
                 }
             }
         }
+        let overrides = &cx.cluster().image_overrides;
         for (path, image) in images {
+            // A kustomization that builds the object pins the tag itself.
+            if overrides.contains(repository(image)) {
+                continue;
+            }
             if let Some(why) = mutable(image) {
                 out.push(
                     Finding::new(

@@ -5,12 +5,17 @@ use crate::yaml::Node;
 
 declare_rule! {
     /// ## What it flags
-    /// In production: an ArgoCD Application source that tracks `HEAD` or has no
-    /// `targetRevision` (which means `HEAD`).
+    /// In production: an Argo CD Application source that tracks `HEAD` or has no
+    /// `targetRevision` (which means `HEAD`), and a Helm chart source whose
+    /// `targetRevision` is a version range (`*`, `^1.2`, `~1.2`, `>=1.0.0`,
+    /// `1.x`): Argo CD installs whatever newest release matches. (A Git
+    /// branch is a deliberate tracking strategy for the repository's own
+    /// manifests and is left alone.)
     ///
     /// ## Why it matters
-    /// Production follows whatever the default branch points at, including a
-    /// force-push or a branch rename, with no reviewable promotion step.
+    /// Production follows whatever the default branch or the chart repository
+    /// points at, including a force-push or a new major release, with no
+    /// reviewable promotion step.
     ///
     /// ## Example (bad)
     /// ```yaml
@@ -19,7 +24,8 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```yaml
-    /// source: { repoURL: …, path: prd, targetRevision: main }   # or a tag
+    /// source: { repoURL: …, path: prd, targetRevision: v2026.11.1 }   # a tag or a commit
+    /// source: { repoURL: https://charts.jetstack.io, chart: cert-manager, targetRevision: v1.21.1 }
     /// ```
     ///
     /// ## References
@@ -28,9 +34,15 @@ declare_rule! {
         id: "SS040",
         name: "argocd-unpinned-revision",
         severity: Error,
-        summary: "production Application tracks HEAD",
+        summary: "production Application tracks HEAD or a chart version range",
         help: "Set `targetRevision` to a branch, tag or commit that production is promoted to.",
     }
+}
+
+/// A Helm version constraint rather than one version.
+fn version_range(r: &str) -> bool {
+    r.contains(['*', '^', '~', '>', '<', '|', ' '])
+        || r.split('.').any(|p| p.eq_ignore_ascii_case("x"))
 }
 
 impl Rule for ArgocdUnpinnedRevision {
@@ -56,6 +68,18 @@ impl Rule for ArgocdUnpinnedRevision {
         }
         for (mut path, s) in sources {
             let rev = s.get("targetRevision").and_then(Node::scalar_text);
+            if s.get("chart").is_some() {
+                if let Some(r) = rev.as_deref().filter(|r| version_range(r)) {
+                    path.push(k("targetRevision"));
+                    out.push(Finding::new(
+                        &META,
+                        obj,
+                        path,
+                        format!("{} installs chart version range `{r}` in production", obj.display()),
+                    ).help("Pin the exact chart version (e.g. `1.21.1`) and upgrade it in a reviewed change."));
+                    continue;
+                }
+            }
             if rev.as_deref().is_none_or(|r| r.is_empty() || r == "HEAD") {
                 if rev.is_some() {
                     path.push(k("targetRevision"));
