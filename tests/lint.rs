@@ -569,3 +569,45 @@ fn external_dns_prefix_comes_from_the_set() {
         "{j}"
     );
 }
+
+/// Helm values of app-template are linted as the objects they become, and
+/// findings point at the values nodes; templates are references, not values.
+#[test]
+fn app_template_values_are_linted_at_their_nodes() {
+    let out = run(
+        &[
+            "lint",
+            "fixtures/lint/values/helmrelease.yaml",
+            "--env",
+            "prd",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let at = |rule: &str| -> Vec<(u64, u64)> {
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == rule)
+            .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(at("SS020"), vec![(13, 58)], "{j}"); // tag: latest
+    assert_eq!(at("SS001"), vec![(15, 28), (40, 47)], "{j}"); // literal password, token shape
+    assert_eq!(at("SS022"), vec![(12, 11)], "{j}"); // probes disabled
+    assert!(at("SS021").contains(&(10, 7)), "{j}"); // shop: one replica in production
+    assert!(!text(&out.stdout).contains("hunter2hunter2"));
+    let web = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["object"]["name"] == "web" && d["object"]["kind"] == "Deployment")
+        .expect("web");
+    assert_eq!(
+        web["object"]["namespace"], "web",
+        "the Application's destination"
+    );
+}

@@ -254,6 +254,23 @@ pub fn read_with_stdin(
                     } else {
                         None
                     };
+                    // Helm values a chart adapter understands become their objects too.
+                    if let Some(values) = super::values::app_template_values(&node) {
+                        for made in super::values::app_template_objects(&node, values) {
+                            docs.push(Doc {
+                                file: id,
+                                node: made,
+                                env: env.map(str::to_string),
+                                production: None,
+                                path_env: env_from_path(&path, ENV_FOLDERS),
+                                namespace_hint: kust_ns.get(&dir).cloned(),
+                                dir: dir.to_string_lossy().replace('\\', "/"),
+                                origin: Origin::File,
+                                is_patch: false,
+                                kind_hint: None,
+                            });
+                        }
+                    }
                     docs.push(Doc {
                         file: id,
                         node,

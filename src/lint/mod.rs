@@ -14,6 +14,7 @@ pub mod policy;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+pub mod values;
 mod watchdog;
 
 use rayon::prelude::*;

@@ -75,7 +75,7 @@ pub fn secret_like_name(name: &str) -> bool {
 /// `$(VAR)` / `${VAR}` / `$VAR`: a reference, not a literal.
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim();
-    v.starts_with('$') || v.starts_with("ENC[") || v.is_empty()
+    v.starts_with('$') || v.starts_with("ENC[") || v.contains("{{") || v.is_empty()
 }
 
 /// Secrets a pod spec reads: (secret name, key if any, path of the reference).
@@ -413,6 +413,10 @@ pub fn cloudflared_configs<'a>(obj: &'a Obj<'a>) -> Vec<CloudflaredConfig<'a>> {
         let name = key.scalar_text().unwrap_or_default();
         let Some(text) = value.as_str() else { continue };
         if !(name.ends_with(".yaml") || name.ends_with(".yml")) || !text.contains("ingress") {
+            continue;
+        }
+        // A Helm or Flux template is not a config yet: nothing to validate.
+        if text.contains("{{") || text.contains("${") {
             continue;
         }
         let Ok(root) = crate::yaml::parse_single(text, obj.doc.file) else {

@@ -54,8 +54,10 @@ pub fn mutable(image: &str) -> Option<String> {
         return Some(format!("uses the floating `{tag}` tag"));
     }
     let version = tag.trim_start_matches('v');
-    let major = version.split_once('-').map_or(version, |(m, _)| m);
-    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+    // `7` and `20-alpine` float; `2026-08-17` (a date) and `7-1.2` do not.
+    let (major, variant) = version.split_once('-').unwrap_or((version, ""));
+    let word_variant = variant.is_empty() || variant.starts_with(|c: char| c.is_ascii_alphabetic());
+    if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) && word_variant {
         return Some(format!(
             "uses `{tag}`, a bare major version that moves with every release"
         ));
