@@ -611,3 +611,41 @@ fn app_template_values_are_linted_at_their_nodes() {
         "the Application's destination"
     );
 }
+
+/// List items, ApplicationSet templates and pod templates of other kinds are linted.
+#[test]
+fn objects_inside_objects_are_linted() {
+    let out = run(
+        &[
+            "lint",
+            "fixtures/lint/values/containers.yaml",
+            "--env",
+            "prd",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<(String, u64)> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| matches!(d["rule"].as_str(), Some("SS020" | "SS040")))
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("SS020".into(), 14)),
+        "List item: {found:?}"
+    );
+    assert!(
+        found.contains(&("SS040".into(), 25)),
+        "ApplicationSet template: {found:?}"
+    );
+    assert!(found.contains(&("SS020".into(), 36)), "Rollout: {found:?}");
+}

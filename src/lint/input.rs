@@ -52,6 +52,48 @@ pub struct Doc {
     pub kind_hint: Option<&'static str>,
 }
 
+/// Objects a document holds inside it: the items of a `List`, and the
+/// Application template of an ApplicationSet (so its project, revision and
+/// finalizer are checked).
+fn expand(node: &Node) -> Vec<Node> {
+    match node.get("kind").and_then(Node::as_str) {
+        Some("List") => node
+            .get("items")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter(|i| i.get("kind").is_some())
+            .cloned()
+            .collect(),
+        Some("ApplicationSet") => {
+            let Some(t) = node.pointer(["spec", "template"]) else {
+                return Vec::new();
+            };
+            let span = t.span;
+            let s = |v: &str| Node {
+                value: Value::Str(v.to_string()),
+                span,
+            };
+            let mut entries = vec![
+                (s("apiVersion"), s("argoproj.io/v1alpha1")),
+                (s("kind"), s("Application")),
+            ];
+            entries.extend(
+                t.as_map()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(k, _)| matches!(k.as_str(), Some("metadata" | "spec")))
+                    .cloned(),
+            );
+            vec![Node {
+                value: Value::Map(entries),
+                span,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Folders whose child folder names an environment: `overlays/prd/…`,
 /// `clusters/production/…`, `envs/dev/…`, `environments/staging/…`.
 pub const ENV_FOLDERS: &[&str] = &["overlays", "clusters", "envs", "environments"];
@@ -254,6 +296,21 @@ pub fn read_with_stdin(
                     } else {
                         None
                     };
+                    // Items of a `List`, and the Application an ApplicationSet stamps out.
+                    for made in expand(&node) {
+                        docs.push(Doc {
+                            file: id,
+                            node: made,
+                            env: env.map(str::to_string),
+                            production: None,
+                            path_env: env_from_path(&path, ENV_FOLDERS),
+                            namespace_hint: kust_ns.get(&dir).cloned(),
+                            dir: dir.to_string_lossy().replace('\\', "/"),
+                            origin: Origin::File,
+                            is_patch,
+                            kind_hint: None,
+                        });
+                    }
                     // Helm values a chart adapter understands become their objects too.
                     if let Some(values) = super::values::app_template_values(&node) {
                         for made in super::values::app_template_objects(&node, values) {

@@ -169,6 +169,15 @@ impl<'a> Obj<'a> {
             | "ReplicationController" => &["spec", "template", "spec"],
             "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
             "Pod" => &["spec"],
+            // Other kinds that carry a pod template (Argo Rollouts, operators' CRs).
+            _ if self
+                .node()
+                .pointer(["spec", "template", "spec", "containers"])
+                .and_then(Node::as_seq)
+                .is_some() =>
+            {
+                &["spec", "template", "spec"]
+            }
             _ => return None,
         };
         let node = self.node().pointer(path.iter().copied())?;

@@ -38,21 +38,16 @@ impl Rule for AppprojectMissing {
         if !obj.api_version.starts_with("argoproj.io/") {
             return;
         }
-        let path: Vec<Seg> = match obj.kind {
-            "Application" => vec![k("spec"), k("project")],
-            "ApplicationSet" => vec![k("spec"), k("template"), k("spec"), k("project")],
-            _ => return,
-        };
+        // An ApplicationSet's template is linted as the Application it stamps out.
+        if obj.kind != "Application" {
+            return;
+        }
+        let path: Vec<Seg> = vec![k("spec"), k("project")];
         let projects = &cx.cluster().app_projects;
         if projects.is_empty() {
             return;
         }
-        let dotted = if obj.kind == "Application" {
-            "spec.project"
-        } else {
-            "spec.template.spec.project"
-        };
-        let Some(project) = obj.get(dotted).and_then(Node::as_str) else {
+        let Some(project) = obj.get("spec.project").and_then(Node::as_str) else {
             return;
         };
         if project == "default" || project.contains("{{") || projects.contains(project) {
