@@ -649,3 +649,31 @@ fn objects_inside_objects_are_linted() {
     );
     assert!(found.contains(&("SS020".into(), 36)), "Rollout: {found:?}");
 }
+
+/// Values of charts no adapter reads are counted, and listed with --verbose.
+#[test]
+fn unread_helm_values_are_reported() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        tmp.path().join("hr.yaml"),
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: cert-manager }\nspec:\n  chart: { spec: { chart: cert-manager, version: v1.21.1 } }\n  values: { crds: { enabled: true } }\n",
+    )
+    .unwrap();
+    let out = run(&["lint", ".", "--verbose"], tmp.path());
+    assert!(
+        text(&out.stdout).contains("Helm values of 1 release not read"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("HelmRelease cert-manager"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["lint", ".", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        j["summary"]["values_unread"],
+        serde_json::json!(["HelmRelease cert-manager"])
+    );
+}

@@ -57,6 +57,10 @@ pub struct LintArgs {
     /// The file name to report for `-` (standard input).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Also list, on stderr, what could not be looked into (Helm values of
+    /// charts no adapter reads).
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -306,7 +310,15 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         &policy,
         files,
     );
-    finish(&report, &sources, &policy, &args.output, String::new())
+    let mut outcome = finish(&report, &sources, &policy, &args.output, String::new());
+    if args.verbose {
+        for r in &report.summary.values_unread {
+            outcome.stderr.push_str(&format!(
+                "note: Helm values of {r} not read (no adapter for its chart)\n"
+            ));
+        }
+    }
+    outcome
 }
 
 /// `--env` must be an environment name, and one of the project's when known.

@@ -295,6 +295,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// HelmReleases and Applications whose Helm values no adapter reads (their
+    /// chart is unknown to shipshape): not checked, and said so.
+    pub values_unread: Vec<String>,
 }
 
 /// What rules can know about the whole set.
@@ -426,10 +429,16 @@ pub fn run(
             ))
     });
     let diagnostics = merge_across_envs(diagnostics);
+    let values_unread = objects
+        .iter()
+        .filter(|o| values::unread(o.node()))
+        .map(|o| o.display())
+        .collect();
     let mut summary = Summary {
         files,
         objects: objects.len(),
         skipped: docs.len() - objects.len(),
+        values_unread,
         ..Summary::default()
     };
     for d in &diagnostics {

@@ -267,3 +267,14 @@ pub fn app_template_objects(doc: &Node, values: &Node) -> Vec<Node> {
     }
     out
 }
+
+/// A HelmRelease or Application with Helm values that no adapter reads.
+pub fn unread(doc: &Node) -> bool {
+    let values = match doc.get("kind").and_then(Node::as_str) {
+        Some("HelmRelease") => doc.pointer(["spec", "values"]),
+        Some("Application") => doc.pointer(["spec", "source", "helm", "valuesObject"]),
+        _ => None,
+    };
+    values.and_then(Node::as_map).is_some_and(|m| !m.is_empty())
+        && app_template_values(doc).is_none()
+}

@@ -41,8 +41,15 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     }
     let sum = &report.summary;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let unread = match sum.values_unread.len() {
+        0 => String::new(),
+        n => format!(
+            "; Helm values of {} not read (no adapter for the chart; --verbose lists them)",
+            plural(n, "release")
+        ),
+    };
     s.push_str(&format!(
-        "{}, {}, {} in {} ({}, {} without apiVersion/kind skipped)\n",
+        "{}, {}, {} in {} ({}, {} without apiVersion/kind skipped{unread})\n",
         plural(sum.errors, "error"),
         plural(sum.warnings, "warning"),
         plural(sum.infos, "info"),
