@@ -38,8 +38,8 @@ pub struct Doc {
     /// The env the file's path suggests (`overlays/prd/…`), used when neither
     /// `--env` nor the `shipshape.dev/env` label says.
     pub path_env: Option<String>,
-    /// The namespace a `kustomization.yaml` beside the file sets (`namespace:`),
-    /// for objects that state none.
+    /// The namespace a `kustomization.yaml` beside the file sets (`namespace:`):
+    /// kustomize puts every object it builds there, whatever the object says.
     pub namespace_hint: Option<String>,
     /// The folder the document's file is in: objects with no namespace are
     /// related only to objects of the same folder.

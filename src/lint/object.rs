@@ -107,10 +107,11 @@ impl<'a> Obj<'a> {
             api_version,
             kind,
             name: meta.and_then(|m| m.get("name")).and_then(Node::as_str),
-            namespace: meta
-                .and_then(|m| m.get("namespace"))
-                .and_then(Node::as_str)
-                .or(doc.namespace_hint.as_deref()),
+            // kustomize's `namespace:` overrides what the object says.
+            namespace: doc
+                .namespace_hint
+                .as_deref()
+                .or(meta.and_then(|m| m.get("namespace")).and_then(Node::as_str)),
             env,
             production,
         })

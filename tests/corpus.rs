@@ -1,0 +1,116 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+//! Precision and recall on real repositories: every finding of `lint` over
+//! `../shared/corpus` against the judged list in `tests/corpus-expectations.tsv`.
+//! The numbers are printed per rule; a judged true positive that disappears, a
+//! judged false positive that comes back, or a finding nobody judged fails.
+
+mod common;
+use common::*;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+type Row = (String, String, u64);
+
+fn expectations() -> BTreeMap<Row, String> {
+    let text = std::fs::read_to_string(repo().join("tests/corpus-expectations.tsv")).expect("tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "bad row: {l}");
+            (
+                (f[0].into(), f[1].into(), f[2].parse().expect("line")),
+                f[3].into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_precision_and_recall() {
+    let Some(shared) = skip_without_shared("corpus precision and recall") else {
+        return;
+    };
+    let out = run(&["lint", ".", "--format", "json"], &shared.join("corpus"));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: BTreeSet<Row> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] != "SS900")
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = expectations();
+    let unjudged: Vec<&Row> = found
+        .iter()
+        .filter(|r| !expected.contains_key(*r))
+        .collect();
+    if std::env::var_os("UPDATE_GENERATED").is_some() && !unjudged.is_empty() {
+        let mut text =
+            std::fs::read_to_string(repo().join("tests/corpus-expectations.tsv")).unwrap();
+        for (rule, file, line) in &unjudged {
+            text.push_str(&format!("{rule}\t{file}\t{line}\tunjudged\n"));
+        }
+        std::fs::write(repo().join("tests/corpus-expectations.tsv"), text).unwrap();
+        expected = expectations();
+    }
+    // Per rule: true positives found / judged true positives (recall on what is
+    // known), and true positives / all judged findings (precision).
+    let mut per_rule: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new(); // tp found, tp judged, fp found
+    for (row, verdict) in &expected {
+        let e = per_rule.entry(row.0.as_str()).or_default();
+        match verdict.as_str() {
+            "tp" => {
+                e.1 += 1;
+                if found.contains(row) {
+                    e.0 += 1;
+                }
+            }
+            "fp" if found.contains(row) => e.2 += 1,
+            _ => {}
+        }
+    }
+    eprintln!("corpus precision / recall per rule:");
+    for (rule, (tp, judged, fp)) in &per_rule {
+        let precision = if tp + fp == 0 {
+            1.0
+        } else {
+            *tp as f64 / (tp + fp) as f64
+        };
+        eprintln!("  {rule}: precision {precision:.2} ({tp} tp, {fp} fp), recall {tp}/{judged}");
+    }
+    let lost: Vec<&Row> = expected
+        .iter()
+        .filter(|(r, v)| v.as_str() == "tp" && !found.contains(*r))
+        .map(|(r, _)| r)
+        .collect();
+    let back: Vec<&Row> = expected
+        .iter()
+        .filter(|(r, v)| v.as_str() == "fp" && found.contains(*r))
+        .map(|(r, _)| r)
+        .collect();
+    let pending: Vec<&Row> = expected
+        .iter()
+        .filter(|(_, v)| v.as_str() == "unjudged")
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "true positives no longer found (recall regression): {lost:#?}"
+    );
+    assert!(back.is_empty(), "false positives found again: {back:#?}");
+    assert!(
+        unjudged.is_empty() || std::env::var_os("UPDATE_GENERATED").is_some(),
+        "findings nobody judged (UPDATE_GENERATED=1 cargo test --test corpus appends them): {unjudged:#?}"
+    );
+    assert!(
+        pending.is_empty(),
+        "judge the `unjudged` rows of tests/corpus-expectations.tsv: {pending:#?}"
+    );
+}
