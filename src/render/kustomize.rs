@@ -8,7 +8,7 @@
 //! comparing the environments' renders, so it is deterministic and always builds.
 
 use serde_json::{json, Map, Value as J};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::meta::ENV_LABEL;
 use super::{BuiltObject, Bundle, Component, EnvRender, Object, Source, HEADER};
@@ -117,6 +117,7 @@ fn patched_base(o: &Object) -> J {
     v
 }
 
+#[derive(Clone, Copy)]
 enum Placement {
     Base,
     BasePatched,
@@ -134,29 +135,42 @@ pub fn layout(model: &Model, renders: &[EnvRender], bundle: &mut Bundle) {
         .filter(|c| c.source == Source::Manifests)
         .map(|c| c.name.as_str())
         .collect();
+    let by_env: Vec<(&str, BTreeMap<&str, &Component>)> = renders
+        .iter()
+        .map(|r| {
+            let m = r.components.iter().map(|c| (c.name.as_str(), c)).collect();
+            (r.env.as_str(), m)
+        })
+        .collect();
     for name in names {
-        let envs: Vec<(&str, &Component)> = renders
+        let envs: Vec<(&str, &Component)> = by_env
             .iter()
-            .filter_map(|r| {
-                r.components
-                    .iter()
-                    .find(|c| c.name == name)
-                    .map(|c| (r.env.as_str(), c))
-            })
+            .filter_map(|(env, m)| m.get(name).map(|c| (*env, *c)))
             .collect();
         layout_component(model, name, &envs, bundle);
     }
 }
 
-fn placement(o: &Object, envs: &[(&str, &Component)]) -> Placement {
-    let same = |f: fn(&Object) -> J| {
-        let mine = f(o);
-        envs.iter().all(|(_, c)| {
+type Key<'a> = (&'a str, &'a str);
+
+/// Each env's objects by (kind, name): placement and the overlays look objects
+/// up here instead of scanning, so layout is linear in envs × objects.
+fn index<'a>(envs: &[(&str, &'a Component)]) -> Vec<BTreeMap<Key<'a>, &'a Object>> {
+    envs.iter()
+        .map(|(_, c)| {
             c.objects
                 .iter()
-                .find(|x| x.kind() == o.kind() && x.name() == o.name())
-                .is_some_and(|x| f(x) == mine)
+                .map(|x| ((x.kind(), x.name()), x))
+                .collect()
         })
+        .collect()
+}
+
+fn placement(o: &Object, envs: &[BTreeMap<Key<'_>, &Object>]) -> Placement {
+    let same = |f: fn(&Object) -> J| {
+        let mine = f(o);
+        envs.iter()
+            .all(|m| m.get(&(o.kind(), o.name())).is_some_and(|x| f(x) == mine))
     };
     if same(without_overlay_fields) {
         Placement::Base
@@ -172,18 +186,26 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
         return;
     };
     let dir = component_dir(name);
+    let by_env = index(envs);
+    // Computed once per object of the first env: the overlays only look them up.
+    let placements: BTreeMap<Key<'_>, Placement> = first
+        .objects
+        .iter()
+        .map(|o| ((o.kind(), o.name()), placement(o, &by_env)))
+        .collect();
     let mut base_files: Vec<String> = Vec::new();
-    let mut base_workloads: Vec<&Object> = Vec::new();
-    let mut patched: Vec<&Object> = Vec::new();
+    let mut base_workloads: BTreeSet<Key<'_>> = BTreeSet::new();
+    let mut patched: BTreeSet<Key<'_>> = BTreeSet::new();
     for o in &first.objects {
-        match placement(o, envs) {
+        let key = (o.kind(), o.name());
+        match placements.get(&key).copied().unwrap_or(Placement::Overlay) {
             Placement::Base => {
                 bundle
                     .files
                     .insert(format!("{dir}/base/{}", file_name(o)), doc(&o.value));
                 base_files.push(file_name(o));
                 if is_workload(o) {
-                    base_workloads.push(o);
+                    base_workloads.insert(key);
                 }
             }
             Placement::BasePatched => {
@@ -192,8 +214,8 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
                     doc(&patched_base(o)),
                 );
                 base_files.push(file_name(o));
-                base_workloads.push(o);
-                patched.push(o);
+                base_workloads.insert(key);
+                patched.insert(key);
             }
             Placement::Overlay => {}
         }
@@ -210,26 +232,19 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
         let mut images: Vec<J> = Vec::new();
         let mut replicas: Vec<J> = Vec::new();
         for o in &comp.objects {
-            let in_base = first.objects.iter().any(|b| {
-                b.kind() == o.kind()
-                    && b.name() == o.name()
-                    && !matches!(placement(b, envs), Placement::Overlay)
-            });
+            let key = (o.kind(), o.name());
+            let in_base = placements
+                .get(&key)
+                .is_some_and(|p| !matches!(p, Placement::Overlay));
             let path = if in_base {
-                if patched
-                    .iter()
-                    .any(|p| p.kind() == o.kind() && p.name() == o.name())
-                {
+                if patched.contains(&key) {
                     let patch = format!("patch-{}", file_name(o));
                     bundle
                         .files
                         .insert(format!("{odir}/{patch}"), doc(&patch_for(o)));
                     patches.push(json!({ "path": patch }));
                 }
-                if base_workloads
-                    .iter()
-                    .any(|b| b.kind() == o.kind() && b.name() == o.name())
-                {
+                if base_workloads.contains(&key) {
                     overlay_fields(o, &mut images, &mut replicas);
                 }
                 format!("{dir}/base/{}", file_name(o))
