@@ -217,19 +217,21 @@ impl Policy {
                     continue;
                 }
             };
-            let found = crate::spec::schema::check(&node, crate::spec::schema::Kind::Policy);
-            if !found.is_empty() {
-                problems.extend(found);
-                continue;
-            }
             let raw: RawPolicy = match yaml::from_node(&node) {
                 Ok(r) => r,
                 Err(e) => {
-                    problems.push(Problem::new(
-                        "policy::invalid",
-                        e.message,
-                        e.span.map_or(At::File(file), At::Span),
-                    ));
+                    // Only now is the schema compiled: every problem of the file at once.
+                    let found =
+                        crate::spec::schema::check(&node, crate::spec::schema::Kind::Policy);
+                    if found.is_empty() {
+                        problems.push(Problem::new(
+                            "policy::invalid",
+                            e.message,
+                            e.span.map_or(At::File(file), At::Span),
+                        ));
+                    } else {
+                        problems.extend(found);
+                    }
                     continue;
                 }
             };

@@ -53,13 +53,16 @@ pub fn load_project_file(
     })?;
     let project_file = sources.add(PROJECT_FILE, &project_path, text);
     let project_node = parse(sources, project_file)?;
-    let mut problems = literal_secrets(&project_node);
-    problems.extend(schema::check(&project_node, schema::Kind::Project));
-    if !problems.is_empty() {
-        return Err(problems.sorted());
+    let problems = literal_secrets(&project_node);
+    let project = checked_decode::<ProjectFile>(&project_node, schema::Kind::Project);
+    match project {
+        Ok(p) if problems.is_empty() => Ok((p, project_file)),
+        Ok(_) => Err(problems.sorted()),
+        Err(mut more) => {
+            more.extend(problems);
+            Err(more.sorted())
+        }
     }
-    let project: ProjectFile = decode(&project_node)?;
-    Ok((project, project_file))
 }
 
 /// Reads `root/shipshape.yaml` and every environment file it points at.
@@ -169,12 +172,7 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
                 continue;
             }
         };
-        let found = schema::check(&merged, schema::Kind::Environment);
-        if !found.is_empty() {
-            problems.extend(found);
-            continue;
-        }
-        match decode::<EnvFile>(&merged) {
+        match checked_decode::<EnvFile>(&merged, schema::Kind::Environment) {
             Ok(spec) => {
                 envs.insert(
                     key.clone(),
@@ -236,6 +234,22 @@ fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
             node.span,
         )
         .into()),
+    }
+}
+
+/// Decodes a spec node. Only when that fails is the JSON Schema checked (and
+/// compiled, the first time), to report every structural problem of the file
+/// at once: a valid spec, the pre-commit hook's usual case, never pays for it.
+pub fn checked_decode<T: serde::de::DeserializeOwned>(
+    node: &Node,
+    kind: schema::Kind,
+) -> Result<T, Problems> {
+    match decode::<T>(node) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let all = schema::check(node, kind);
+            Err(if all.is_empty() { first } else { all })
+        }
     }
 }
 
