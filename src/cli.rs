@@ -61,6 +61,9 @@ pub enum Command {
     Tunnel(crate::tunnel::cli::TunnelCommand),
     /// The platform components' supported chart versions and defaults (Markdown).
     Versions,
+    /// What a change does to every environment: both sides rendered in memory
+    /// and compared object by object, with Argo CD consequences and findings.
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -88,6 +91,29 @@ pub struct RenderArgs {
     /// Format of the problems reported on bad input (the render itself is YAML).
     #[arg(long, value_enum, default_value_t)]
     pub format: crate::report::Format,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    #[default]
+    Human,
+    /// For a pull-request comment: a summary table, then one `<details>` per
+    /// env and component, capped below GitHub's comment size.
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The revision to compare with (default: the merge base with the upstream
+    /// of the current branch, else HEAD).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Only these environments (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Args)]
@@ -140,7 +166,7 @@ pub fn run(cli: Cli) -> Outcome {
     // Project commands then find the project upwards, as git finds its repository.
     let project_command = matches!(
         cli.command,
-        Command::Render(_) | Command::Check(_) | Command::Schema(_)
+        Command::Render(_) | Command::Check(_) | Command::Schema(_) | Command::Diff(_)
     );
     if project_command && !Path::new(spec::PROJECT_FILE).is_file() {
         if let Some(up) = find_project_upwards() {
@@ -163,6 +189,35 @@ pub fn run(cli: Cli) -> Outcome {
         outcome.stderr.clear();
     }
     outcome
+}
+
+fn diff_cmd(root: &Path, args: &DiffArgs) -> Outcome {
+    use crate::diff;
+    match diff::diff(root, args.base.as_deref(), &args.envs) {
+        Ok(d) => {
+            let stdout = match args.format {
+                DiffFormat::Human => diff::report::human(&d),
+                DiffFormat::Markdown => diff::report::markdown(&d),
+                DiffFormat::Json => diff::report::json(&d),
+            };
+            Outcome {
+                stdout,
+                stderr: String::new(),
+                code: if d.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FINDINGS
+                },
+            }
+        }
+        Err(Ok(broken)) => {
+            let mut o = Outcome::problems(&broken.problems, &broken.sources);
+            o.stderr
+                .insert_str(0, &format!("error: {} does not load:\n", broken.side));
+            o
+        }
+        Err(Err(e)) => Outcome::problems(&diff::git_problem(&e), &Sources::new()),
+    }
 }
 
 /// The nearest parent folder (as `..`, `../..`, …) holding shipshape.yaml.
@@ -189,6 +244,7 @@ fn run_command(cli: Cli) -> Outcome {
         Command::Rules => crate::lint::cli::rules(),
         Command::Explain { rule } => crate::lint::cli::explain(&rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
+        Command::Diff(args) => diff_cmd(&root, &args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

@@ -84,6 +84,8 @@ codes! {
     "Environment names are the file names in the environments folder.";
     "cli::unknown-env" => "`--env` names an environment the project does not have",
     "The help names the closest environment.";
+    "cli::git" => "Git cannot give the base of a diff",
+    "Not inside a Git repository, a --base that names no commit, or `git` missing.";
     "lint::no-path" => "a path given to `lint` does not exist",
     "Pass existing files or folders, or `-` for standard input.";
     "internal::schema" => "the built-in schema does not compile",

@@ -491,3 +491,65 @@ pub fn explain(rule: &str) -> Outcome {
         }
     }
 }
+
+/// A project rendered in memory and linted: what `diff` compares.
+pub struct Evaluated {
+    pub model: model::Model,
+    pub bundle: render::Bundle,
+    pub report: Report,
+    pub sources: Sources,
+}
+
+/// Loads, renders and lints the project at `root` (no drift check: there is no
+/// committed output to compare with at another revision).
+pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
+    let mut sources = Sources::new();
+    let project = match load_project(root, &mut sources, true) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let p = Problem::new(
+                "spec::no-project",
+                format!("no {} here", spec::PROJECT_FILE),
+                At::Nowhere,
+            )
+            .with_help("run it in the project's root, or pass -C DIR");
+            return Err((p.into(), sources));
+        }
+        Err(p) => return Err((p.sorted(), sources)),
+    };
+    let known = project.env_names();
+    let policy = match Policy::load(
+        &policy_files(root, Some(&project), &[]),
+        &mut sources,
+        known.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(p) => return Err((p, sources)),
+    };
+    let settings = settings(Some(&project));
+    let Some(model) = project.model else {
+        return Err((Problems::default(), sources));
+    };
+    let bundle = render::render(&model, None);
+    let production: BTreeMap<String, bool> = model
+        .envs
+        .iter()
+        .map(|e| (e.name.clone(), e.production))
+        .collect();
+    let docs = input::from_bundle(&bundle, &model.project.output, &mut sources, &production);
+    let report = super::run(
+        &sources,
+        &docs,
+        Vec::new(),
+        true,
+        &settings,
+        &policy,
+        bundle.files.len(),
+    );
+    Ok(Evaluated {
+        model,
+        bundle,
+        report,
+        sources,
+    })
+}

@@ -1,0 +1,187 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! `shipshape diff` on a temporary Git repository: a base commit of the
+//! example, then a change to prd only (replicas, an image tag, a new app with a
+//! mutable image, a removed Redis).
+
+mod common;
+use common::*;
+
+use std::process::Command;
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "user.name=t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn repo_with_change() -> tempfile::TempDir {
+    let tmp = example_copy();
+    let prd = tmp.path().join("fixtures/example/envs/prd.yaml");
+    let spec = std::fs::read_to_string(&prd).unwrap();
+    // The base has a sessions Redis in prd that the change removes.
+    let base = spec.replace(
+        "postgres:\n",
+        "  - name: sessions\n    role: session\n    memory: 256Mi\npostgres:\n",
+    );
+    std::fs::write(&prd, &base).unwrap();
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "base"]);
+    let head = spec
+        .replace("replicas: 2\n    resources", "replicas: 3\n    image: ghcr.io/example-org/example-api:1.5.0\n    resources")
+        .replace(
+            "    public: [api.example.com]\n",
+            "    public: [api.example.com]\n  - name: worker\n    image: ghcr.io/example-org/worker:latest\n    replicas: 2\n",
+        );
+    std::fs::write(&prd, head).unwrap();
+    tmp
+}
+
+#[test]
+fn diff_shows_what_the_change_does_per_env() {
+    let tmp = repo_with_change();
+    let out = run(&["diff", "--base", "HEAD", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["version"], 1);
+    let envs: Vec<&str> = j["envs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["env"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, vec!["prd"], "dev is untouched");
+    let prd = &j["envs"][0];
+    let component = |name: &str| {
+        prd["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["component"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {prd}"))
+    };
+    let api = component("example-api");
+    let fields: Vec<(String, String, String)> = api["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["fields"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["old"].as_str().unwrap_or("").to_string(),
+                f["new"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        fields.contains(&("spec.replicas".into(), "2".into(), "3".into())),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&(
+            "spec.template.spec.containers[0].image".into(),
+            "ghcr.io/example-org/example-api:1.4.2".into(),
+            "ghcr.io/example-org/example-api:1.5.0".into()
+        )),
+        "{fields:?}"
+    );
+    assert!(component("worker")["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["kind"] == "Deployment"));
+    assert!(prd["argocd"]["applications_added"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("prd-worker")));
+    assert!(prd["argocd"]["applications_removed"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("prd-redis-sessions")));
+    let stateful = prd["argocd"]["stateful_removed"].as_array().unwrap();
+    assert!(
+        stateful
+            .iter()
+            .any(|s| s[0]["kind"] == "Redis" && s[0]["name"] == "redis-sessions"),
+        "{stateful:?}"
+    );
+    let new: Vec<&str> = prd["findings_new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        new.iter()
+            .any(|f| f.contains("SS020") && f.contains("worker")),
+        "{new:?}"
+    );
+
+    let md = text(
+        &run(
+            &["diff", "--base", "HEAD", "--format", "markdown"],
+            tmp.path(),
+        )
+        .stdout,
+    );
+    assert!(md.contains("| prd |"), "{md}");
+    assert!(!md.contains("| dev |"), "{md}");
+    let warn = md.find("⚠️").expect("stateful deletion highlighted");
+    let details = md.find("<details>").expect("details");
+    assert!(warn < details, "the stateful deletion comes first");
+    assert!(md.contains("Redis") && md.contains("redis-sessions"));
+    assert!(md.contains("new finding") && md.contains("SS020"));
+
+    // No change against the working tree's own commit once committed.
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "change"]);
+    let out = run(&["diff", "--base", "HEAD"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn diff_refuses_what_it_cannot_read() {
+    let tmp = repo_with_change();
+    let out = run(&["diff", "--base", "no-such-ref"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("does not name a commit"),
+        "{}",
+        text(&out.stderr)
+    );
+    let plain = example_copy();
+    let out = run(&["diff"], plain.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not inside a Git repository"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A broken spec on one side: located errors, exit 2.
+    std::fs::write(
+        tmp.path().join("fixtures/example/envs/prd.yaml"),
+        "apps: [ {\n",
+    )
+    .unwrap();
+    let out = run(&["diff", "--base", "HEAD"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the working tree does not load")
+            && stderr.contains("fixtures/example/envs/prd.yaml:"),
+        "{stderr}"
+    );
+}
