@@ -86,6 +86,8 @@ codes! {
     "The help names the closest environment.";
     "cli::git" => "Git cannot give the base of a diff",
     "Not inside a Git repository, a --base that names no commit, or `git` missing.";
+    "lint::baseline" => "the file given to `--baseline` is not a baseline",
+    "Write one with `shipshape lint --write-baseline FILE`.";
     "lint::no-path" => "a path given to `lint` does not exist",
     "Pass existing files or folders, or `-` for standard input.";
     "internal::schema" => "the built-in schema does not compile",

@@ -185,3 +185,92 @@ fn diff_refuses_what_it_cannot_read() {
         "{stderr}"
     );
 }
+
+/// `check --new-only` fails only on findings the base does not have.
+#[test]
+fn check_new_only_gates_on_new_findings() {
+    let tmp = repo_with_change();
+    assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
+    let out = run(
+        &["check", "--new-only", "--base", "HEAD", "--format", "json"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"SS020"), "{rules:?}");
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "change"]);
+    // Now the finding is at the base too: nothing new.
+    let out = run(&["check", "--new-only", "--base", "HEAD"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // The plain gate still fails on it.
+    assert_eq!(run(&["check"], tmp.path()).status.code(), Some(1));
+}
+
+/// `lint --baseline` reports only what the baseline does not hold.
+#[test]
+fn lint_baseline_reports_only_new_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deploy = |name: &str| {
+        format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: {name} }}\nspec:\n  selector: {{ matchLabels: {{ app: {name} }} }}\n  template:\n    metadata: {{ labels: {{ app: {name} }} }}\n    spec: {{ containers: [{{ name: c, image: \"x/{name}:latest\" }}] }}\n")
+    };
+    std::fs::write(tmp.path().join("m.yaml"), deploy("old")).unwrap();
+    let out = run(
+        &[
+            "lint",
+            "m.yaml",
+            "--env",
+            "prd",
+            "--write-baseline",
+            "baseline.json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(
+        &[
+            "lint",
+            "m.yaml",
+            "--env",
+            "prd",
+            "--baseline",
+            "baseline.json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Moving the old object down a few lines keeps it known; a new one is reported.
+    std::fs::write(tmp.path().join("m.yaml"), deploy("new") + &deploy("old")).unwrap();
+    let out = run(
+        &[
+            "lint",
+            "m.yaml",
+            "--env",
+            "prd",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["object"]["name"] == "new"),
+        "{j}"
+    );
+    std::fs::write(tmp.path().join("bad.json"), "{}").unwrap();
+    let out = run(&["lint", "m.yaml", "--baseline", "bad.json"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -390,3 +390,27 @@ pub fn git_problem(e: &DiffError) -> Problems {
         )
         .into()
 }
+
+/// The identities of the findings at `base`, for `check --new-only`.
+pub fn base_findings(
+    root: &Path,
+    base: Option<&str>,
+) -> Result<BTreeSet<String>, Result<Broken, DiffError>> {
+    let base = match base {
+        Some(b) => b.to_string(),
+        None => git::default_base(root).map_err(Err)?,
+    };
+    let checkout = git::checkout(root, &base).map_err(Err)?;
+    let e = evaluate(&checkout.root).map_err(|(problems, sources)| {
+        Ok(Broken {
+            side: format!("the base `{base}`"),
+            problems,
+            sources,
+        })
+    })?;
+    Ok(e.report
+        .diagnostics
+        .iter()
+        .map(crate::lint::cli::identity)
+        .collect())
+}

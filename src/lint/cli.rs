@@ -61,6 +61,12 @@ pub struct LintArgs {
     /// charts no adapter reads).
     #[arg(short, long)]
     pub verbose: bool,
+    /// Report only findings not in this baseline (written by `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the run's findings to FILE as a baseline, and report nothing.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -71,8 +77,49 @@ pub struct CheckArgs {
     /// checked: cross-resource rules need every object.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Fail only on findings that are not present at the base revision (for
+    /// adopting shipshape on an existing repository).
+    #[arg(long)]
+    pub new_only: bool,
+    /// The base for `--new-only` (default: the merge base with the upstream of
+    /// the current branch, else HEAD).
+    #[arg(long, value_name = "REF", requires = "new_only")]
+    pub base: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// A finding's identity across revisions and line moves: rule, object, field
+/// path and environments (file and message for findings about a file).
+pub fn identity(d: &Diagnostic) -> String {
+    match &d.object {
+        Some(o) => format!(
+            "{} {} {}/{} {} [{}]",
+            d.rule,
+            o.kind,
+            o.namespace.as_deref().unwrap_or("-"),
+            o.name.as_deref().unwrap_or("-"),
+            d.path,
+            d.envs.join(",")
+        ),
+        None => format!("{} {} {}", d.rule, d.location.file, d.message),
+    }
+}
+
+/// Keeps only the findings whose identity is not in `known`, and recounts.
+fn only_new(report: &mut Report, known: &std::collections::BTreeSet<String>) {
+    report.diagnostics.retain(|d| !known.contains(&identity(d)));
+    let (mut e, mut w, mut i) = (0, 0, 0);
+    for d in &report.diagnostics {
+        match d.severity {
+            Severity::Error => e += 1,
+            Severity::Warning => w += 1,
+            Severity::Info => i += 1,
+        }
+    }
+    report.summary.errors = e;
+    report.summary.warnings = w;
+    report.summary.infos = i;
 }
 
 /// What `lint` and `check` take from a project: its policy files, and, when
@@ -301,7 +348,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             }
         }
     }
-    let report = super::run(
+    let mut report = super::run(
         &sources,
         &docs,
         diags,
@@ -310,6 +357,43 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         &policy,
         files,
     );
+    if let Some(path) = &args.write_baseline {
+        let ids: std::collections::BTreeSet<String> =
+            report.diagnostics.iter().map(identity).collect();
+        let text =
+            serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "findings": ids }))
+                .unwrap_or_default();
+        return match std::fs::write(path, text + "\n") {
+            Ok(()) => Outcome::ok(
+                String::new(),
+                format!("wrote {} findings to {}\n", ids.len(), path.display()),
+            ),
+            Err(e) => Outcome::error(format!("error: cannot write {}: {e}\n", path.display())),
+        };
+    }
+    if let Some(path) = &args.baseline {
+        let known: Option<std::collections::BTreeSet<String>> = crate::source::read_text(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|j| j["version"] == 1)
+            .and_then(|j| serde_json::from_value(j["findings"].clone()).ok());
+        match known {
+            Some(k) => only_new(&mut report, &k),
+            None => {
+                return bad_input(
+                    &Problem::new(
+                        "lint::baseline",
+                        format!("`{}` is not a shipshape baseline", path.display()),
+                        At::Nowhere,
+                    )
+                    .with_help("write one with `shipshape lint --write-baseline FILE`")
+                    .into(),
+                    &sources,
+                    format,
+                )
+            }
+        }
+    }
     let mut outcome = finish(&report, &sources, &policy, &args.output, String::new());
     if args.verbose {
         for r in &report.summary.values_unread {
@@ -417,7 +501,7 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
         files += n;
     }
     let _ = &args.files;
-    let report = super::run(
+    let mut report = super::run(
         &sources,
         &docs,
         diags,
@@ -426,6 +510,18 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
         &policy,
         files,
     );
+    if args.new_only {
+        match crate::diff::base_findings(root, args.base.as_deref()) {
+            Ok(known) => only_new(&mut report, &known),
+            Err(Err(e)) => return bad_input(&crate::diff::git_problem(&e), &sources, format),
+            Err(Ok(broken)) => {
+                let mut o = bad_input(&broken.problems, &broken.sources, format);
+                o.stderr
+                    .insert_str(0, &format!("error: {} does not load:\n", broken.side));
+                return o;
+            }
+        }
+    }
     let prefix = if args.output.format == Format::Human {
         diffs
     } else {
