@@ -164,3 +164,47 @@ pub fn json(d: &Diff) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Changed, ComponentDiff, Diff, EnvDiff, ObjectId};
+    use super::*;
+
+    #[test]
+    fn markdown_is_cut_at_a_block_below_the_limit() {
+        let id = |n: usize| ObjectId {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: Some("ns".into()),
+            name: format!("cm{n}"),
+        };
+        let changed: Vec<Changed> = (0..400)
+            .map(|n| Changed {
+                object: id(n),
+                fields: Vec::new(),
+                diff: format!("-a: {}\n+a: {}\n", "x".repeat(200), "y".repeat(200)),
+            })
+            .collect();
+        let d = Diff {
+            version: 1,
+            base: "main".into(),
+            envs: vec![EnvDiff {
+                env: "prd".into(),
+                components: vec![ComponentDiff {
+                    component: "c".into(),
+                    changed,
+                    ..ComponentDiff::default()
+                }],
+                ..EnvDiff::default()
+            }],
+        };
+        let md = markdown(&d);
+        assert!(md.len() <= MARKDOWN_LIMIT + 200, "{}", md.len());
+        assert!(md.contains("Truncated"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+        assert!(md.contains("| prd | 0 | 400 | 0 |"));
+    }
+}
