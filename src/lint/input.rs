@@ -296,39 +296,7 @@ pub fn read_with_stdin(
                     } else {
                         None
                     };
-                    // Items of a `List`, and the Application an ApplicationSet stamps out.
-                    for made in expand(&node) {
-                        docs.push(Doc {
-                            file: id,
-                            node: made,
-                            env: env.map(str::to_string),
-                            production: None,
-                            path_env: env_from_path(&path, ENV_FOLDERS),
-                            namespace_hint: kust_ns.get(&dir).cloned(),
-                            dir: dir.to_string_lossy().replace('\\', "/"),
-                            origin: Origin::File,
-                            is_patch,
-                            kind_hint: None,
-                        });
-                    }
-                    // Helm values a chart adapter understands become their objects too.
-                    if let Some(values) = super::values::app_template_values(&node) {
-                        for made in super::values::app_template_objects(&node, values) {
-                            docs.push(Doc {
-                                file: id,
-                                node: made,
-                                env: env.map(str::to_string),
-                                production: None,
-                                path_env: env_from_path(&path, ENV_FOLDERS),
-                                namespace_hint: kust_ns.get(&dir).cloned(),
-                                dir: dir.to_string_lossy().replace('\\', "/"),
-                                origin: Origin::File,
-                                is_patch: false,
-                                kind_hint: None,
-                            });
-                        }
-                    }
-                    docs.push(Doc {
+                    let doc = |node: Node, is_patch: bool, kind_hint: Option<&'static str>| Doc {
                         file: id,
                         node,
                         env: env.map(str::to_string),
@@ -339,7 +307,18 @@ pub fn read_with_stdin(
                         origin: Origin::File,
                         is_patch,
                         kind_hint,
-                    });
+                    };
+                    // Items of a `List`, and the Application an ApplicationSet stamps out.
+                    for made in expand(&node) {
+                        docs.push(doc(made, is_patch, None));
+                    }
+                    // Helm values a chart adapter understands become their objects too.
+                    if let Some(values) = super::values::app_template_values(&node) {
+                        for made in super::values::app_template_objects(&node, values) {
+                            docs.push(doc(made, false, None));
+                        }
+                    }
+                    docs.push(doc(node, is_patch, kind_hint));
                 }
             }
             Err(e) if e.limit => {

@@ -7,6 +7,7 @@
 //! exact YAML node, applies suppressions and the policy profile, and returns
 //! [`Diagnostic`]s for the reporters.
 
+pub mod cel;
 pub mod cli;
 pub mod input;
 pub mod object;
