@@ -430,9 +430,10 @@ pub fn run(
             ))
     });
     let diagnostics = merge_across_envs(diagnostics);
+    // Values shipshape rendered itself are its own, not a repository's to check.
     let values_unread = objects
         .iter()
-        .filter(|o| values::unread(o.node()))
+        .filter(|o| matches!(o.doc.origin, Origin::File) && values::unread(o.node()))
         .map(|o| o.display())
         .collect();
     let mut summary = Summary {
