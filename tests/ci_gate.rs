@@ -9,19 +9,6 @@ use common::*;
 use std::io::Write;
 use std::process::Stdio;
 
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    for (path, text) in files {
-        let p = tmp.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-    tmp
-}
-
-const PROJECT: &str =
-    "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
-
 #[test]
 fn a_bad_spec_reaches_every_format_at_its_location() {
     let tmp = project(&[

@@ -5,19 +5,6 @@
 mod common;
 use common::*;
 
-const PROJECT: &str =
-    "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    for (path, text) in files {
-        let p = tmp.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-    tmp
-}
-
 /// Exit 2, nothing written, and each expected `file:line:col` in stderr.
 fn refused(tmp: &tempfile::TempDir, expected: &[&str]) -> String {
     let out = run(&["render", "--all"], tmp.path());
@@ -100,21 +87,17 @@ fn merge_keys_are_expanded_before_rules_run() {
 
 #[test]
 fn a_map_with_fifty_thousand_keys_reads_in_linear_time() {
-    let mut text =
+    let mut yaml =
         String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n");
     for i in 0..50_000 {
-        text.push_str(&format!("  k{i}: v\n"));
+        yaml.push_str(&format!("  k{i}: v\n"));
     }
-    text.push_str("  k7: again\n");
+    yaml.push_str("  k7: again\n");
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("big.yaml"), &text).unwrap();
+    std::fs::write(tmp.path().join("big.yaml"), &yaml).unwrap();
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let stdout = text_of(&out.stdout);
+    let stdout = text(&out.stdout);
     assert!(stdout.contains("duplicate key `k7`"), "{stdout}");
-}
-
-fn text_of(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Secrets in the input never reach any output, whatever the problem is about:
@@ -505,20 +488,20 @@ fn an_injected_secret_never_appears_in_any_output() {
 /// Many anchors and many suppression comments read in linear time.
 #[test]
 fn many_anchors_and_comments_stay_linear() {
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n");
+    let mut yaml = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n");
     for i in 0..30_000 {
-        text.push_str(&format!(
+        yaml.push_str(&format!(
             "  # shipshape:ignore SS002 comment {i}\n  k{i}: &a{i} v{i}\n"
         ));
     }
-    text.push_str("  last: *a29999\n");
+    yaml.push_str("  last: *a29999\n");
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("m.yaml"), &text).unwrap();
+    std::fs::write(tmp.path().join("m.yaml"), &yaml).unwrap();
     let out = run(&["lint", "m.yaml", "--format", "json"], tmp.path());
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",
-        text_of(&out.stderr)
+        text(&out.stderr)
     );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     // Every comment names a rule that finds nothing here: each is reported unused.

@@ -146,11 +146,6 @@ pub fn entry(kind: OperatorKind) -> &'static Entry {
     all.iter().find(|e| e.kind == kind).unwrap_or(&all[0])
 }
 
-/// The entry whose spec key is `key` (`external-secrets`, `cert-manager`, …).
-pub fn by_key(key: &str) -> Option<&'static Entry> {
-    entries().iter().find(|e| e.key == key)
-}
-
 /// The entry whose chart is `chart` from `repo_url` (or any repository when the
 /// URL is unknown, e.g. a mirror), for reading the versions other repos pin.
 pub fn by_chart(chart: &str) -> Option<&'static Entry> {

@@ -35,9 +35,6 @@ pub fn ot_sentinel_app(name: &str) -> String {
     format!("{name}-sentinel")
 }
 
-/// Pod labels the OT operator patches on at run time (the replication role).
-pub const OT_DYNAMIC_LABELS: &[&str] = &["redis-role"];
-
 /// The Services the OT operator creates for a custom resource at a chart version.
 pub fn ot_services(kind: &str, name: &str, chart: &Version) -> Vec<String> {
     let mut s: Vec<String> = match kind {
@@ -67,11 +64,6 @@ pub fn ot_services(kind: &str, name: &str, chart: &Version) -> Vec<String> {
     };
     s.sort();
     s
-}
-
-/// Whether a RedisReplication gets a `<name>-master` Service at this chart version.
-pub fn ot_has_master_service(chart: &Version) -> bool {
-    *chart >= Version::known(OT_MASTER_SERVICE_SINCE)
 }
 
 /// CloudNativePG labels every instance pod of a Cluster with `cnpg.io/cluster`.
@@ -126,10 +118,6 @@ pub fn external_dns_default_prefix(chart: &Version) -> Option<&'static str> {
     } else {
         LEGACY_DNS_PREFIX
     })
-}
-
-pub fn external_dns_prefix_value_since() -> Version {
-    Version::known(EXTERNAL_DNS_PREFIX_VALUE_SINCE)
 }
 
 /// Services a chart creates that other objects route to, for a release name.

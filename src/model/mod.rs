@@ -13,7 +13,7 @@ use crate::spec::raw::{RedisEngine, RedisRole, Topology};
 use crate::spec::types::{ImageRef, Quantity};
 use crate::yaml::Span;
 
-pub use validate::{build, has_url_credentials, is_production_name, looks_secret};
+pub use validate::{build, is_production_name, looks_secret};
 
 /// Reads and validates a project, reporting the problems of every file at once:
 /// environments that loaded are validated even when others did not.

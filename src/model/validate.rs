@@ -18,16 +18,6 @@ pub fn looks_secret(name: &str) -> bool {
     crate::secret::is_secret_key(name)
 }
 
-/// `scheme://user:password@host`: credentials inside a URL.
-pub fn has_url_credentials(value: &str) -> bool {
-    value.split_once("://").is_some_and(|(_, rest)| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        authority
-            .split_once('@')
-            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
-    })
-}
-
 /// Environment names that mean production when the spec does not say.
 pub fn is_production_name(env: &str) -> bool {
     matches!(env, "prd" | "prod" | "production")

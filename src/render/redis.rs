@@ -346,23 +346,20 @@ fn pod_groups(r: &Redis) -> Vec<(String, Map<String, J>, u32)> {
 /// The Services the instance is reached by, as the operator creates them.
 fn services(r: &Redis) -> Vec<String> {
     let name = r.resource_name();
+    // The model admits only operator versions that create the `-master`
+    // Service, so the supported minimum names the Services of every one.
+    let version = catalog::entry(OperatorKind::RedisOperator).min();
     match (r.engine, r.topology) {
         (RedisEngine::Statefulset, _) => vec![name],
         (RedisEngine::OtOperator, Topology::Standalone) => {
-            ops::ot_services("Redis", &name, &ops_version(r))
+            ops::ot_services("Redis", &name, &version)
         }
         (RedisEngine::OtOperator, Topology::Sentinel) => {
-            let mut v = ops::ot_services("RedisReplication", &name, &ops_version(r));
-            v.extend(ops::ot_services("RedisSentinel", &name, &ops_version(r)));
+            let mut v = ops::ot_services("RedisReplication", &name, &version);
+            v.extend(ops::ot_services("RedisSentinel", &name, &version));
             v
         }
     }
-}
-
-/// The OT operator version whose Services are named: the model only admits
-/// versions that create the `-master` Service, so the supported minimum names them.
-fn ops_version(_r: &Redis) -> catalog::Version {
-    catalog::entry(OperatorKind::RedisOperator).min()
 }
 
 /// cert-manager objects: a CA of the instance's own (self-signed, long-lived),

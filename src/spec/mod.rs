@@ -372,9 +372,7 @@ fn literal_secrets(node: &Node) -> Problems {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         match &n.value {
-            Value::Str(s)
-                if crate::model::has_url_credentials(s) || crate::secret::looks_secret_value(s) =>
-            {
+            Value::Str(s) if crate::secret::looks_secret_value(s) => {
                 problems.push(
                         Problem::at_span(
                             "spec::literal-secret",

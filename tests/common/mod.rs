@@ -113,3 +113,18 @@ pub fn need_tool(tool: &str, test: &str) -> bool {
     }
     found
 }
+
+/// The smallest project file: `envs/` holds the environments.
+pub const PROJECT: &str =
+    "name: demo\nenvironments: envs\nrepo: { url: https://example.com/demo.git }\n";
+
+/// A temporary folder holding `files` (path, text).
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    tmp
+}

@@ -348,14 +348,6 @@ fn produced_by_other(o: &Obj) -> Vec<String> {
     }
 }
 
-/// Whether `produced` can satisfy a reference from namespace `ns`.
-pub fn same_namespace(produced: Option<&str>, consumer: Option<&str>) -> bool {
-    match (produced, consumer) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
 /// Whether two objects can refer to each other: the same namespace when both
 /// state one; otherwise the same folder (unrelated examples in one repository
 /// do not pair up).
