@@ -11,7 +11,7 @@ use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::lint::cli::{evaluate, Evaluated};
+use crate::lint::gate::{evaluate, Evaluated};
 use crate::problem::{At, Problem, Problems};
 use crate::source::Sources;
 
@@ -411,6 +411,6 @@ pub fn base_findings(
     Ok(e.report
         .diagnostics
         .iter()
-        .map(crate::lint::cli::identity)
+        .map(crate::lint::gate::identity)
         .collect())
 }

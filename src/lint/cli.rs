@@ -89,49 +89,16 @@ pub struct CheckArgs {
     pub output: OutputArgs,
 }
 
-/// A finding's identity across revisions and line moves: rule, object, field
-/// path and environments (file and message for findings about a file).
-pub fn identity(d: &Diagnostic) -> String {
-    match &d.object {
-        Some(o) => format!(
-            "{} {} {}/{} {} [{}]",
-            d.rule,
-            o.kind,
-            o.namespace.as_deref().unwrap_or("-"),
-            o.name.as_deref().unwrap_or("-"),
-            d.path,
-            d.envs.join(",")
-        ),
-        None => format!("{} {} {}", d.rule, d.location.file, d.message),
-    }
-}
-
-/// Keeps only the findings whose identity is not in `known`, and recounts.
-fn only_new(report: &mut Report, known: &std::collections::BTreeSet<String>) {
-    report.diagnostics.retain(|d| !known.contains(&identity(d)));
-    let (mut e, mut w, mut i) = (0, 0, 0);
-    for d in &report.diagnostics {
-        match d.severity {
-            Severity::Error => e += 1,
-            Severity::Warning => w += 1,
-            Severity::Info => i += 1,
-        }
-    }
-    report.summary.errors = e;
-    report.summary.warnings = w;
-    report.summary.infos = i;
-}
-
 /// What `lint` and `check` take from a project: its policy files, and, when
 /// the environments load, the model (env names, production flags, pinned charts).
-struct Project {
-    policies: Vec<(String, crate::yaml::Span)>,
-    env_folders: Option<Vec<String>>,
-    model: Option<model::Model>,
+pub(super) struct Project {
+    pub(super) policies: Vec<(String, crate::yaml::Span)>,
+    pub(super) env_folders: Option<Vec<String>>,
+    pub(super) model: Option<model::Model>,
 }
 
 impl Project {
-    fn env_names(&self) -> Option<Vec<String>> {
+    pub(super) fn env_names(&self) -> Option<Vec<String>> {
         self.model
             .as_ref()
             .map(|m| m.envs.iter().map(|e| e.name.clone()).collect())
@@ -140,7 +107,7 @@ impl Project {
 
 /// `check` needs the whole project; `lint` only its project file, so that a typo
 /// in an environment does not stop linting unrelated manifests.
-fn load_project(
+pub(super) fn load_project(
     root: &Path,
     sources: &mut Sources,
     need_envs: bool,
@@ -172,7 +139,7 @@ fn load_project(
     }))
 }
 
-fn settings(p: Option<&Project>) -> Settings {
+pub(super) fn settings(p: Option<&Project>) -> Settings {
     match p.and_then(|p| p.model.as_ref()) {
         Some(m) => Settings {
             reloader_auto_all: m.project.reloader_auto_all,
@@ -207,7 +174,11 @@ pub fn bad_input(problems: &Problems, sources: &Sources, format: Format) -> Outc
     }
 }
 
-fn policy_files(root: &Path, p: Option<&Project>, extra: &[PathBuf]) -> Vec<(String, PathBuf)> {
+pub(super) fn policy_files(
+    root: &Path,
+    p: Option<&Project>,
+    extra: &[PathBuf],
+) -> Vec<(String, PathBuf)> {
     let mut files = p
         .map(|p| super::policy::project_files(root, &p.policies))
         .unwrap_or_default();
@@ -358,8 +329,11 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         files,
     );
     if let Some(path) = &args.write_baseline {
-        let ids: std::collections::BTreeSet<String> =
-            report.diagnostics.iter().map(identity).collect();
+        let ids: std::collections::BTreeSet<String> = report
+            .diagnostics
+            .iter()
+            .map(super::gate::identity)
+            .collect();
         let text =
             serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "findings": ids }))
                 .unwrap_or_default();
@@ -378,7 +352,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             .filter(|j| j["version"] == 1)
             .and_then(|j| serde_json::from_value(j["findings"].clone()).ok());
         match known {
-            Some(k) => only_new(&mut report, &k),
+            Some(k) => super::gate::only_new(&mut report, &k),
             None => {
                 return bad_input(
                     &Problem::new(
@@ -512,7 +486,7 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     );
     if args.new_only {
         match crate::diff::base_findings(root, args.base.as_deref()) {
-            Ok(known) => only_new(&mut report, &known),
+            Ok(known) => super::gate::only_new(&mut report, &known),
             Err(Err(e)) => return bad_input(&crate::diff::git_problem(&e), &sources, format),
             Err(Ok(broken)) => {
                 let mut o = bad_input(&broken.problems, &broken.sources, format);
@@ -586,66 +560,4 @@ pub fn explain(rule: &str) -> Outcome {
             ))
         }
     }
-}
-
-/// A project rendered in memory and linted: what `diff` compares.
-pub struct Evaluated {
-    pub model: model::Model,
-    pub bundle: render::Bundle,
-    pub report: Report,
-    pub sources: Sources,
-}
-
-/// Loads, renders and lints the project at `root` (no drift check: there is no
-/// committed output to compare with at another revision).
-pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
-    let mut sources = Sources::new();
-    let project = match load_project(root, &mut sources, true) {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            let p = Problem::new(
-                "spec::no-project",
-                format!("no {} here", spec::PROJECT_FILE),
-                At::Nowhere,
-            )
-            .with_help("run it in the project's root, or pass -C DIR");
-            return Err((p.into(), sources));
-        }
-        Err(p) => return Err((p.sorted(), sources)),
-    };
-    let known = project.env_names();
-    let policy = match Policy::load(
-        &policy_files(root, Some(&project), &[]),
-        &mut sources,
-        known.as_deref(),
-    ) {
-        Ok(p) => p,
-        Err(p) => return Err((p, sources)),
-    };
-    let settings = settings(Some(&project));
-    let Some(model) = project.model else {
-        return Err((Problems::default(), sources));
-    };
-    let bundle = render::render(&model, None);
-    let production: BTreeMap<String, bool> = model
-        .envs
-        .iter()
-        .map(|e| (e.name.clone(), e.production))
-        .collect();
-    let docs = input::from_bundle(&bundle, &model.project.output, &mut sources, &production);
-    let report = super::run(
-        &sources,
-        &docs,
-        Vec::new(),
-        true,
-        &settings,
-        &policy,
-        bundle.files.len(),
-    );
-    Ok(Evaluated {
-        model,
-        bundle,
-        report,
-        sources,
-    })
 }

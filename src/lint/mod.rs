@@ -9,6 +9,7 @@
 
 pub mod cel;
 pub mod cli;
+pub mod gate;
 pub mod input;
 pub mod object;
 pub mod policy;
