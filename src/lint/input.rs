@@ -313,10 +313,8 @@ pub fn read_with_stdin(
                         docs.push(doc(made, is_patch, None));
                     }
                     // Helm values a chart adapter understands become their objects too.
-                    if let Some(values) = super::values::app_template_values(&node) {
-                        for made in super::values::app_template_objects(&node, values) {
-                            docs.push(doc(made, false, None));
-                        }
+                    for made in super::values::objects(&node) {
+                        docs.push(doc(made.node, false, made.kind_hint));
                     }
                     docs.push(doc(node, is_patch, kind_hint));
                 }

@@ -7,8 +7,8 @@ declare_rule! {
     /// A Deployment, StatefulSet or DaemonSet that reads a Secret written by an
     /// ExternalSecret in the set, without a Stakater Reloader annotation
     /// (`reloader.stakater.com/auto`, `secret.reloader.stakater.com/reload` or
-    /// `reloader.stakater.com/search`). Silent when the project declares Reloader
-    /// `auto-reload-all`.
+    /// `reloader.stakater.com/search`) on the workload or its pod template (Reloader
+    /// reads both). Silent when the project declares Reloader `auto-reload-all`.
     ///
     /// ## Why it matters
     /// Doppler rotates the password, ESO updates the Secret, and the pods keep the
@@ -51,10 +51,16 @@ impl Rule for SecretConsumerNotReloaded {
         if cx.settings.reloader_auto_all || !obj.is_workload() || obj.is_fragment() {
             return;
         }
-        if ANNOTATIONS
-            .iter()
-            .any(|a| obj.annotation(a).is_some_and(|v| v != "false"))
-        {
+        let on_template = |a: &str| {
+            obj.get("spec.template.metadata.annotations")
+                .and_then(|m| m.get(a))
+                .and_then(crate::yaml::Node::as_str)
+        };
+        if ANNOTATIONS.iter().any(|a| {
+            obj.annotation(a)
+                .or_else(|| on_template(a))
+                .is_some_and(|v| v != "false")
+        }) {
             return;
         }
         let produced = cx.produced_secrets();

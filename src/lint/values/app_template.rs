@@ -1,0 +1,381 @@
+//! Helm values as the objects they become, so every rule applies to them and
+//! findings point at the values node. One adapter per chart family; values of
+//! charts no adapter knows are not guessed at, only counted.
+//!
+//! bjw-s `app-template` (the chart behind most HelmReleases of home-lab and
+//! platform repositories): `controllers.<c>.containers.<k>` become the containers
+//! of a `Deployment` (or the controller's `type`), with `image.repository`/`tag`,
+//! `env` as a map or a list, `envFrom`, `args`, `probes` (on unless disabled),
+//! `resources` and `securityContext`. Found in a Flux HelmRelease's
+//! `spec.values`, an Argo CD Application's `helm.valuesObject`, or a wrapper
+//! chart's `values.yaml` under `app-template:`.
+
+//! bjw-s `app-template` (the chart behind most HelmReleases of home-lab and
+//! platform repositories): `controllers.<c>.containers.<k>` become the containers
+//! of a `Deployment` (or the controller's `type`), with `image.repository`/`tag`,
+//! `env` as a map or a list, `envFrom`, `args`, `probes` (on unless disabled),
+//! `resources` and `securityContext`; `service.<s>`, `ingress.<i>` and
+//! `route.<r>` become Services, Ingresses and HTTPRoutes with their annotations
+//! (External-DNS reads them); `configMaps.<m>` and `secrets.<s>` become their
+//! objects (credentials written into them are checked like any other).
+//!
+//! Names follow the chart: an item whose identifier is the release's name, or
+//! the only one of its kind, is named after the release; others get
+//! `<release>-<identifier>`.
+
+use super::{enabled, map_node, object, seq_node, str_node, Made, Release};
+use crate::yaml::{Node, Span, Value};
+
+/// The values are app-template's: named so, or shaped so (controllers with containers).
+fn is_app_template(r: &Release) -> bool {
+    match r.chart {
+        Some("app-template") => true,
+        Some(_) => false,
+        None => r
+            .values
+            .get("controllers")
+            .and_then(Node::as_map)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|(_, c)| c.get("containers").and_then(Node::as_map).is_some())
+            }),
+    }
+}
+
+/// The enabled items of a values map (`controllers`, `service`, …).
+fn items<'a>(values: &'a Node, key: &str) -> Vec<(&'a Node, &'a Node)> {
+    values
+        .get(key)
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter(|(_, v)| v.as_map().is_some() && enabled(v.get("enabled")))
+        .map(|(k, v)| (k, v))
+        .collect()
+}
+
+/// The chart's name for an item: the release's own, or `<release>-<id>`.
+fn item_name(release: &str, id: &str, only: bool) -> String {
+    if id == release || only {
+        release.to_string()
+    } else {
+        format!("{release}-{id}")
+    }
+}
+
+/// `env` of app-template: a map (`NAME: value` or `NAME: { value | valueFrom }`)
+/// or a Kubernetes list; as a Kubernetes list, keeping every node's span.
+fn env_list(env: &Node) -> Node {
+    match &env.value {
+        Value::Map(entries) => Node {
+            value: Value::Seq(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut fields = vec![("name", k.clone())];
+                        match &v.value {
+                            Value::Map(inner) => {
+                                for (ik, iv) in inner {
+                                    if let Some(key) = ik.as_str() {
+                                        if matches!(key, "value" | "valueFrom") {
+                                            fields.push((
+                                                if key == "value" { "value" } else { "valueFrom" },
+                                                iv.clone(),
+                                            ));
+                                        }
+                                    }
+                                }
+                            }
+                            _ => fields.push(("value", v.clone())),
+                        }
+                        map_node(fields, k.span)
+                    })
+                    .collect(),
+            ),
+            span: env.span,
+        },
+        _ => env.clone(),
+    }
+}
+
+/// A probe of app-template: on by default (a TCP probe on the main port), off
+/// with `enabled: false`; `custom: true` brings its own `spec`.
+fn probe(c: &Node, which: &str, span: Span) -> Option<Node> {
+    let p = c.pointer(["probes", which]);
+    if p.and_then(|p| p.get("enabled"))
+        .and_then(|e| match e.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
+        == Some(false)
+    {
+        return None;
+    }
+    Some(
+        p.and_then(|p| p.get("spec"))
+            .cloned()
+            .unwrap_or_else(|| map_node(vec![("tcpSocket", map_node(vec![], span))], span)),
+    )
+}
+
+/// The pod labels app-template gives a controller's pods (and its Services select).
+fn pod_labels(release: &str, controller: &str, span: Span) -> Node {
+    map_node(
+        vec![
+            ("app.kubernetes.io/controller", str_node(controller, span)),
+            ("app.kubernetes.io/instance", str_node(release, span)),
+            ("app.kubernetes.io/name", str_node(release, span)),
+        ],
+        span,
+    )
+}
+
+/// One workload per controller.
+fn workloads(r: &Release) -> Vec<Node> {
+    let release = r.name.as_str();
+    let values = r.values;
+    let controllers = items(values, "controllers");
+    let only = controllers.len() == 1;
+    let mut out = Vec::new();
+    for (cname, controller) in controllers {
+        let Some(containers) = controller.get("containers").and_then(Node::as_map) else {
+            continue;
+        };
+        let span = cname.span;
+        let kind = match controller.get("type").and_then(Node::as_str) {
+            Some("statefulset") => "StatefulSet",
+            Some("daemonset") => "DaemonSet",
+            Some("cronjob") => "CronJob",
+            Some("job") => "Job",
+            _ => "Deployment",
+        };
+        let mut list = Vec::new();
+        for (name, c) in containers {
+            let mut fields: Vec<(&str, Node)> = vec![("name", name.clone())];
+            if let Some(img) = c.get("image") {
+                let repo = img.get("repository").and_then(Node::as_str).unwrap_or("");
+                let tag_node = img.get("tag");
+                let tag = tag_node.and_then(Node::scalar_text);
+                let text = match &tag {
+                    Some(t) if t.starts_with("sha256:") => format!("{repo}@{t}"),
+                    Some(t) => format!("{repo}:{t}"),
+                    None => repo.to_string(),
+                };
+                let at = tag_node.map_or(img.span, |t| t.span);
+                fields.push(("image", str_node(&text, at)));
+            }
+            if let Some(env) = c.get("env") {
+                fields.push(("env", env_list(env)));
+            }
+            for key in ["envFrom", "args", "command", "resources", "securityContext"] {
+                if let Some(v) = c.get(key) {
+                    fields.push((key, v.clone()));
+                }
+            }
+            for (which, key) in [
+                ("readiness", "readinessProbe"),
+                ("liveness", "livenessProbe"),
+            ] {
+                if let Some(p) = probe(c, which, name.span) {
+                    fields.push((key, p));
+                }
+            }
+            list.push(map_node(fields, name.span));
+        }
+        let containers = Node {
+            value: Value::Seq(list),
+            span,
+        };
+        let cn = cname.as_str().unwrap_or("main");
+        let mut pod_spec = vec![("containers", containers)];
+        if let Some(sc) = values.pointer(["defaultPodOptions", "securityContext"]) {
+            pod_spec.push(("securityContext", sc.clone()));
+        }
+        let name = item_name(release, cn, only);
+        let labels = pod_labels(release, cn, span);
+        let selector = map_node(vec![("matchLabels", labels.clone())], span);
+        let mut pod_meta = vec![("labels", labels)];
+        if let Some(a) = controller
+            .pointer(["pod", "annotations"])
+            .or_else(|| values.pointer(["defaultPodOptions", "annotations"]))
+        {
+            pod_meta.push(("annotations", a.clone()));
+        }
+        let template = map_node(
+            vec![
+                ("metadata", map_node(pod_meta, span)),
+                ("spec", map_node(pod_spec, span)),
+            ],
+            span,
+        );
+        let mut spec = vec![("selector", selector)];
+        if let Some(r) = controller.get("replicas") {
+            spec.push(("replicas", r.clone()));
+        }
+        let workload_spec = if kind == "CronJob" {
+            map_node(
+                vec![(
+                    "jobTemplate",
+                    map_node(
+                        vec![("spec", map_node(vec![("template", template)], span))],
+                        span,
+                    ),
+                )],
+                span,
+            )
+        } else {
+            spec.push(("template", template));
+            map_node(spec, span)
+        };
+        let api_version = if matches!(kind, "CronJob" | "Job") {
+            "batch/v1"
+        } else {
+            "apps/v1"
+        };
+        out.push(object(
+            api_version,
+            kind,
+            &name,
+            r,
+            controller.get("annotations"),
+            vec![("spec", workload_spec)],
+            span,
+        ));
+    }
+    out
+}
+
+/// Services select the pods of their `controller` (the only one when unset).
+fn services(r: &Release) -> Vec<Node> {
+    let controllers = items(r.values, "controllers");
+    let services = items(r.values, "service");
+    let only = services.len() == 1;
+    let mut out = Vec::new();
+    for (id, svc) in &services {
+        let span = id.span;
+        let id = id.as_str().unwrap_or("main");
+        let controller = svc
+            .get("controller")
+            .and_then(Node::as_str)
+            .or_else(|| match controllers.as_slice() {
+                [(c, _)] => c.as_str(),
+                _ => None,
+            });
+        let mut spec = Vec::new();
+        if let Some(t) = svc.get("type") {
+            spec.push(("type", t.clone()));
+        }
+        if let Some(c) = controller {
+            spec.push(("selector", pod_labels(&r.name, c, span)));
+        }
+        let ports: Vec<Node> = svc
+            .get("ports")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, p)| enabled(p.get("enabled")))
+            .map(|(name, p)| {
+                let mut fields = vec![("name", name.clone())];
+                if let Some(port) = p.get("port") {
+                    fields.push(("port", port.clone()));
+                }
+                map_node(fields, name.span)
+            })
+            .collect();
+        spec.push(("ports", seq_node(ports, span)));
+        out.push(object(
+            "v1",
+            "Service",
+            &item_name(&r.name, id, only),
+            r,
+            svc.get("annotations"),
+            vec![("spec", map_node(spec, span))],
+            span,
+        ));
+    }
+    out
+}
+
+/// Ingresses and HTTPRoutes: their annotations and host names (what
+/// External-DNS reads), not their backends, which name the chart's Services by
+/// identifier.
+fn routes(r: &Release) -> Vec<Node> {
+    let mut out = Vec::new();
+    for (key, api_version, kind) in [
+        ("ingress", "networking.k8s.io/v1", "Ingress"),
+        ("route", "gateway.networking.k8s.io/v1", "HTTPRoute"),
+    ] {
+        let list = items(r.values, key);
+        let only = list.len() == 1;
+        for (id, item) in &list {
+            let span = id.span;
+            let mut spec = Vec::new();
+            if let Some(c) = item.get("className") {
+                spec.push(("ingressClassName", c.clone()));
+            }
+            if kind == "Ingress" {
+                let rules: Vec<Node> = item
+                    .get("hosts")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|h| h.get("host"))
+                    .map(|h| map_node(vec![("host", h.clone())], h.span))
+                    .collect();
+                spec.push(("rules", seq_node(rules, span)));
+                if let Some(tls) = item.get("tls") {
+                    spec.push(("tls", tls.clone()));
+                }
+            } else if let Some(h) = item.get("hostnames") {
+                spec.push(("hostnames", h.clone()));
+            }
+            out.push(object(
+                api_version,
+                kind,
+                &item_name(&r.name, id.as_str().unwrap_or("main"), only),
+                r,
+                item.get("annotations"),
+                vec![("spec", map_node(spec, span))],
+                span,
+            ));
+        }
+    }
+    out
+}
+
+/// `configMaps.<m>.data` and `secrets.<s>.stringData`: what is written into
+/// them is in Git.
+fn config_objects(r: &Release) -> Vec<Node> {
+    let mut out = Vec::new();
+    for (key, kind, data) in [
+        ("configMaps", "ConfigMap", "data"),
+        ("secrets", "Secret", "stringData"),
+    ] {
+        let list = items(r.values, key);
+        let only = list.len() == 1;
+        for (id, item) in &list {
+            let Some(d) = item.get(data) else { continue };
+            out.push(object(
+                "v1",
+                kind,
+                &item_name(&r.name, id.as_str().unwrap_or("main"), only),
+                r,
+                item.get("annotations"),
+                vec![(data, d.clone())],
+                id.span,
+            ));
+        }
+    }
+    out
+}
+
+pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
+    if !is_app_template(r) {
+        return None;
+    }
+    let mut out = workloads(r);
+    out.extend(services(r));
+    out.extend(routes(r));
+    out.extend(config_objects(r));
+    Some(out.into_iter().map(Made::from).collect())
+}

@@ -1,0 +1,102 @@
+//! The kubernetes-sigs `external-dns` chart: one Deployment whose container
+//! gets `env` as written (provider credentials belong in Secrets), the flags
+//! the values set (`annotationPrefix` as `--annotation-prefix`, `txtOwnerId`,
+//! `policy`, `extraArgs`), `image.tag`, `resources`, and the chart's probes.
+//! SS044 reads the same values to know the prefix the controller reads.
+
+use super::{map_node, object, pod_template, seq_node, str_node, Made, Release};
+use crate::yaml::Node;
+
+pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
+    if r.chart != Some("external-dns") {
+        return None;
+    }
+    let v = r.values;
+    let span = r.at;
+    let flag = |key: &str, flag: &str| {
+        v.get(key)
+            .and_then(|n| Some(str_node(&format!("--{flag}={}", n.scalar_text()?), n.span)))
+    };
+    let mut args: Vec<Node> = [
+        ("annotationPrefix", "annotation-prefix"),
+        ("txtOwnerId", "txt-owner-id"),
+        ("txtPrefix", "txt-prefix"),
+        ("policy", "policy"),
+    ]
+    .iter()
+    .filter_map(|(key, f)| flag(key, f))
+    .collect();
+    // `extraArgs`: a list of flags, or (newer charts) a map of flag to value.
+    match v.get("extraArgs").map(|e| &e.value) {
+        Some(crate::yaml::Value::Seq(items)) => args.extend(items.iter().cloned()),
+        Some(crate::yaml::Value::Map(entries)) => {
+            for (key, val) in entries {
+                let (Some(k), Some(val)) = (key.as_str(), val.scalar_text()) else {
+                    continue;
+                };
+                args.push(str_node(&format!("--{k}={val}"), key.span));
+            }
+        }
+        _ => {}
+    }
+    let image = match v.pointer(["image", "tag"]) {
+        Some(t) => str_node(
+            &format!(
+                "{}:{}",
+                v.pointer(["image", "repository"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("registry.k8s.io/external-dns/external-dns"),
+                t.scalar_text().unwrap_or_default()
+            ),
+            t.span,
+        ),
+        None => str_node(
+            "registry.k8s.io/external-dns/external-dns:chart-default",
+            span,
+        ),
+    };
+    let probe = || map_node(vec![("httpGet", map_node(vec![], span))], span);
+    let mut container = vec![
+        ("name", str_node("external-dns", span)),
+        ("image", image),
+        ("args", seq_node(args, span)),
+        ("livenessProbe", probe()),
+        ("readinessProbe", probe()),
+    ];
+    for key in ["env", "resources"] {
+        if let Some(n) = v.get(key) {
+            container.push((key, n.clone()));
+        }
+    }
+    let pod = map_node(
+        vec![(
+            "containers",
+            seq_node(vec![map_node(container, span)], span),
+        )],
+        span,
+    );
+    let deployment = object(
+        "apps/v1",
+        "Deployment",
+        &r.name,
+        r,
+        v.get("deploymentAnnotations"),
+        vec![(
+            "spec",
+            map_node(
+                pod_template(
+                    vec![
+                        ("app.kubernetes.io/name", "external-dns"),
+                        ("app.kubernetes.io/instance", &r.name),
+                    ],
+                    v.get("podAnnotations"),
+                    pod,
+                    span,
+                ),
+                span,
+            ),
+        )],
+        span,
+    );
+    Some(vec![Made::from(deployment)])
+}

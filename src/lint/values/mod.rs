@@ -1,0 +1,341 @@
+//! Helm values as the objects they become, so every rule applies to them and
+//! findings point at the values nodes. One adapter per chart family; values of
+//! charts no adapter knows are not guessed at, only counted ([`unread`]).
+//!
+//! Values are found in a Flux HelmRelease's `spec.values`, an Argo CD
+//! Application's `helm.valuesObject` (of `source` or any of `sources`), and in a
+//! wrapper chart's `values.yaml`, whose top-level keys are its dependencies
+//! (`app-template:`, `redis:`). An adapter builds typed-enough objects from
+//! the values, every node keeping the span of the value it came from; where the
+//! chart's default applies, the node takes the span of the nearest value the
+//! user wrote, so a finding about a default points at the block that omits it.
+
+mod app_template;
+mod bitnami_redis;
+mod cloudflared;
+mod external_dns;
+
+use crate::yaml::{Node, Span, Value};
+
+/// One Helm release's values, and what its manifest says about it.
+pub struct Release<'a> {
+    /// The chart's name, when the manifest names it (`spec.chart.spec.chart`,
+    /// `source.chart`, a dependency key); `None` for `chartRef` and bare values.
+    pub chart: Option<&'a str>,
+    /// The chart version the manifest pins, when it says.
+    pub version: Option<&'a str>,
+    /// The values are a dependency's, under its key in a wrapper chart's
+    /// `values.yaml`: the key names the chart only if the shape agrees.
+    pub dependency: bool,
+    /// The release name: Helm's `fullname` for most charts.
+    pub name: String,
+    /// Where the chart's objects go.
+    pub namespace: Option<Node>,
+    /// The manifest's labels (`shipshape.dev/redis-role`, the env label).
+    pub labels: Option<Node>,
+    pub values: &'a Node,
+    /// The key that holds the values (`values:`, `redis:`): where findings
+    /// about a chart default point.
+    pub at: Span,
+}
+
+/// An object an adapter made, with the conventional kind of a document that
+/// states none (a cloudflared `config.yaml`).
+pub struct Made {
+    pub node: Node,
+    pub kind_hint: Option<&'static str>,
+}
+
+impl From<Node> for Made {
+    fn from(node: Node) -> Self {
+        Made {
+            node,
+            kind_hint: None,
+        }
+    }
+}
+
+/// An adapter: `None` when the values are not its chart's.
+type Adapter = fn(&Release) -> Option<Vec<Made>>;
+
+const ADAPTERS: &[Adapter] = &[
+    app_template::adapt,
+    bitnami_redis::adapt,
+    cloudflared::adapt,
+    external_dns::adapt,
+];
+
+/// The last segment of a chart reference (`oci://ghcr.io/x/app-template`,
+/// `bitnami/redis`).
+fn chart_name(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// Every set of Helm values a document holds.
+fn releases(doc: &Node) -> Vec<Release<'_>> {
+    let meta = |key: &str| doc.pointer(["metadata", key]);
+    let labels = meta("labels").cloned();
+    let own_name = meta("name").and_then(Node::as_str).unwrap_or("release");
+    match doc.get("kind").and_then(Node::as_str) {
+        Some("HelmRelease") => {
+            let Some((key, values)) = doc.get("spec").and_then(|s| s.entry("values")) else {
+                return Vec::new();
+            };
+            let chart = doc.pointer(["spec", "chart", "spec"]);
+            vec![Release {
+                chart: chart
+                    .and_then(|c| c.get("chart"))
+                    .and_then(Node::as_str)
+                    .map(chart_name),
+                version: chart.and_then(|c| c.get("version")).and_then(Node::as_str),
+                dependency: false,
+                at: key.span,
+                name: doc
+                    .pointer(["spec", "releaseName"])
+                    .and_then(Node::as_str)
+                    .unwrap_or(own_name)
+                    .to_string(),
+                namespace: doc
+                    .pointer(["spec", "targetNamespace"])
+                    .or_else(|| meta("namespace"))
+                    .cloned(),
+                labels,
+                values,
+            }]
+        }
+        Some("Application") => {
+            let single = doc.pointer(["spec", "source"]);
+            let many = doc
+                .pointer(["spec", "sources"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            single
+                .into_iter()
+                .chain(many)
+                .filter_map(|source| {
+                    let (key, values) = source.get("helm")?.entry("valuesObject")?;
+                    Some(Release {
+                        chart: source.get("chart").and_then(Node::as_str).map(chart_name),
+                        version: source.get("targetRevision").and_then(Node::as_str),
+                        dependency: false,
+                        at: key.span,
+                        name: source
+                            .pointer(["helm", "releaseName"])
+                            .and_then(Node::as_str)
+                            .unwrap_or(own_name)
+                            .to_string(),
+                        namespace: doc.pointer(["spec", "destination", "namespace"]).cloned(),
+                        labels: labels.clone(),
+                        values,
+                    })
+                })
+                .collect()
+        }
+        Some(_) => Vec::new(),
+        // A wrapper chart's values.yaml: each dependency's key, and the values
+        // themselves (a chart's own values file).
+        None => {
+            let mut out: Vec<Release> = doc
+                .as_map()
+                .unwrap_or_default()
+                .iter()
+                .filter(|(_, v)| v.as_map().is_some())
+                .filter_map(|(k, v)| {
+                    let key = k.as_str()?;
+                    Some(Release {
+                        chart: Some(key),
+                        version: None,
+                        dependency: true,
+                        at: k.span,
+                        name: key.to_string(),
+                        namespace: None,
+                        labels: None,
+                        values: v,
+                    })
+                })
+                .collect();
+            out.push(Release {
+                chart: None,
+                version: None,
+                dependency: false,
+                at: doc.span,
+                name: "release".to_string(),
+                namespace: None,
+                labels: None,
+                values: doc,
+            });
+            out
+        }
+    }
+}
+
+/// The objects the Helm values of `doc` become, for every chart an adapter
+/// knows.
+pub fn objects(doc: &Node) -> Vec<Made> {
+    let mut out = Vec::new();
+    for release in releases(doc) {
+        if let Some(made) = ADAPTERS.iter().find_map(|adapt| adapt(&release)) {
+            out.extend(made);
+        }
+    }
+    out
+}
+
+/// A HelmRelease or Application with Helm values that no adapter reads (its
+/// chart is unknown to shipshape, or the values are a string).
+pub fn unread(doc: &Node) -> bool {
+    let kind = doc.get("kind").and_then(Node::as_str);
+    if !matches!(kind, Some("HelmRelease" | "Application")) {
+        return false;
+    }
+    let as_string = doc
+        .pointer(["spec", "source", "helm", "values"])
+        .is_some_and(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()));
+    as_string
+        || releases(doc).iter().any(|r| {
+            r.values.as_map().is_some_and(|m| !m.is_empty())
+                && !ADAPTERS.iter().any(|adapt| adapt(r).is_some())
+        })
+}
+
+// Building objects whose nodes keep the spans of the values they come from.
+
+pub(super) fn str_node(s: &str, span: Span) -> Node {
+    Node {
+        value: Value::Str(s.to_string()),
+        span,
+    }
+}
+
+pub(super) fn int_node(i: i64, span: Span) -> Node {
+    Node {
+        value: Value::Int(i),
+        span,
+    }
+}
+
+pub(super) fn seq_node(items: Vec<Node>, span: Span) -> Node {
+    Node {
+        value: Value::Seq(items),
+        span,
+    }
+}
+
+pub(super) fn map_node(entries: Vec<(&str, Node)>, span: Span) -> Node {
+    Node {
+        value: Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (str_node(k, span), v))
+                .collect(),
+        ),
+        span,
+    }
+}
+
+/// `false` only when the value is the boolean `false` (Helm's `enabled`
+/// switches default to on).
+pub(super) fn enabled(node: Option<&Node>) -> bool {
+    !matches!(node.map(|n| &n.value), Some(Value::Bool(false)))
+}
+
+/// A workload's `selector` and pod `template`: the pods carry the labels the
+/// selector matches, as the chart's do.
+/// `annotations` are the pod's (Reloader reads them too).
+pub(super) fn pod_template(
+    labels: Vec<(&str, &str)>,
+    annotations: Option<&Node>,
+    pod_spec: Node,
+    span: Span,
+) -> Vec<(&'static str, Node)> {
+    let labels = map_node(
+        labels
+            .into_iter()
+            .map(|(k, v)| (k, str_node(v, span)))
+            .collect(),
+        span,
+    );
+    let mut meta = vec![("labels", labels.clone())];
+    if let Some(a) = annotations {
+        meta.push(("annotations", a.clone()));
+    }
+    vec![
+        ("selector", map_node(vec![("matchLabels", labels)], span)),
+        (
+            "template",
+            map_node(
+                vec![("metadata", map_node(meta, span)), ("spec", pod_spec)],
+                span,
+            ),
+        ),
+    ]
+}
+
+/// A Kubernetes object with the release's namespace and labels.
+pub(super) fn object(
+    api_version: &str,
+    kind: &str,
+    name: &str,
+    release: &Release,
+    annotations: Option<&Node>,
+    rest: Vec<(&str, Node)>,
+    span: Span,
+) -> Node {
+    let mut meta = vec![("name", str_node(name, span))];
+    if let Some(ns) = &release.namespace {
+        meta.push(("namespace", ns.clone()));
+    }
+    if let Some(l) = &release.labels {
+        meta.push(("labels", l.clone()));
+    }
+    if let Some(a) = annotations {
+        meta.push(("annotations", a.clone()));
+    }
+    let mut fields = vec![
+        ("apiVersion", str_node(api_version, span)),
+        ("kind", str_node(kind, span)),
+        ("metadata", map_node(meta, span)),
+    ];
+    fields.extend(rest);
+    map_node(fields, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn parse(text: &str) -> Node {
+        match crate::yaml::parse_single(text, FileId(0)) {
+            Ok(n) => n,
+            Err(e) => panic!("{}", e.message),
+        }
+    }
+
+    #[test]
+    fn charts_are_named_by_their_last_segment() {
+        assert_eq!(
+            chart_name("oci://ghcr.io/bjw-s/helm/app-template"),
+            "app-template"
+        );
+        assert_eq!(chart_name("bitnami/redis"), "redis");
+    }
+
+    #[test]
+    fn values_of_unknown_charts_are_unread_and_of_known_ones_read() {
+        let unknown = parse(
+            "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: grafana}}\n  values: {replicas: 1}\n",
+        );
+        assert!(unread(&unknown));
+        assert!(objects(&unknown).is_empty());
+        let redis = parse(
+            "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: redis}}\n  values: {architecture: standalone}\n",
+        );
+        assert!(!unread(&redis));
+        assert!(!objects(&redis).is_empty());
+        let string_values = parse(
+            "kind: Application\nmetadata: {name: x}\nspec:\n  source: {chart: redis, helm: {values: 'auth: {enabled: false}'}}\n",
+        );
+        assert!(unread(&string_values), "values as a string are not read");
+    }
+}
