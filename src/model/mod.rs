@@ -52,6 +52,8 @@ pub struct Project {
     pub output: String,
     pub repo_url: String,
     pub revision: String,
+    /// Where `repo.revision` is written, when it is.
+    pub revision_span: Option<Span>,
     /// Folder of the project inside the Git repository ("" for the root).
     pub repo_path: String,
     pub argocd_namespace: String,
@@ -73,6 +75,17 @@ impl Project {
         parts.push(rel);
         parts.join("/")
     }
+    /// The Git revision an environment's Applications track, and the spec node
+    /// that chose it (the env's `revision`, the project's, or the env file).
+    pub fn revision_of(&self, env: &Env) -> (String, Span) {
+        env.revision.clone().unwrap_or_else(|| {
+            (
+                self.revision.clone(),
+                self.revision_span
+                    .unwrap_or_else(|| Span::file_start(env.file)),
+            )
+        })
+    }
     /// The AppProject of an environment's Applications.
     pub fn app_project(&self, env: &str) -> String {
         format!("{}-{env}", self.argocd_project)
@@ -86,6 +99,8 @@ pub struct Env {
     pub namespace: String,
     pub production: bool,
     pub automated: bool,
+    /// The env's own `revision`, and where it is written.
+    pub revision: Option<(String, Span)>,
     pub cluster: Cluster,
     pub operators: Vec<Operator>,
     pub doppler: Option<Doppler>,

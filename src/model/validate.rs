@@ -40,6 +40,7 @@ pub fn build(spec: &Spec) -> Result<Model, Problems> {
             .revision
             .as_ref()
             .map_or("main".to_string(), |r| r.value.clone()),
+        revision_span: p.repo.revision.as_ref().map(|r| r.span),
         repo_path: p.repo.path.as_ref().map_or(String::new(), |r| {
             r.to_string().trim_end_matches('/').to_string()
         }),
@@ -264,6 +265,7 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
         namespace: s.namespace.as_ref().map_or(name.clone(), |n| n.to_string()),
         production,
         automated: s.sync.as_ref().and_then(|x| x.automated).unwrap_or(false),
+        revision: s.revision.as_ref().map(|r| (r.value.clone(), r.span)),
         cluster: s
             .cluster
             .as_ref()

@@ -98,7 +98,7 @@ fn component_app(model: &Model, env: &Env, c: &Component) -> J {
     let source = match &c.source {
         Source::Manifests => json!({
             "repoURL": model.project.repo_url,
-            "targetRevision": model.project.revision,
+            "targetRevision": model.project.revision_of(env).0,
             "path": model.project.repo_relative(&overlay_dir(&c.name, &env.name)),
         }),
         Source::Helm {
@@ -213,10 +213,15 @@ fn push(bundle: &mut Bundle, env: &str, component: &str, path: String, object: O
 pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     let Some(env) = model.env(&r.env) else { return };
     let origin = crate::yaml::Span::file_start(env.file);
+    let (revision, revision_span) = model.project.revision_of(env);
     for c in &r.components {
         let app = component_app(model, env, c);
         let path = format!("argocd/{}/apps/{}.yaml", r.env, c.name);
-        push(bundle, &r.env, &c.name, path, Object::new(app, c.origin));
+        let mut object = Object::new(app, c.origin);
+        if matches!(c.source, Source::Manifests) {
+            object = object.field("spec.source.targetRevision", revision_span);
+        }
+        push(bundle, &r.env, &c.name, path, object);
     }
     let project = app_project(model, env, r);
     let path = format!("argocd/{}/apps/appproject.yaml", r.env);
@@ -231,7 +236,7 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     let root_name = format!("{}-{}", model.project.name, r.env);
     let source = json!({
         "repoURL": model.project.repo_url,
-        "targetRevision": model.project.revision,
+        "targetRevision": revision,
         "path": model.project.repo_relative(&format!("argocd/{}/apps", r.env)),
     });
     let at = Placement {
@@ -248,7 +253,8 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
         sync_policy(env.automated, &[]),
     );
     let path = format!("argocd/{}/root.yaml", r.env);
-    push(bundle, &r.env, "root", path, Object::new(root, origin));
+    let root = Object::new(root, origin).field("spec.source.targetRevision", revision_span);
+    push(bundle, &r.env, "root", path, root);
 }
 
 /// The `argocd-cm` merge patch restoring health for `argoproj.io/Application`,

@@ -96,6 +96,10 @@ pub struct EnvFile {
     pub production: Option<bool>,
     /// ArgoCD sync policy.
     pub sync: Option<Sync>,
+    /// Git branch, tag or commit this environment's Applications track (default:
+    /// the project's `repo.revision`). Production pins a tag or a commit and is
+    /// promoted by changing it in a reviewed commit.
+    pub revision: Option<Spanned<String>>,
     /// The cluster this environment deploys to: an API server URL
     /// (`https://…`) or the name of a cluster registered in Argo CD
     /// (default: the cluster Argo CD runs in).

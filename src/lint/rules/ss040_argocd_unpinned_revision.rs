@@ -5,12 +5,15 @@ use crate::yaml::Node;
 
 declare_rule! {
     /// ## What it flags
-    /// In production: an Argo CD Application source that tracks `HEAD` or has no
-    /// `targetRevision` (which means `HEAD`), and a Helm chart source whose
-    /// `targetRevision` is a version range (`*`, `^1.2`, `~1.2`, `>=1.0.0`,
-    /// `1.x`): Argo CD installs whatever newest release matches. (A Git
-    /// branch is a deliberate tracking strategy for the repository's own
-    /// manifests and is left alone.)
+    /// In production: an Argo CD Application source that tracks `HEAD`, has no
+    /// `targetRevision` (which means `HEAD`) or tracks a Git branch, and a Helm
+    /// chart source whose `targetRevision` is a version range (`*`, `^1.2`,
+    /// `~1.2`, `>=1.0.0`, `1.x`): Argo CD installs whatever newest release
+    /// matches. A Git revision is pinned when it is a commit (7 to 40 hex
+    /// digits) or a tag carrying a version or a date (`v2026.11.1`,
+    /// `prd-2026-11-22`, `refs/tags/…`); a name without digits (`main`,
+    /// `master`, `production`) or `refs/heads/…` is a branch. In a shipshape
+    /// project, set the environment's `revision:`.
     ///
     /// ## Why it matters
     /// Production follows whatever the default branch or the chart repository
@@ -24,7 +27,7 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```yaml
-    /// source: { repoURL: …, path: prd, targetRevision: v2026.11.1 }   # a tag or a commit
+    /// source: { repoURL: …, path: prd, targetRevision: prd-2026.11.1 }   # a tag or a commit
     /// source: { repoURL: https://charts.jetstack.io, chart: cert-manager, targetRevision: v1.21.1 }
     /// ```
     ///
@@ -34,9 +37,22 @@ declare_rule! {
         id: "SS040",
         name: "argocd-unpinned-revision",
         severity: Error,
-        summary: "production Application tracks HEAD or a chart version range",
-        help: "Set `targetRevision` to a branch, tag or commit that production is promoted to.",
+        summary: "production Application tracks HEAD, a branch or a chart version range",
+        help: "Set `targetRevision` to a tag or a commit that production is promoted to (in a shipshape project: the environment's `revision:`).",
     }
+}
+
+/// A Git revision that moves: a branch. Commits and tags that carry a
+/// version or a date are pinned.
+fn branch(r: &str) -> bool {
+    if r.starts_with("refs/tags/") {
+        return false;
+    }
+    if r.starts_with("refs/heads/") {
+        return true;
+    }
+    let commit = (7..=40).contains(&r.len()) && r.chars().all(|c| c.is_ascii_hexdigit());
+    !commit && !r.chars().any(|c| c.is_ascii_digit())
 }
 
 /// A Helm version constraint rather than one version.
@@ -79,6 +95,19 @@ impl Rule for ArgocdUnpinnedRevision {
                     ).help("Pin the exact chart version (e.g. `1.21.1`) and upgrade it in a reviewed change."));
                     continue;
                 }
+            }
+            if let Some(r) = rev
+                .as_deref()
+                .filter(|r| s.get("chart").is_none() && *r != "HEAD" && !r.is_empty() && branch(r))
+            {
+                path.push(k("targetRevision"));
+                out.push(Finding::new(
+                    &META,
+                    obj,
+                    path,
+                    format!("{} tracks branch `{r}` in production", obj.display()),
+                ));
+                continue;
             }
             if rev.as_deref().is_none_or(|r| r.is_empty() || r == "HEAD") {
                 if rev.is_some() {
