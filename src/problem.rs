@@ -113,14 +113,16 @@ impl Problems {
                 // miette cannot lay out a line this wide: show the location only.
                 At::Span(s) if too_wide(sources.shown_text(s.file), s) => miette::Report::new(d),
                 At::Span(s) => {
-                    let label =
-                        LabeledSpan::at(s.start.offset..s.start.offset.max(s.end.offset), "here");
+                    let label = LabeledSpan::at(
+                        s.start.offset as usize..s.start.offset.max(s.end.offset) as usize,
+                        "here",
+                    );
                     // Mask every secret of the file: an excerpt shows neighbouring lines.
                     let mut text = sources.shown_text(s.file).to_string();
                     for secret in self.0.iter().filter(|q| q.secret) {
                         if let At::Span(x) = secret.at {
                             if x.file == s.file {
-                                text = mask(&text, x.start.offset, x.end.offset);
+                                text = mask(&text, x.start.offset as usize, x.end.offset as usize);
                             }
                         }
                     }
@@ -205,14 +207,14 @@ impl Problems {
 /// Whether the line of a span is too long to show as an excerpt.
 fn too_wide(text: &str, s: Span) -> bool {
     const MAX: usize = 2_000;
-    let start = s.start.offset.min(text.len());
+    let start = (s.start.offset as usize).min(text.len());
     let line_start = text
         .get(..start)
         .and_then(|t| t.rfind('\n'))
         .map_or(0, |i| i + 1);
     let rest = text.get(line_start..).unwrap_or("");
     let line_len = rest.find('\n').unwrap_or(rest.len());
-    line_len > MAX || s.end.offset.saturating_sub(s.start.offset) > MAX
+    line_len > MAX || s.len() > MAX
 }
 
 impl From<Problem> for Problems {

@@ -132,8 +132,8 @@ pub fn ranges(text: &str) -> Vec<(usize, usize)> {
 
 fn span_of(n: &Node) -> (usize, usize) {
     (
-        n.span.start.offset,
-        n.span.end.offset.max(n.span.start.offset),
+        n.span.start.offset as usize,
+        n.span.end.offset.max(n.span.start.offset) as usize,
     )
 }
 

@@ -145,7 +145,7 @@ pub fn to_cel(n: &Node) -> cel::Value {
         Value::Bool(b) => cel::Value::Bool(*b),
         Value::Int(i) => cel::Value::Int(*i),
         Value::Float(f) => cel::Value::Float(*f),
-        Value::Str(s) => cel::Value::String(Arc::new(s.clone())),
+        Value::Str(s) => cel::Value::String(Arc::new(s.to_string())),
         Value::Seq(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
         Value::Map(entries) => {
             let m: std::collections::HashMap<String, cel::Value> = entries

@@ -71,7 +71,7 @@ fn expand(node: &Node) -> Vec<Node> {
             };
             let span = t.span;
             let s = |v: &str| Node {
-                value: Value::Str(v.to_string()),
+                value: Value::Str(v.into()),
                 span,
             };
             let mut entries = vec![
@@ -86,7 +86,7 @@ fn expand(node: &Node) -> Vec<Node> {
                     .cloned(),
             );
             vec![Node {
-                value: Value::Map(entries),
+                value: Value::Map(entries.into()),
                 span,
             }]
         }
@@ -387,14 +387,14 @@ pub fn json_to_node(v: &serde_json::Value, file: FileId) -> Node {
         J::Number(n) => n
             .as_i64()
             .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
-        J::String(s) => Value::Str(s.clone()),
+        J::String(s) => Value::Str(s.as_str().into()),
         J::Array(a) => Value::Seq(a.iter().map(|x| json_to_node(x, file)).collect()),
         J::Object(m) => Value::Map(
             m.iter()
                 .map(|(k, x)| {
                     (
                         Node {
-                            value: Value::Str(k.clone()),
+                            value: Value::Str(k.as_str().into()),
                             span,
                         },
                         json_to_node(x, file),

@@ -536,7 +536,7 @@ fn location(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Locatio
     // starts at the content), indented like the block.
     let text = sources.text(span.file);
     let at_indicator = text
-        .get(span.start.offset..)
+        .get(span.start.offset as usize..)
         .is_some_and(|t| t.starts_with(['|', '>']));
     let line = if at_indicator {
         span.start.line + l

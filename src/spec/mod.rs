@@ -448,7 +448,7 @@ pub fn merge(base: &Node, over: &Node) -> Node {
                 }
             }
             Node {
-                value: Value::Map(out),
+                value: Value::Map(out.into()),
                 span: over.span,
             }
         }
@@ -478,7 +478,7 @@ pub fn merge(base: &Node, over: &Node) -> Node {
                 }
             }
             Node {
-                value: Value::Seq(out),
+                value: Value::Seq(out.into()),
                 span: over.span,
             }
         }

@@ -86,7 +86,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
 }
 
 #[derive(Deserialize)]
-struct RawSpan(u32, u32, u32, usize, u32, u32, usize);
+struct RawSpan(u32, u32, u32, u32, u32, u32, u32);
 
 impl From<RawSpan> for Span {
     fn from(r: RawSpan) -> Span {

@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 
 use crate::source::FileId;
 
-/// A position in a source file: 1-based line and column (in characters), byte offset.
+/// A position in a source file: 1-based line and column (in characters), byte
+/// offset (files are far below 4 GiB: the reader refuses anything over 128 MiB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Pos {
     pub line: u32,
     pub col: u32,
-    pub offset: usize,
+    pub offset: u32,
 }
 
 /// Where a node sits: its file and its start and end positions.
@@ -43,7 +44,7 @@ impl Span {
         }
     }
     pub fn len(&self) -> usize {
-        self.end.offset.saturating_sub(self.start.offset)
+        self.end.offset.saturating_sub(self.start.offset) as usize
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -56,9 +57,13 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    /// Inline up to 24 bytes: most keys and scalars of a manifest need no
+    /// allocation of their own.
+    Str(compact_str::CompactString),
+    /// Boxed slices, not vectors: trees are built once and never grow, and
+    /// the node stays small.
+    Seq(Box<[Node]>),
+    Map(Box<[(Node, Node)]>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +129,7 @@ impl Node {
     /// A scalar's text as a user wrote it (numbers and booleans rendered back).
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
             Value::Bool(b) => Some(b.to_string()),
@@ -140,7 +145,7 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
@@ -316,7 +321,7 @@ fn key_id(n: &Node) -> Option<KeyId> {
         Value::Bool(b) => Some((1, b.to_string())),
         Value::Int(i) => Some((2, i.to_string())),
         Value::Float(f) => Some((3, f.to_string())),
-        Value::Str(s) => Some((4, s.clone())),
+        Value::Str(s) => Some((4, s.to_string())),
         Value::Seq(_) | Value::Map(_) => None,
     }
 }
@@ -330,13 +335,13 @@ fn expand_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         return entries;
     }
     let mut own = Vec::with_capacity(entries.len());
-    let mut sources: Vec<Vec<(Node, Node)>> = Vec::new();
+    let mut sources: Vec<Box<[(Node, Node)]>> = Vec::new();
     for (k, v) in entries {
         if is_merge(&k) {
             match v.value {
                 Value::Map(m) => sources.push(m),
                 Value::Seq(items) => {
-                    sources.extend(items.into_iter().filter_map(|i| match i.value {
+                    sources.extend(items.into_vec().into_iter().filter_map(|i| match i.value {
                         Value::Map(m) => Some(m),
                         _ => None,
                     }))
@@ -379,7 +384,7 @@ impl Builder<'_> {
         Pos {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             col: u32::try_from(col + 1).unwrap_or(u32::MAX),
-            offset,
+            offset: u32::try_from(offset).unwrap_or(u32::MAX),
         }
     }
 
@@ -525,7 +530,7 @@ impl Builder<'_> {
                         anchor,
                     } => {
                         let end = items.last().map_or(span.end, |i| i.span.end);
-                        (Value::Seq(items), start, anchor, end)
+                        (Value::Seq(items.into()), start, anchor, end)
                     }
                     Frame::Map {
                         entries,
@@ -534,7 +539,12 @@ impl Builder<'_> {
                         ..
                     } => {
                         let end = entries.last().map_or(span.end, |e| e.1.span.end);
-                        (Value::Map(expand_merge_keys(entries)), start, anchor, end)
+                        (
+                            Value::Map(expand_merge_keys(entries).into()),
+                            start,
+                            anchor,
+                            end,
+                        )
                     }
                 };
                 let node = Node {
@@ -605,7 +615,7 @@ impl Builder<'_> {
 /// with a leading zero or an underscore stays a string (`0755`, `1_000`).
 fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
     match tag {
-        Some("str") => return Value::Str(text.to_string()),
+        Some("str") => return Value::Str(text.into()),
         Some("int") => {
             if let Ok(i) = text.parse::<i64>() {
                 return Value::Int(i);
@@ -619,7 +629,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
         _ => {}
     }
     if style != ScalarStyle::Plain {
-        return Value::Str(text.to_string());
+        return Value::Str(text.into());
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -640,7 +650,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
             return Value::Float(f);
         }
     }
-    Value::Str(text.to_string())
+    Value::Str(text.into())
 }
 
 fn parse_int(text: &str) -> Option<i64> {
@@ -700,6 +710,19 @@ mod tests {
 
     fn one(text: &str) -> Node {
         parse_single(text, FileId(0)).expect("parses")
+    }
+
+    /// Lint memory is the trees: every byte of a node counts 60,000 times per
+    /// 10,000 files (inline short strings, boxed slices, 32-bit offsets).
+    #[test]
+    fn nodes_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Span>(), 28);
+        assert!(
+            std::mem::size_of::<Node>() <= 56,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
     }
 
     #[test]

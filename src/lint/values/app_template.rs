@@ -183,7 +183,7 @@ fn workloads(r: &Release) -> Vec<Node> {
             list.push(map_node(fields, name.span));
         }
         let containers = Node {
-            value: Value::Seq(list),
+            value: Value::Seq(list.into()),
             span,
         };
         let cn = cname.as_str().unwrap_or("main");

@@ -202,7 +202,7 @@ pub fn unread(doc: &Node) -> bool {
 
 pub(super) fn str_node(s: &str, span: Span) -> Node {
     Node {
-        value: Value::Str(s.to_string()),
+        value: Value::Str(s.into()),
         span,
     }
 }
@@ -216,7 +216,7 @@ pub(super) fn int_node(i: i64, span: Span) -> Node {
 
 pub(super) fn seq_node(items: Vec<Node>, span: Span) -> Node {
     Node {
-        value: Value::Seq(items),
+        value: Value::Seq(items.into()),
         span,
     }
 }
