@@ -49,7 +49,11 @@ fn main() {
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let runs = 15;
+    // Fewer for big generated corpora (`scripts/bench` sets it).
+    let runs = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15);
     let parse = time(runs, || {
         let mut sources = Sources::new();
         let (docs, _, _) = lint::input::read(&paths, &mut sources, None);

@@ -2,9 +2,10 @@
 """Writes a synthetic GitOps repository of N manifest files for the benchmarks.
 
 Deterministic (same N, same bytes): apps in namespaces, each a folder with a
-Deployment, a Service, an ExternalSecret, a ConfigMap, a kustomization, and
-every fifth a Redis StatefulSet or an app-template HelmRelease, so per-object
-and cross-object rules both have work. About 1.6 KB per file, as in real repos.
+Deployment and its Service, a ConfigMap and an ExternalSecret, a kustomization,
+and a Redis StatefulSet or an app-template HelmRelease, so per-object and
+cross-object rules both have work. Each file starts with the header comment
+real repositories carry; about 1.6 KB per file on average.
 
 usage: scripts/gen-corpus.py N OUT_DIR
 """
@@ -93,9 +94,7 @@ kind: Kustomization
 namespace: {ns}
 resources:
   - deployment.yaml
-  - service.yaml
-  - externalsecret.yaml
-  - configmap.yaml
+  - config.yaml
 images:
   - name: ghcr.io/acme/{app}
     newTag: 1.{i}.1
@@ -145,11 +144,15 @@ spec:
             resources: {{ requests: {{ cpu: 10m, memory: 64Mi }}, limits: {{ memory: 128Mi }} }}
 """
 
+HEADER = """# yaml-language-server: $schema=https://kubernetes-schemas.example.com/{kind}.json
+# Owned by team {ns}; changes go through a pull request and the shipshape gate.
+# Runbook: https://runbooks.example.com/{ns}/{app} (alerts, dashboards, on-call).
+---
+"""
+
 KINDS = [
-    ("deployment.yaml", DEPLOYMENT),
-    ("service.yaml", SERVICE),
-    ("externalsecret.yaml", EXTERNAL_SECRET),
-    ("configmap.yaml", CONFIG_MAP),
+    ("deployment.yaml", DEPLOYMENT + "---\n" + SERVICE),
+    ("config.yaml", CONFIG_MAP + "---\n" + EXTERNAL_SECRET),
     ("kustomization.yaml", KUSTOMIZATION),
 ]
 
@@ -166,14 +169,16 @@ def main() -> None:
         folder = os.path.join(out, "apps", ns, app)
         os.makedirs(folder, exist_ok=True)
         files = list(KINDS)
-        if i % 5 == 0:
+        if i % 2 == 0:
             files.append(("redis.yaml", REDIS))
-        elif i % 5 == 1:
+        else:
             files.append(("helmrelease.yaml", HELM_RELEASE))
         for name, template in files:
             if written == n:
                 break
             with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+                kind = name.split(".")[0]
+                f.write(HEADER.format(kind=kind, ns=ns, app=app))
                 f.write(template.format(app=app, ns=ns, i=i % 97))
             written += 1
         i += 1
