@@ -235,20 +235,18 @@ fn container(r: &Release, node_values: &Node, f: &Flavor, full: &str) -> Node {
             fields.push(("resources", res));
         }
     }
-    for (which, key) in [
-        ("livenessProbe", "livenessProbe"),
-        ("readinessProbe", "readinessProbe"),
-    ] {
-        if enabled(node_values.pointer([which, "enabled"])) {
-            let probe = map_node(vec![("exec", map_node(vec![], span))], span);
-            fields.push((key, probe));
+    for probe in ["livenessProbe", "readinessProbe"] {
+        if enabled(node_values.pointer([probe, "enabled"])) {
+            fields.push((
+                probe,
+                map_node(vec![("exec", map_node(vec![], span))], span),
+            ));
         }
     }
     map_node(fields, span)
 }
 
 /// One StatefulSet of the chart: the primary, the replicas, or the Sentinel nodes.
-#[allow(clippy::too_many_arguments)]
 fn stateful_set(
     r: &Release,
     f: &Flavor,
@@ -408,4 +406,84 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
         }
     }
     Some(out.into_iter().map(Made::from).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::yaml::Span;
+
+    fn release<'a>(
+        chart: &'a str,
+        name: &str,
+        version: Option<&'a str>,
+        v: &'a Node,
+    ) -> Release<'a> {
+        Release {
+            chart: Some(chart),
+            version,
+            dependency: false,
+            name: name.to_string(),
+            namespace: None,
+            labels: None,
+            values: v,
+            at: Span::file_start(FileId(0)),
+        }
+    }
+
+    fn values(text: &str) -> Node {
+        crate::yaml::parse_single(text, FileId(0)).unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    #[test]
+    fn fullname_follows_the_chart() {
+        let v = values("{}");
+        assert_eq!(
+            fullname(&release("redis", "cache-redis", None, &v), "redis"),
+            "cache-redis"
+        );
+        assert_eq!(
+            fullname(&release("redis", "cache", None, &v), "redis"),
+            "cache-redis"
+        );
+        let v = values("fullnameOverride: sessions");
+        assert_eq!(
+            fullname(&release("redis", "cache", None, &v), "redis"),
+            "sessions"
+        );
+    }
+
+    #[test]
+    fn presets_apply_from_redis_chart_19() {
+        let v = values("{}");
+        assert!(!has_presets(
+            &release("redis", "r", Some("18.19.4"), &v),
+            &REDIS
+        ));
+        assert!(has_presets(
+            &release("redis", "r", Some("20.6.2"), &v),
+            &REDIS
+        ));
+        assert!(has_presets(&release("redis", "r", None, &v), &REDIS));
+        assert!(has_presets(
+            &release("valkey", "r", Some("2.2.0"), &v),
+            &VALKEY
+        ));
+        assert_eq!(preset("nano"), Some(("100m", "128Mi", "192Mi")));
+        assert_eq!(preset("none"), None);
+    }
+
+    #[test]
+    fn a_redis_block_of_another_chart_is_not_taken_for_bitnami() {
+        // Argo CD's values have a `redis:` block of their own.
+        let v = values("nodeSelector: { kubernetes.io/os: linux }\nresources: {}");
+        let mut r = release("redis", "redis", None, &v);
+        r.dependency = true;
+        assert!(adapt(&r).is_none());
+        let v = values("architecture: standalone\nauth: { existingSecret: s }");
+        let mut r = release("redis", "redis", None, &v);
+        r.dependency = true;
+        assert!(adapt(&r).is_some_and(|m| !m.is_empty()));
+    }
 }
