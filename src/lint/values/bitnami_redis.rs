@@ -17,7 +17,10 @@
 //! - `<primary>.persistence.enabled` (default on) gives a volume claim;
 //!   `tls.enabled` (default off) adds `--tls-port`.
 
-use super::{enabled, int_node, map_node, object, pod_template, seq_node, str_node, Made, Release};
+use super::{
+    chart_image, enabled, int_node, map_node, object, pod_template, seq_node, str_node, Made,
+    Release,
+};
 use crate::yaml::Node;
 
 struct Flavor {
@@ -124,35 +127,6 @@ fn fullname(r: &Release, chart: &str) -> String {
     }
 }
 
-/// The image the values pin, or the chart's own (pinned by the chart version).
-fn image(r: &Release, f: &Flavor) -> Node {
-    let v = r.values;
-    let img = v.get("image");
-    let repo = img
-        .and_then(|i| i.get("repository"))
-        .and_then(Node::as_str)
-        .map(|r| {
-            let registry = img
-                .and_then(|i| i.get("registry"))
-                .and_then(Node::as_str)
-                .unwrap_or("docker.io");
-            format!("{registry}/{r}")
-        })
-        .unwrap_or_else(|| f.image.to_string());
-    match img.and_then(|i| i.get("digest").or_else(|| i.get("tag"))) {
-        Some(t) => {
-            let tag = t.scalar_text().unwrap_or_default();
-            let sep = if tag.starts_with("sha256:") { '@' } else { ':' };
-            str_node(&format!("{repo}{sep}{tag}"), t.span)
-        }
-        // No tag: the chart's appVersion, fixed by the chart version.
-        None => str_node(
-            &format!("{repo}:chart-default"),
-            img.map_or(r.at, |i| i.span),
-        ),
-    }
-}
-
 /// The server's container: flags for auth and TLS, the password from its
 /// Secret, the user's extra flags and resources.
 fn container(r: &Release, node_values: &Node, f: &Flavor, full: &str) -> Node {
@@ -207,7 +181,7 @@ fn container(r: &Release, node_values: &Node, f: &Flavor, full: &str) -> Node {
     }
     let mut fields = vec![
         ("name", str_node(f.chart, span)),
-        ("image", image(r, f)),
+        ("image", chart_image(r.values, f.image, r.at)),
         (
             "command",
             seq_node(vec![str_node("redis-server", span)], span),

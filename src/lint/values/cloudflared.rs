@@ -8,7 +8,9 @@
 //! Other cloudflared charts lay out their values differently; they are not
 //! guessed at and count as unread.
 
-use super::{int_node, map_node, object, pod_template, seq_node, str_node, Made, Release};
+use super::{
+    chart_image, int_node, map_node, object, pod_template, seq_node, str_node, Made, Release,
+};
 use crate::lint::input::CLOUDFLARED_HINT;
 use crate::yaml::Node;
 
@@ -70,19 +72,7 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
     }
 
     // The connector Deployment: its image, replicas and resources.
-    let image = match v.pointer(["image", "tag"]) {
-        Some(t) => str_node(
-            &format!(
-                "{}:{}",
-                v.pointer(["image", "repository"])
-                    .and_then(Node::as_str)
-                    .unwrap_or("cloudflare/cloudflared"),
-                t.scalar_text().unwrap_or_default()
-            ),
-            t.span,
-        ),
-        None => str_node("cloudflare/cloudflared:chart-default", r.at),
-    };
+    let image = chart_image(v, "cloudflare/cloudflared", r.at);
     let mut container = vec![
         ("name", str_node("cloudflared", r.at)),
         ("image", image),

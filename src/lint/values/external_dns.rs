@@ -4,7 +4,7 @@
 //! `policy`, `extraArgs`), `image.tag`, `resources`, and the chart's probes.
 //! SS044 reads the same values to know the prefix the controller reads.
 
-use super::{map_node, object, pod_template, seq_node, str_node, Made, Release};
+use super::{chart_image, map_node, object, pod_template, seq_node, str_node, Made, Release};
 use crate::yaml::Node;
 
 pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
@@ -39,22 +39,7 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
         }
         _ => {}
     }
-    let image = match v.pointer(["image", "tag"]) {
-        Some(t) => str_node(
-            &format!(
-                "{}:{}",
-                v.pointer(["image", "repository"])
-                    .and_then(Node::as_str)
-                    .unwrap_or("registry.k8s.io/external-dns/external-dns"),
-                t.scalar_text().unwrap_or_default()
-            ),
-            t.span,
-        ),
-        None => str_node(
-            "registry.k8s.io/external-dns/external-dns:chart-default",
-            span,
-        ),
-    };
+    let image = chart_image(v, "registry.k8s.io/external-dns/external-dns", span);
     let probe = || map_node(vec![("httpGet", map_node(vec![], span))], span);
     let mut container = vec![
         ("name", str_node("external-dns", span)),

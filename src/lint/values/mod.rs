@@ -233,6 +233,28 @@ pub(super) fn map_node(entries: Vec<(&str, Node)>, span: Span) -> Node {
     }
 }
 
+/// The image a chart runs: `image.repository` (behind `image.registry`) with
+/// `image.digest` or `image.tag` as written, pointing at the tag; without a
+/// tag, the chart's own image, pinned by the chart version (`:chart-default`,
+/// pointing at `image` or the values).
+pub(super) fn chart_image(values: &Node, default_repo: &str, at: Span) -> Node {
+    let img = values.get("image");
+    let field = |k: &str| img.and_then(|i| i.get(k)).and_then(Node::as_str);
+    let repo = match (field("registry"), field("repository")) {
+        (Some(reg), Some(repo)) => format!("{reg}/{repo}"),
+        (None, Some(repo)) => repo.to_string(),
+        (_, None) => default_repo.to_string(),
+    };
+    match img.and_then(|i| i.get("digest").or_else(|| i.get("tag"))) {
+        Some(t) => {
+            let tag = t.scalar_text().unwrap_or_default();
+            let sep = if tag.starts_with("sha256:") { '@' } else { ':' };
+            str_node(&format!("{repo}{sep}{tag}"), t.span)
+        }
+        None => str_node(&format!("{repo}:chart-default"), img.map_or(at, |i| i.span)),
+    }
+}
+
 /// `false` only when the value is the boolean `false` (Helm's `enabled`
 /// switches default to on).
 pub(super) fn enabled(node: Option<&Node>) -> bool {
