@@ -369,13 +369,14 @@ fn config_objects(r: &Release) -> Vec<Node> {
     out
 }
 
-pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
-    if !is_app_template(r) {
-        return None;
-    }
+pub(super) fn claims(r: &Release) -> bool {
+    is_app_template(r)
+}
+
+pub(super) fn build(r: &Release) -> Vec<Made> {
     let mut out = workloads(r);
     out.extend(services(r));
     out.extend(routes(r));
     out.extend(config_objects(r));
-    Some(out.into_iter().map(Made::from).collect())
+    out.into_iter().map(Made::from).collect()
 }

@@ -288,12 +288,15 @@ fn stateful_set(
     )
 }
 
-pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
-    let f = flavor(r)?;
+pub(super) fn claims(r: &Release) -> bool {
+    flavor(r).is_some()
+}
+
+pub(super) fn build(r: &Release) -> Vec<Made> {
     let v = r.values;
-    if !enabled(v.get("enabled")) {
-        return Some(Vec::new());
-    }
+    let Some(f) = flavor(r).filter(|_| enabled(v.get("enabled"))) else {
+        return Vec::new();
+    };
     let full = fullname(r, f.chart);
     let empty = map_node(vec![], r.at);
     let primary = v.get(f.primary).unwrap_or(&empty);
@@ -379,7 +382,7 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
             ));
         }
     }
-    Some(out.into_iter().map(Made::from).collect())
+    out.into_iter().map(Made::from).collect()
 }
 
 #[cfg(test)]
@@ -454,10 +457,10 @@ mod tests {
         let v = values("nodeSelector: { kubernetes.io/os: linux }\nresources: {}");
         let mut r = release("redis", "redis", None, &v);
         r.dependency = true;
-        assert!(adapt(&r).is_none());
+        assert!(!claims(&r));
         let v = values("architecture: standalone\nauth: { existingSecret: s }");
         let mut r = release("redis", "redis", None, &v);
         r.dependency = true;
-        assert!(adapt(&r).is_some_and(|m| !m.is_empty()));
+        assert!(claims(&r) && !build(&r).is_empty());
     }
 }

@@ -14,13 +14,14 @@ use super::{
 use crate::lint::input::CLOUDFLARED_HINT;
 use crate::yaml::Node;
 
-pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
-    if r.chart != Some("cloudflare-tunnel") {
-        return None;
-    }
+pub(super) fn claims(r: &Release) -> bool {
+    r.chart == Some("cloudflare-tunnel")
+}
+
+pub(super) fn build(r: &Release) -> Vec<Made> {
     let v = r.values;
     let Some(cf) = v.get("cloudflare").filter(|c| c.as_map().is_some()) else {
-        return Some(Vec::new());
+        return Vec::new();
     };
     let span = cf.span;
     let mut out = Vec::new();
@@ -135,5 +136,5 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
         )],
         r.at,
     )));
-    Some(out)
+    out
 }

@@ -7,10 +7,11 @@
 use super::{chart_image, map_node, object, pod_template, seq_node, str_node, Made, Release};
 use crate::yaml::Node;
 
-pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
-    if r.chart != Some("external-dns") {
-        return None;
-    }
+pub(super) fn claims(r: &Release) -> bool {
+    r.chart == Some("external-dns")
+}
+
+pub(super) fn build(r: &Release) -> Vec<Made> {
     let v = r.values;
     let span = r.at;
     let flag = |key: &str, flag: &str| {
@@ -83,5 +84,5 @@ pub(super) fn adapt(r: &Release) -> Option<Vec<Made>> {
         )],
         span,
     );
-    Some(vec![Made::from(deployment)])
+    vec![Made::from(deployment)]
 }

@@ -55,14 +55,30 @@ impl From<Node> for Made {
     }
 }
 
-/// An adapter: `None` when the values are not its chart's.
-type Adapter = fn(&Release) -> Option<Vec<Made>>;
+/// A chart family: whether the values are its chart's (cheap: `unread` asks
+/// for every release), and the objects they become.
+struct Adapter {
+    claims: fn(&Release) -> bool,
+    build: fn(&Release) -> Vec<Made>,
+}
 
 const ADAPTERS: &[Adapter] = &[
-    app_template::adapt,
-    bitnami_redis::adapt,
-    cloudflared::adapt,
-    external_dns::adapt,
+    Adapter {
+        claims: app_template::claims,
+        build: app_template::build,
+    },
+    Adapter {
+        claims: bitnami_redis::claims,
+        build: bitnami_redis::build,
+    },
+    Adapter {
+        claims: cloudflared::claims,
+        build: cloudflared::build,
+    },
+    Adapter {
+        claims: external_dns::claims,
+        build: external_dns::build,
+    },
 ];
 
 /// The last segment of a chart reference (`oci://ghcr.io/x/app-template`,
@@ -174,8 +190,8 @@ fn releases(doc: &Node) -> Vec<Release<'_>> {
 pub fn objects(doc: &Node) -> Vec<Made> {
     let mut out = Vec::new();
     for release in releases(doc) {
-        if let Some(made) = ADAPTERS.iter().find_map(|adapt| adapt(&release)) {
-            out.extend(made);
+        if let Some(adapter) = ADAPTERS.iter().find(|a| (a.claims)(&release)) {
+            out.extend((adapter.build)(&release));
         }
     }
     out
@@ -194,7 +210,7 @@ pub fn unread(doc: &Node) -> bool {
     as_string
         || releases(doc).iter().any(|r| {
             r.values.as_map().is_some_and(|m| !m.is_empty())
-                && !ADAPTERS.iter().any(|adapt| adapt(r).is_some())
+                && !ADAPTERS.iter().any(|a| (a.claims)(r))
         })
 }
 
