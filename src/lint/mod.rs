@@ -309,8 +309,11 @@ pub struct Context<'a> {
     /// rules that need to see a producer may fire.
     pub complete: bool,
     pub settings: &'a Settings,
-    /// Secrets the set produces, computed once for every rule that asks.
-    produced: std::sync::OnceLock<Vec<rules::Produced>>,
+    /// Secrets the set produces, by name, computed once for every rule that asks.
+    produced: std::sync::OnceLock<rules::ProducedSecrets>,
+    /// Positions of the objects in `objects` by `metadata.name`: cross-object
+    /// lookups are index lookups, never scans of the set.
+    by_name: std::sync::OnceLock<std::collections::BTreeMap<&'a str, Vec<usize>>>,
     /// The Redis instances of the set, gathered once for the eight Redis rules.
     redis: std::sync::OnceLock<Vec<rules::redis::RedisUnit<'a>>>,
     /// Pods, Services, charts and AppProjects of the set, for cross-object rules.
@@ -318,12 +321,36 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn produced_secrets(&self) -> &[rules::Produced] {
+    pub fn produced_secrets(&self) -> &rules::ProducedSecrets {
         self.produced
             .get_or_init(|| rules::produced_secrets(self.objects))
     }
+    /// The objects of a kind with a name.
+    pub fn named<'s>(
+        &'s self,
+        kind: &'s str,
+        name: &str,
+    ) -> impl Iterator<Item = &'a Obj<'a>> + 's {
+        let objects = self.objects;
+        self.by_name
+            .get_or_init(|| {
+                let mut m: std::collections::BTreeMap<&'a str, Vec<usize>> =
+                    std::collections::BTreeMap::new();
+                for (i, o) in objects.iter().enumerate() {
+                    if let Some(n) = o.name {
+                        m.entry(n).or_default().push(i);
+                    }
+                }
+                m
+            })
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &objects[i])
+            .filter(move |o| o.kind == kind)
+    }
     pub fn redis_units(&self) -> &[rules::redis::RedisUnit<'a>] {
-        self.redis.get_or_init(|| rules::redis::units(self.objects))
+        self.redis.get_or_init(|| rules::redis::units(self))
     }
     pub fn cluster(&self) -> &rules::cluster::ClusterIndex<'a> {
         self.cluster
@@ -367,6 +394,7 @@ pub fn run(
         complete,
         settings,
         produced: std::sync::OnceLock::new(),
+        by_name: std::sync::OnceLock::new(),
         redis: std::sync::OnceLock::new(),
         cluster: std::sync::OnceLock::new(),
     };

@@ -258,7 +258,18 @@ pub struct Produced {
     pub by_external_secret: bool,
 }
 
-pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
+/// The Secrets a set produces, by name.
+#[derive(Default)]
+pub struct ProducedSecrets(std::collections::BTreeMap<String, Vec<Produced>>);
+
+impl ProducedSecrets {
+    /// The producers of Secrets named `name` (in any namespace).
+    pub fn named(&self, name: &str) -> &[Produced] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+pub fn produced_secrets(objects: &[Obj]) -> ProducedSecrets {
     let mut out = Vec::new();
     for o in objects {
         let ns = o.namespace.map(str::to_string);
@@ -324,7 +335,11 @@ pub fn produced_secrets(objects: &[Obj]) -> Vec<Produced> {
             }
         }
     }
-    out
+    let mut index = ProducedSecrets::default();
+    for p in out {
+        index.0.entry(p.name.clone()).or_default().push(p);
+    }
+    index
 }
 
 /// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).

@@ -4,7 +4,7 @@
 //! forgets them (the operator's `dynamicConfig`, lost on restart).
 
 use super::super::object::k;
-use super::super::{Obj, Seg};
+use super::super::{Context, Obj, Seg};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +94,9 @@ pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-fn config_map<'a>(objects: &'a [Obj<'a>], name: &str, of: &Obj) -> Option<&'a Obj<'a>> {
-    objects.iter().find(|o| {
-        o.kind == "ConfigMap"
-            && o.name == Some(name)
-            && super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir)
-    })
+fn config_map<'a>(cx: &Context<'a>, name: &str, of: &Obj) -> Option<&'a Obj<'a>> {
+    cx.named("ConfigMap", name)
+        .find(|o| super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir))
 }
 
 fn conf_settings(cm: &Obj, out: &mut Vec<Setting>) {
@@ -126,9 +123,9 @@ fn memory_of(node: Option<&Node>) -> Option<f64> {
 }
 
 /// Every Redis in the set.
-pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
+pub fn units<'a>(cx: &Context<'a>) -> Vec<RedisUnit<'a>> {
     let mut out = Vec::new();
-    for o in objects {
+    for o in cx.objects {
         if o.is_fragment() {
             continue;
         }
@@ -138,7 +135,7 @@ pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
                 .get("spec.redisConfig.additionalRedisConfig")
                 .and_then(Node::as_str)
             {
-                if let Some(cm) = config_map(objects, name, o) {
+                if let Some(cm) = config_map(cx, name, o) {
                     conf_settings(cm, &mut persisted);
                 }
             }
@@ -205,7 +202,7 @@ pub fn units<'a>(objects: &'a [Obj<'a>]) -> Vec<RedisUnit<'a>> {
                 .unwrap_or_default()
             {
                 if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
-                    if let Some(cm) = config_map(objects, name, o) {
+                    if let Some(cm) = config_map(cx, name, o) {
                         conf_settings(cm, &mut persisted);
                     }
                 }

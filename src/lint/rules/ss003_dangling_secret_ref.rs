@@ -50,11 +50,9 @@ impl Rule for DanglingSecretRef {
         refs.extend(custom_resource_secret_refs(obj));
         for (name, key, path) in refs {
             let candidates: Vec<_> = produced
+                .named(&name)
                 .iter()
-                .filter(|p| {
-                    p.name == name
-                        && related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir)
-                })
+                .filter(|p| related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir))
                 .collect();
             if candidates.is_empty() {
                 out.push(Finding::new(

@@ -59,10 +59,8 @@ impl Rule for SentinelMissingReplicationPassword {
         else {
             return;
         };
-        let protected = cx.objects.iter().any(|o| {
-            o.kind == "RedisReplication"
-                && o.name == Some(repl)
-                && super::related(o.namespace, &o.doc.dir, obj.namespace, &obj.doc.dir)
+        let protected = cx.named("RedisReplication", repl).any(|o| {
+            super::related(o.namespace, &o.doc.dir, obj.namespace, &obj.doc.dir)
                 && o.get("spec.kubernetesConfig.redisSecret").is_some()
         });
         if protected {

@@ -68,9 +68,8 @@ impl Rule for SecretConsumerNotReloaded {
             .into_iter()
             .map(|(name, _, _)| name)
             .filter(|name| {
-                produced.iter().any(|p| {
+                produced.named(name).iter().any(|p| {
                     p.by_external_secret
-                        && &p.name == name
                         && related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir)
                 })
             })

@@ -92,11 +92,9 @@ impl Rule for CloudflaredDanglingService {
                 if trusted.contains(&ns) {
                     continue;
                 }
-                let service = cx.objects.iter().find(|o| {
-                    o.kind == "Service"
-                        && o.name == Some(svc.as_str())
-                        && o.namespace == Some(ns.as_str())
-                });
+                let service = cx
+                    .named("Service", &svc)
+                    .find(|o| o.namespace == Some(ns.as_str()));
                 let message = match service {
                     None => format!("cloudflared routes to Service `{svc}` in namespace `{ns}`, which is not in the set"),
                     Some(s) => {
