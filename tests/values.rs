@@ -100,6 +100,10 @@ fn external_dns_values_are_checked_as_its_deployment() {
     );
     assert!(has(&found, "SS001", 12, 16), "literal API token: {found:?}");
     assert!(has(&found, "SS020", 16, 19), "image.tag: latest: {found:?}");
+    assert!(
+        !found.iter().any(|(r, _, _)| r == "SS021"),
+        "External-DNS runs as one pod (no leader election): {found:?}"
+    );
 }
 
 #[test]

@@ -13,6 +13,20 @@ pub const CNPG_GROUP: &str = "postgresql.cnpg.io";
 pub const LEGACY_DNS_PREFIX: &str = "external-dns.alpha.kubernetes.io/";
 pub const DNS_PREFIX: &str = "external-dns.kubernetes.io/";
 
+/// Controllers without leader election, which must run as exactly one pod:
+/// more would write the same records concurrently (External-DNS: its chart
+/// hard-codes `replicas: 1`, kubernetes-sigs/external-dns#2430). Matched on
+/// the last path segment of the image repository.
+const SINGLE_WRITERS: &[&str] = &["external-dns"];
+
+/// The image runs a controller that must not have more than one replica.
+pub fn single_writer(image: &str) -> bool {
+    let repo = image.split('@').next().unwrap_or(image);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    let name = last.split(':').next().unwrap_or(last);
+    SINGLE_WRITERS.contains(&name)
+}
+
 /// The labels the OT Redis operator puts on the pods of a custom resource
 /// (`common.GetRedisLabels`; RedisSentinel's since v0.16.0). Labels on the CR's
 /// own metadata are added on top.

@@ -5,7 +5,9 @@ declare_rule! {
     /// ## What it flags
     /// In production: a Deployment or StatefulSet with fewer than 2 replicas, a
     /// `RedisReplication` with `clusterSize` below 2, or a CloudNativePG `Cluster`
-    /// with fewer than 2 instances. An unset count means 1.
+    /// with fewer than 2 instances. An unset count means 1. Controllers that
+    /// must run as a single pod (External-DNS, which has no leader election)
+    /// are left alone.
     ///
     /// ## Why it matters
     /// One pod means downtime on every node drain, upgrade or crash.
@@ -46,6 +48,14 @@ impl Rule for SingleReplicaInPrd {
             "Cluster" if obj.api_version.starts_with("postgresql.cnpg.io/") => "instances",
             _ => return,
         };
+        let single_writer = obj.containers().iter().any(|c| {
+            !c.init
+                && c.image()
+                    .is_some_and(crate::catalog::operators::single_writer)
+        });
+        if single_writer {
+            return;
+        }
         let value = obj.get(&format!("spec.{field}")).and_then(|n| n.as_i64());
         if value.is_none() && obj.is_fragment() {
             return;
