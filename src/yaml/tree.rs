@@ -1,11 +1,12 @@
 //! A YAML document as a tree of nodes that each know where they came from.
 //!
 //! This is the one place that reads YAML text. It builds on the event parser
-//! `granit-parser` (serde-saphyr's, used directly) and fixes, once, the choices every caller would
-//! otherwise make differently: YAML 1.2 core scalars with strict booleans
-//! (`yes`/`on` stay strings), leading-zero and underscored numbers stay strings,
-//! duplicate keys are errors, and aliases are expanded under a node budget so that
-//! an alias bomb stops with an error instead of eating the machine.
+//! `granit-parser` (serde-saphyr's, used directly) and fixes, once, the choices
+//! every caller would otherwise make differently: YAML 1.2 core scalars with
+//! strict booleans (`yes`/`on` stay strings), leading-zero and underscored
+//! numbers stay strings, duplicate keys are errors, and aliases are expanded
+//! under a node budget so that an alias bomb stops with an error instead of
+//! eating the machine.
 
 use granit_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 use std::collections::BTreeMap;

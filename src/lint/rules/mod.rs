@@ -267,10 +267,13 @@ impl ProducedSecrets {
     pub fn named(&self, name: &str) -> &[Produced] {
         self.0.get(name).map_or(&[], Vec::as_slice)
     }
+    fn push(&mut self, p: Produced) {
+        self.0.entry(p.name.clone()).or_default().push(p);
+    }
 }
 
 pub fn produced_secrets(objects: &[Obj]) -> ProducedSecrets {
-    let mut out = Vec::new();
+    let mut out = ProducedSecrets::default();
     for o in objects {
         let ns = o.namespace.map(str::to_string);
         if o.kind == "Secret" && o.api_version == "v1" {
@@ -335,11 +338,7 @@ pub fn produced_secrets(objects: &[Obj]) -> ProducedSecrets {
             }
         }
     }
-    let mut index = ProducedSecrets::default();
-    for p in out {
-        index.0.entry(p.name.clone()).or_default().push(p);
-    }
-    index
+    out
 }
 
 /// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).

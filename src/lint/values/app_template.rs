@@ -1,15 +1,3 @@
-//! Helm values as the objects they become, so every rule applies to them and
-//! findings point at the values node. One adapter per chart family; values of
-//! charts no adapter knows are not guessed at, only counted.
-//!
-//! bjw-s `app-template` (the chart behind most HelmReleases of home-lab and
-//! platform repositories): `controllers.<c>.containers.<k>` become the containers
-//! of a `Deployment` (or the controller's `type`), with `image.repository`/`tag`,
-//! `env` as a map or a list, `envFrom`, `args`, `probes` (on unless disabled),
-//! `resources` and `securityContext`. Found in a Flux HelmRelease's
-//! `spec.values`, an Argo CD Application's `helm.valuesObject`, or a wrapper
-//! chart's `values.yaml` under `app-template:`.
-
 //! bjw-s `app-template` (the chart behind most HelmReleases of home-lab and
 //! platform repositories): `controllers.<c>.containers.<k>` become the containers
 //! of a `Deployment` (or the controller's `type`), with `image.repository`/`tag`,
@@ -76,13 +64,10 @@ fn env_list(env: &Node) -> Node {
                         match &v.value {
                             Value::Map(inner) => {
                                 for (ik, iv) in inner {
-                                    if let Some(key) = ik.as_str() {
-                                        if matches!(key, "value" | "valueFrom") {
-                                            fields.push((
-                                                if key == "value" { "value" } else { "valueFrom" },
-                                                iv.clone(),
-                                            ));
-                                        }
+                                    match ik.as_str() {
+                                        Some("value") => fields.push(("value", iv.clone())),
+                                        Some("valueFrom") => fields.push(("valueFrom", iv.clone())),
+                                        _ => {}
                                     }
                                 }
                             }
@@ -102,13 +87,7 @@ fn env_list(env: &Node) -> Node {
 /// with `enabled: false`; `custom: true` brings its own `spec`.
 fn probe(c: &Node, which: &str, span: Span) -> Option<Node> {
     let p = c.pointer(["probes", which]);
-    if p.and_then(|p| p.get("enabled"))
-        .and_then(|e| match e.value {
-            Value::Bool(b) => Some(b),
-            _ => None,
-        })
-        == Some(false)
-    {
+    if !enabled(p.and_then(|p| p.get("enabled"))) {
         return None;
     }
     Some(

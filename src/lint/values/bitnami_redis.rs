@@ -25,9 +25,8 @@ use crate::yaml::Node;
 
 struct Flavor {
     chart: &'static str,
-    /// The values key and object suffix of the primary.
+    /// The values key of the primary, which is also its StatefulSet's suffix.
     primary: &'static str,
-    primary_suffix: &'static str,
     password_key: &'static str,
     image: &'static str,
 }
@@ -35,7 +34,6 @@ struct Flavor {
 const REDIS: Flavor = Flavor {
     chart: "redis",
     primary: "master",
-    primary_suffix: "master",
     password_key: "redis-password",
     image: "docker.io/bitnami/redis",
 };
@@ -43,7 +41,6 @@ const REDIS: Flavor = Flavor {
 const VALKEY: Flavor = Flavor {
     chart: "valkey",
     primary: "primary",
-    primary_suffix: "primary",
     password_key: "valkey-password",
     image: "docker.io/bitnami/valkey",
 };
@@ -364,7 +361,7 @@ pub(super) fn build(r: &Release) -> Vec<Made> {
             r,
             f,
             &full,
-            f.primary_suffix,
+            f.primary,
             primary,
             n,
             &config_map,
