@@ -280,54 +280,54 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             return bad_input(&problem.into(), &sources, format);
         }
     }
-    let (mut docs, diags, files) =
-        input::read_with_stdin(&paths, stdin, &mut sources, args.env.as_deref());
-    if let Some(folders) = project.as_ref().and_then(|p| p.env_folders.as_ref()) {
-        let folders: Vec<&str> = folders.iter().map(String::as_str).collect();
-        for d in &mut docs {
-            let path = std::path::Path::new(sources.name(d.file));
-            d.path_env = input::env_from_path(path, &folders);
-        }
-    }
-    if let Some(known) = &known {
-        // `namespace: shop-prd` names env `prd` when the project has one.
-        for d in docs.iter_mut().filter(|d| d.path_env.is_none()) {
-            let ns = d
-                .node
-                .get("metadata")
-                .and_then(|m| m.get("namespace"))
-                .and_then(crate::yaml::Node::as_str);
-            d.path_env = ns.and_then(|ns| {
-                known
+    let loaded = input::load(&paths, stdin, &mut sources);
+    let envs = input::EnvRules {
+        env: args.env.clone(),
+        folders: project.as_ref().and_then(|p| p.env_folders.clone()),
+        known: known.clone(),
+        production: project
+            .as_ref()
+            .and_then(|p| p.model.as_ref())
+            .map(|m| {
+                m.envs
                     .iter()
-                    .filter(|e| ns == e.as_str() || ns.ends_with(&format!("-{e}")))
-                    .max_by_key(|e| e.len())
-                    .cloned()
-            });
-        }
-    }
-    // Production-ness comes from the env spec when the project knows the env.
-    if let Some(m) = project.as_ref().and_then(|p| p.model.as_ref()) {
-        for d in &mut docs {
-            if let Some(e) = d
-                .env
-                .as_deref()
-                .or(d.path_env.as_deref())
-                .and_then(|e| m.env(e))
-            {
-                d.production = Some(e.production);
-            }
-        }
-    }
-    let mut report = super::run(
+                    .map(|e| (e.name.clone(), e.production))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let settings = settings(project.as_ref());
+    let engine = super::engine::Engine::new(&sources, &settings, &policy, false);
+    // Each file is checked as it is parsed; only the documents the set is
+    // needed for outlive their file.
+    let mut all = super::engine::Partial::default();
+    let mut docs: Vec<(super::engine::DocKey, input::Doc)> = Vec::new();
+    let parse_diags = input::parse_each(
+        &loaded,
         &sources,
-        &docs,
-        diags,
-        false,
-        &settings(project.as_ref()),
-        &policy,
-        files,
+        &envs,
+        |b, docs| {
+            let (part, keep) = engine.check_batch(b, &docs);
+            let mut keep = keep.into_iter().peekable();
+            let kept: Vec<(super::engine::DocKey, input::Doc)> = docs
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.next_if_eq(i).is_some())
+                .map(|(i, d)| ((b, u32::try_from(i).unwrap_or(u32::MAX)), d))
+                .collect();
+            (part, kept)
+        },
+        |(part, kept)| {
+            all.absorb(part);
+            docs.extend(kept);
+        },
     );
+    let mut diags = loaded.diags;
+    diags.extend(parse_diags);
+    let refs: Vec<(super::engine::DocKey, &input::Doc)> =
+        docs.iter().map(|(k, d)| (*k, d)).collect();
+    let mut report = engine.finish(all, &refs, diags, loaded.count);
+    drop(refs);
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report
             .diagnostics

@@ -184,24 +184,39 @@ fn looks_like_cloudflared(n: &Node) -> bool {
             || n.get("originRequest").is_some())
 }
 
-/// Reads and parses every YAML file under `paths`. Files that are not valid YAML
-/// (Helm or Flux templating) become warnings; the run goes on.
+/// Reads and parses every YAML file under `paths`, all documents at once
+/// (`lint` streams them through the engine instead, see [`parse_each`]).
+/// Files that are not valid YAML (Helm or Flux templating) become warnings.
 pub fn read(
     paths: &[PathBuf],
     sources: &mut Sources,
     env: Option<&str>,
 ) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
-    read_with_stdin(paths, None, sources, env)
+    let loaded = load(paths, None, sources);
+    let envs = EnvRules {
+        env: env.map(str::to_string),
+        ..EnvRules::default()
+    };
+    let mut docs = Vec::new();
+    let mut diags = parse_each(&loaded, sources, &envs, |_, d| d, |d| docs.extend(d));
+    let mut all = loaded.diags.clone();
+    all.append(&mut diags);
+    (docs, all, loaded.count)
 }
 
-/// [`read`], plus a document stream that came on standard input, as
-/// `(name to show, text)`.
-pub fn read_with_stdin(
-    paths: &[PathBuf],
-    stdin: Option<(String, String)>,
-    sources: &mut Sources,
-    env: Option<&str>,
-) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
+/// The files of a run, their texts read into [`Sources`] (they stay there to
+/// locate and show findings).
+pub struct Loaded {
+    files: Vec<(FileId, PathBuf)>,
+    /// Files that could not be read: nothing in them was checked.
+    pub diags: Vec<Diagnostic>,
+    /// How many files the run covers.
+    pub count: usize,
+}
+
+/// Reads every YAML file under `paths`, plus a document stream that came on
+/// standard input, as `(name to show, text)`.
+pub fn load(paths: &[PathBuf], stdin: Option<(String, String)>, sources: &mut Sources) -> Loaded {
     let mut files = yaml_files(paths);
     let mut diags = Vec::new();
     let mut ids = Vec::new();
@@ -210,7 +225,6 @@ pub fn read_with_stdin(
         ids.push((sources.add(name, &path, text), path.clone()));
         files.push(path);
     }
-    let files = files;
     let from_stdin: Vec<PathBuf> = ids.iter().map(|(_, p)| p.clone()).collect();
     for path in files.iter().filter(|p| !from_stdin.contains(p)) {
         match crate::source::read_text(path) {
@@ -223,136 +237,234 @@ pub fn read_with_stdin(
             }
         }
     }
-    let parsed: Vec<(FileId, PathBuf, Result<Vec<Node>, yaml::YamlError>)> = ids
-        .par_iter()
-        .map(|(id, path)| {
-            (
-                *id,
-                path.clone(),
-                yaml::parse_stream(sources.text(*id), *id),
-            )
-        })
-        .collect();
+    Loaded {
+        files: ids,
+        diags,
+        count: files.len(),
+    }
+}
 
-    // `namespace:` of each folder's kustomization.
-    let mut kust_ns: BTreeMap<PathBuf, String> = BTreeMap::new();
-    for (_, path, result) in &parsed {
-        if let (true, Ok(docs)) = (is_kustomization_file(path), result) {
-            if let Some(ns) = docs
-                .iter()
-                .find_map(|d| d.get("namespace").and_then(Node::as_str))
-            {
-                kust_ns.insert(
-                    normalize(path.parent().unwrap_or(Path::new(""))),
-                    ns.to_string(),
-                );
-            }
+/// How each document's environment is found: `--env`, the env folders and
+/// names the project declares, and which envs are production.
+#[derive(Debug, Clone, Default)]
+pub struct EnvRules {
+    pub env: Option<String>,
+    /// The project's env folders (else [`ENV_FOLDERS`]).
+    pub folders: Option<Vec<String>>,
+    /// The project's envs: `namespace: shop-prd` names env `prd`.
+    pub known: Option<Vec<String>>,
+    /// Production-ness by env, from the env specs.
+    pub production: BTreeMap<String, bool>,
+}
+
+impl EnvRules {
+    fn apply(&self, d: &mut Doc, path: &Path) {
+        d.env.clone_from(&self.env);
+        d.path_env = match &self.folders {
+            Some(f) => env_from_path(path, &f.iter().map(String::as_str).collect::<Vec<_>>()),
+            None => env_from_path(path, ENV_FOLDERS),
+        };
+        if let (None, Some(known)) = (&d.path_env, &self.known) {
+            let ns = d
+                .node
+                .get("metadata")
+                .and_then(|m| m.get("namespace"))
+                .and_then(Node::as_str);
+            d.path_env = ns.and_then(|ns| {
+                known
+                    .iter()
+                    .filter(|e| ns == e.as_str() || ns.ends_with(&format!("-{e}")))
+                    .max_by_key(|e| e.len())
+                    .cloned()
+            });
+        }
+        if let Some(p) = d
+            .env
+            .as_deref()
+            .or(d.path_env.as_deref())
+            .and_then(|e| self.production.get(e))
+        {
+            d.production = Some(*p);
         }
     }
-    // Files a kustomization lists as patches hold fragments, not objects.
+}
+
+/// Parses the loaded files in parallel and hands each file's documents to
+/// `each` (with the file's position), so that a caller can check them and
+/// drop their trees right away; `consume` then gets each result in input
+/// order. Files that are not YAML become the diagnostics returned.
+pub fn parse_each<R: Send>(
+    loaded: &Loaded,
+    sources: &Sources,
+    envs: &EnvRules,
+    each: impl Fn(u32, Vec<Doc>) -> R + Sync,
+    mut consume: impl FnMut(R),
+) -> Vec<Diagnostic> {
+    /// Files in flight at once: results wait for `consume` a chunk at a
+    /// time, so memory does not grow with the number of files.
+    const CHUNK: usize = 512;
+    let parse = |id: FileId| yaml::parse_stream(sources.text(id), id);
+    // Kustomizations first: their `namespace:` and `patches` change how the
+    // other files of their folder read.
+    let mut kustomizations: BTreeMap<usize, Result<Vec<Node>, yaml::YamlError>> = loaded
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, (_, path))| is_kustomization_file(path))
+        .map(|(i, (id, _))| (i, parse(*id)))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    let mut kust_ns: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut patch_files: BTreeSet<PathBuf> = BTreeSet::new();
-    for (_, path, result) in &parsed {
-        let (true, Ok(docs)) = (is_kustomization_file(path), result) else {
+    for (i, result) in &kustomizations {
+        let (Some((_, path)), Ok(docs)) = (loaded.files.get(*i), result) else {
             continue;
         };
         let dir = path.parent().unwrap_or(Path::new(""));
+        if let Some(ns) = docs
+            .iter()
+            .find_map(|d| d.get("namespace").and_then(Node::as_str))
+        {
+            kust_ns.insert(normalize(dir), ns.to_string());
+        }
+        // Files a kustomization lists as patches hold fragments, not objects.
         for d in docs {
-            let mut refs: Vec<&str> = Vec::new();
-            for key in ["patches", "patchesJson6902"] {
-                for p in d.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                    if let Some(s) = p.get("path").and_then(Node::as_str) {
-                        refs.push(s);
-                    }
-                }
-            }
-            for p in d
-                .get("patchesStrategicMerge")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-            {
-                if let Some(s) = p.as_str().filter(|s| !s.contains('\n')) {
-                    refs.push(s);
-                }
-            }
-            patch_files.extend(refs.into_iter().map(|r| normalize(&dir.join(r))));
+            patch_files.extend(patch_refs(d).into_iter().map(|r| normalize(&dir.join(r))));
         }
     }
-
-    let mut docs = Vec::new();
-    for (id, path, result) in parsed {
-        match result {
-            Ok(nodes) => {
+    let mut diags = Vec::new();
+    for (c, files) in loaded.files.chunks(CHUNK).enumerate() {
+        let pre: Vec<Option<Result<Vec<Node>, yaml::YamlError>>> = (0..files.len())
+            .map(|i| kustomizations.remove(&(c * CHUNK + i)))
+            .collect();
+        let results: Vec<Result<R, Box<Diagnostic>>> = files
+            .par_iter()
+            .zip(pre)
+            .enumerate()
+            .map(|(i, ((id, path), pre))| {
+                let i = c * CHUNK + i;
+                let nodes = pre
+                    .unwrap_or_else(|| parse(*id))
+                    .map_err(|e| Box::new(parse_error(sources, *id, &e)))?;
                 let dir = normalize(path.parent().unwrap_or(Path::new("")));
-                let is_patch = patch_files.contains(&normalize(&path));
-                let kust = is_kustomization_file(&path);
-                for node in nodes {
-                    if matches!(node.value, Value::Null) {
-                        continue;
-                    }
-                    let kind_hint = if kust {
-                        Some(KUSTOMIZATION_HINT)
-                    } else if looks_like_cloudflared(&node) {
-                        Some(CLOUDFLARED_HINT)
-                    } else {
-                        None
-                    };
-                    let doc = |node: Node, is_patch: bool, kind_hint: Option<&'static str>| Doc {
-                        file: id,
-                        node,
-                        env: env.map(str::to_string),
-                        production: None,
-                        path_env: env_from_path(&path, ENV_FOLDERS),
-                        namespace_hint: kust_ns.get(&dir).cloned(),
-                        dir: dir.to_string_lossy().replace('\\', "/"),
-                        origin: Origin::File,
-                        is_patch,
-                        kind_hint,
-                    };
-                    // Items of a `List`, and the Application an ApplicationSet stamps out.
-                    for made in expand(&node) {
-                        docs.push(doc(made, is_patch, None));
-                    }
-                    // Helm values a chart adapter understands become their objects too.
-                    for made in super::values::objects(&node) {
-                        docs.push(doc(made.node, false, made.kind_hint));
-                    }
-                    docs.push(doc(node, is_patch, kind_hint));
-                }
-            }
-            Err(e) if e.limit => {
-                // Valid YAML, maybe, but not read in full: the gate must not pass on it.
-                let mut d = Diagnostic::about_input(
-                    &INVALID_YAML,
-                    location_of(sources, id, &e),
-                    format!(
-                        "could not be read in full ({}); nothing in it was checked",
-                        e.message
-                    ),
-                );
-                d.severity = crate::lint::Severity::Error;
-                d.help = "split the file, or lint the documents in smaller files".into();
-                diags.push(d);
-            }
-            Err(e) => {
-                let line = e.span.start.line.max(1);
-                let column = e.span.start.col.max(1);
-                let location = Location {
-                    file: sources.name(id).to_string(),
-                    line,
-                    column,
-                    end_line: line,
-                    end_column: column,
-                    span: Some(e.span),
+                let file = FileFacts {
+                    id: *id,
+                    dir: dir.to_string_lossy().replace('\\', "/"),
+                    is_patch: patch_files.contains(&normalize(path)),
+                    kustomization: is_kustomization_file(path),
+                    namespace: kust_ns.get(&dir).cloned(),
                 };
-                diags.push(Diagnostic::about_input(
-                    &INVALID_YAML,
-                    location,
-                    format!("not plain YAML, skipped: {}", e.message),
-                ));
+                let mut docs = file.docs(nodes);
+                for d in &mut docs {
+                    envs.apply(d, path);
+                }
+                Ok(each(u32::try_from(i).unwrap_or(u32::MAX), docs))
+            })
+            .collect();
+        for r in results {
+            match r {
+                Ok(r) => consume(r),
+                Err(d) => diags.push(*d),
             }
         }
     }
-    (docs, diags, files.len())
+    diags
+}
+
+/// The files a kustomization lists as patches.
+fn patch_refs(d: &Node) -> Vec<&str> {
+    let mut refs: Vec<&str> = Vec::new();
+    for key in ["patches", "patchesJson6902"] {
+        for p in d.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            if let Some(s) = p.get("path").and_then(Node::as_str) {
+                refs.push(s);
+            }
+        }
+    }
+    for p in d
+        .get("patchesStrategicMerge")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(s) = p.as_str().filter(|s| !s.contains('\n')) {
+            refs.push(s);
+        }
+    }
+    refs
+}
+
+/// What a file's place in the repository says about its documents.
+struct FileFacts {
+    id: FileId,
+    dir: String,
+    is_patch: bool,
+    kustomization: bool,
+    /// The `namespace:` of the folder's kustomization.
+    namespace: Option<String>,
+}
+
+impl FileFacts {
+    /// The documents of a file: each object, the items of a `List`, the
+    /// Application an ApplicationSet stamps out, and the objects Helm values
+    /// a chart adapter understands become.
+    fn docs(&self, nodes: Vec<Node>) -> Vec<Doc> {
+        let doc = |node: Node, is_patch: bool, kind_hint: Option<&'static str>| Doc {
+            file: self.id,
+            node,
+            env: None,
+            production: None,
+            path_env: None,
+            namespace_hint: self.namespace.clone(),
+            dir: self.dir.clone(),
+            origin: Origin::File,
+            is_patch,
+            kind_hint,
+        };
+        let mut docs = Vec::new();
+        for node in nodes {
+            if matches!(node.value, Value::Null) {
+                continue;
+            }
+            let kind_hint = if self.kustomization {
+                Some(KUSTOMIZATION_HINT)
+            } else if looks_like_cloudflared(&node) {
+                Some(CLOUDFLARED_HINT)
+            } else {
+                None
+            };
+            for made in expand(&node) {
+                docs.push(doc(made, self.is_patch, None));
+            }
+            for made in super::values::objects(&node) {
+                docs.push(doc(made.node, false, made.kind_hint));
+            }
+            docs.push(doc(node, self.is_patch, kind_hint));
+        }
+        docs
+    }
+}
+
+fn parse_error(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Diagnostic {
+    if e.limit {
+        // Valid YAML, maybe, but not read in full: the gate must not pass on it.
+        let mut d = Diagnostic::about_input(
+            &INVALID_YAML,
+            location_of(sources, id, e),
+            format!(
+                "could not be read in full ({}); nothing in it was checked",
+                e.message
+            ),
+        );
+        d.severity = crate::lint::Severity::Error;
+        d.help = "split the file, or lint the documents in smaller files".into();
+        return d;
+    }
+    Diagnostic::about_input(
+        &INVALID_YAML,
+        location_of(sources, id, e),
+        format!("not plain YAML, skipped: {}", e.message),
+    )
 }
 
 fn location_of(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Location {

@@ -9,6 +9,7 @@
 
 pub mod cel;
 pub mod cli;
+pub mod engine;
 pub mod gate;
 pub mod input;
 pub mod object;
@@ -19,7 +20,6 @@ pub mod suppress;
 pub mod values;
 mod watchdog;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::source::Sources;
@@ -303,58 +303,116 @@ pub struct Summary {
 }
 
 /// What rules can know about the whole set.
+///
+/// Objects are checked as they are read, before the rest of the set is known.
+/// A check that asks about the set then (any method below) gets empty answers
+/// and defers its object: the engine keeps that object's tree and checks it
+/// again once every file is read, with the set's indexes complete.
 pub struct Context<'a> {
-    pub objects: &'a [Obj<'a>],
     /// The set holds every object (a rendered bundle, or `check`): cross-resource
     /// rules that need to see a producer may fire.
     pub complete: bool,
     pub settings: &'a Settings,
-    /// Secrets the set produces, by name, computed once for every rule that asks.
-    produced: std::sync::OnceLock<rules::ProducedSecrets>,
-    /// Positions of the objects in `objects` by `metadata.name`: cross-object
-    /// lookups are index lookups, never scans of the set.
+    /// The whole set; `None` while objects are checked as they are read.
+    set: Option<&'a SetIndex<'a>>,
+    /// A check asked about the set before it was known.
+    deferred: std::sync::atomic::AtomicBool,
+}
+
+/// The set's indexes, complete once every file is read: facts every object
+/// contributed while its tree was in memory, and the objects kept to the end.
+pub struct SetIndex<'a> {
+    /// The objects kept to the end: those whose checks asked about the set,
+    /// and those the lookups return ([`engine::needs_tree`]).
+    objects: &'a [Obj<'a>],
+    produced: rules::ProducedSecrets,
+    cluster: rules::cluster::ClusterIndex,
+    /// Positions of the kept objects by `metadata.name`: cross-object lookups
+    /// are index lookups, never scans of the set.
     by_name: std::sync::OnceLock<std::collections::BTreeMap<&'a str, Vec<usize>>>,
     /// The Redis instances of the set, gathered once for the eight Redis rules.
     redis: std::sync::OnceLock<Vec<rules::redis::RedisUnit<'a>>>,
-    /// Pods, Services, charts and AppProjects of the set, for cross-object rules.
-    cluster: std::sync::OnceLock<rules::cluster::ClusterIndex<'a>>,
 }
 
 impl<'a> Context<'a> {
-    pub fn produced_secrets(&self) -> &rules::ProducedSecrets {
-        self.produced
-            .get_or_init(|| rules::produced_secrets(self.objects))
+    /// The context of checks run as objects are read.
+    pub fn streaming(complete: bool, settings: &'a Settings) -> Self {
+        Context {
+            complete,
+            settings,
+            set: None,
+            deferred: std::sync::atomic::AtomicBool::new(false),
+        }
     }
-    /// The objects of a kind with a name.
+    /// The context of checks run once the set is known.
+    pub fn whole(complete: bool, settings: &'a Settings, set: &'a SetIndex<'a>) -> Self {
+        Context {
+            complete,
+            settings,
+            set: Some(set),
+            deferred: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+    /// Whether a check asked about the set before it was known.
+    pub fn deferred(&self) -> bool {
+        self.deferred.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn set(&self) -> Option<&'a SetIndex<'a>> {
+        if self.set.is_none() {
+            self.deferred
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.set
+    }
+    /// The objects kept to the end (see [`SetIndex`]).
+    pub fn objects(&self) -> &'a [Obj<'a>] {
+        self.set().map_or(&[], |s| s.objects)
+    }
+    pub fn produced_secrets(&self) -> &rules::ProducedSecrets {
+        self.set()
+            .map_or(rules::ProducedSecrets::none(), |s| &s.produced)
+    }
+    /// The objects of a kind with a name, among those [`engine::needs_tree`]
+    /// keeps (a kind looked up here needs its line there).
     pub fn named<'s>(
         &'s self,
         kind: &'s str,
         name: &str,
     ) -> impl Iterator<Item = &'a Obj<'a>> + 's {
-        let objects = self.objects;
-        self.by_name
-            .get_or_init(|| {
-                let mut m: std::collections::BTreeMap<&'a str, Vec<usize>> =
-                    std::collections::BTreeMap::new();
-                for (i, o) in objects.iter().enumerate() {
-                    if let Some(n) = o.name {
-                        m.entry(n).or_default().push(i);
+        debug_assert!(
+            matches!(kind, "ConfigMap" | "RedisReplication" | "Service"),
+            "{kind} objects are not kept to the end"
+        );
+        let found = self.set().and_then(|set| {
+            let objects = set.objects;
+            set.by_name
+                .get_or_init(|| {
+                    let mut m: std::collections::BTreeMap<&'a str, Vec<usize>> =
+                        std::collections::BTreeMap::new();
+                    for (i, o) in objects.iter().enumerate() {
+                        if let Some(n) = o.name {
+                            m.entry(n).or_default().push(i);
+                        }
                     }
-                }
-                m
-            })
-            .get(name)
+                    m
+                })
+                .get(name)
+                .map(|ix| (objects, ix))
+        });
+        found
             .into_iter()
-            .flatten()
-            .map(move |&i| &objects[i])
+            .flat_map(|(objects, ix)| ix.iter().map(move |&i| &objects[i]))
             .filter(move |o| o.kind == kind)
     }
     pub fn redis_units(&self) -> &[rules::redis::RedisUnit<'a>] {
-        self.redis.get_or_init(|| rules::redis::units(self))
+        match self.set() {
+            Some(set) => set.redis.get_or_init(|| rules::redis::units(self)),
+            None => &[],
+        }
     }
-    pub fn cluster(&self) -> &rules::cluster::ClusterIndex<'a> {
-        self.cluster
-            .get_or_init(|| rules::cluster::ClusterIndex::build(self.objects))
+    pub fn cluster(&self) -> &rules::cluster::ClusterIndex {
+        self.set()
+            .map_or(rules::cluster::ClusterIndex::none(), |s| &s.cluster)
     }
 }
 
@@ -374,7 +432,8 @@ pub struct Report {
     pub summary: Summary,
 }
 
-/// Runs the rules over `docs`.
+/// Runs the rules over documents already in memory (a render, tests). The
+/// `lint` command streams files through [`engine::Engine`] instead.
 pub fn run(
     sources: &Sources,
     docs: &[Doc],
@@ -384,141 +443,8 @@ pub fn run(
     policy: &policy::Policy,
     files: usize,
 ) -> Report {
-    let objects: Vec<Obj> = docs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Obj::new(i, d))
-        .collect();
-    let cx = Context {
-        objects: &objects,
-        complete,
-        settings,
-        produced: std::sync::OnceLock::new(),
-        by_name: std::sync::OnceLock::new(),
-        redis: std::sync::OnceLock::new(),
-        cluster: std::sync::OnceLock::new(),
-    };
-    let rules: Vec<&dyn Rule> = registry::RULES
-        .iter()
-        .copied()
-        .filter(|r| policy.selects(r.meta().id))
-        .collect();
-    let mut findings: Vec<Finding> = objects
-        .par_iter()
-        .flat_map_iter(|o| {
-            let mut out = Vec::new();
-            for r in &rules {
-                r.check(o, &cx, &mut out);
-            }
-            out
-        })
-        .collect();
-    for r in &rules {
-        r.check_set(&cx, &mut findings);
-    }
-    let (custom, custom_errors) = policy.custom_findings(&objects, sources);
-    findings.extend(custom);
-
-    let mut suppressions = suppress::Suppressions::collect(sources, &objects, policy);
-    let mut diagnostics = extra;
-    diagnostics.extend(custom_errors);
-    for f in &findings {
-        // Objects are built in document order, so their indexes are sorted.
-        let Ok(pos) = objects.binary_search_by_key(&f.obj, |o| o.index) else {
-            continue;
-        };
-        let obj = &objects[pos];
-        let severity = policy.severity(
-            f.rule.id,
-            obj.env.as_deref(),
-            obj.production,
-            f.severity.unwrap_or(f.rule.severity),
-        );
-        let Some(severity) = severity else { continue };
-        let d = resolve(sources, obj, f, severity);
-        if suppressions.suppresses(f.rule, obj, &d) {
-            continue;
-        }
-        diagnostics.push(d);
-    }
-    diagnostics.extend(suppressions.problems(sources));
-    diagnostics.sort_by(|a, b| {
-        (
-            &a.location.file,
-            a.location.line,
-            a.location.column,
-            &a.rule,
-            &a.message,
-        )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                b.location.column,
-                &b.rule,
-                &b.message,
-            ))
-    });
-    let diagnostics = merge_across_envs(diagnostics);
-    // Values shipshape rendered itself are its own, not a repository's to check.
-    let values_unread = objects
-        .iter()
-        .filter(|o| matches!(o.doc.origin, Origin::File) && values::unread(o.node()))
-        .map(|o| o.display())
-        .collect();
-    let mut summary = Summary {
-        files,
-        objects: objects.len(),
-        skipped: docs.len() - objects.len(),
-        values_unread,
-        ..Summary::default()
-    };
-    for d in &diagnostics {
-        match d.severity {
-            Severity::Error => summary.errors += 1,
-            Severity::Warning => summary.warnings += 1,
-            Severity::Info => summary.infos += 1,
-        }
-    }
-    Report {
-        diagnostics,
-        summary,
-    }
-}
-
-/// Findings that several environments share (a spec line in a base env that
-/// dev and prd both inherit) become one, with the highest severity among them
-/// and every env named: prd's error must never hide behind dev's warning.
-/// `diagnostics` is sorted so that duplicates are adjacent.
-fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
-        match out.last_mut() {
-            Some(last)
-                if last.rule == d.rule
-                    && last.location == d.location
-                    && last.message == d.message =>
-            {
-                if d.severity > last.severity {
-                    last.severity = d.severity;
-                    last.help = d.help;
-                    last.rendered = d.rendered;
-                    last.object = d.object;
-                    last.path = d.path;
-                }
-                last.secret |= d.secret;
-                for e in d.envs {
-                    if !last.envs.contains(&e) {
-                        last.envs.push(e);
-                    }
-                }
-            }
-            _ => out.push(d),
-        }
-    }
-    for d in &mut out {
-        d.envs.sort();
-    }
-    out
+    let engine = engine::Engine::new(sources, settings, policy, complete);
+    engine::run_in_memory(&engine, docs, extra, files)
 }
 
 /// The node a path leads to, or its deepest existing ancestor.

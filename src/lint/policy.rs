@@ -433,6 +433,11 @@ impl Policy {
     }
 
     /// Runs the custom rules: findings, and evaluation errors located at the policy.
+    /// Whether a custom rule applies to an object.
+    pub fn custom_matches(&self, o: &Obj) -> bool {
+        self.custom.iter().any(|r| r.matches(o))
+    }
+
     pub fn custom_findings(
         &self,
         objects: &[Obj],

@@ -4,8 +4,9 @@
 //! exemption. A suppression without a reason is an error; one that silenced
 //! nothing is reported as a warning.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::engine::DocKey;
 use super::policy::Policy;
 use super::registry::{SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
 use super::{known_rule, Diagnostic, Location, Obj, Origin, RuleMeta};
@@ -17,7 +18,7 @@ const COMMENT: &str = "shipshape:ignore";
 
 #[derive(Debug, Clone)]
 enum Scope {
-    Object(usize),
+    Object(DocKey),
     Line(FileId, u32),
     Exemption {
         kind: Option<String>,
@@ -28,7 +29,7 @@ enum Scope {
 }
 
 #[derive(Debug, Clone)]
-struct Suppression {
+pub struct Suppression {
     rule: Option<&'static RuleMeta>,
     rule_text: String,
     reason: Option<String>,
@@ -38,8 +39,35 @@ struct Suppression {
     used: bool,
 }
 
+/// The object a diagnostic is about, as suppressions match it.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub key: DocKey,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub env: Option<String>,
+}
+
+impl Subject {
+    pub fn of(obj: &Obj, key: DocKey) -> Self {
+        Subject {
+            key,
+            kind: obj.kind.to_string(),
+            name: obj.name.map(str::to_string),
+            namespace: obj.namespace.map(str::to_string),
+            env: obj.env.clone(),
+        }
+    }
+}
+
+/// Every suppression of a run, indexed by what it applies to: matching a
+/// diagnostic looks at its object's, its line's and the policy's only.
 pub struct Suppressions {
     list: Vec<Suppression>,
+    by_object: BTreeMap<DocKey, Vec<usize>>,
+    by_line: BTreeMap<u32, Vec<usize>>,
+    exemptions: Vec<usize>,
 }
 
 fn loc(sources: &Sources, span: Span) -> Location {
@@ -65,89 +93,107 @@ fn split_entry(entry: &str, sep: char) -> (String, Option<String>) {
     }
 }
 
-impl Suppressions {
-    pub fn collect(sources: &Sources, objects: &[Obj], policy: &Policy) -> Self {
-        let mut list = Vec::new();
-        let mut files: BTreeSet<FileId> = BTreeSet::new();
-        for o in objects {
-            match &o.doc.origin {
-                Origin::File => {
-                    files.insert(o.doc.file);
-                }
-                // Findings on rendered objects point at the spec: its comments count.
-                Origin::Rendered { spec, fields, .. } => {
-                    files.insert(spec.file);
-                    files.extend(fields.iter().map(|(_, sp)| sp.file));
-                }
+/// The suppressions an object's `shipshape.dev/ignore` annotation holds.
+pub fn annotations(sources: &Sources, o: &Obj, key: DocKey) -> Vec<Suppression> {
+    let Some((_, value)) = o
+        .get("metadata.annotations")
+        .and_then(|a| a.entry(ANNOTATION))
+    else {
+        return Vec::new();
+    };
+    let Some(text) = value.as_str() else {
+        return Vec::new();
+    };
+    let span = match &o.doc.origin {
+        Origin::File => value.span,
+        Origin::Rendered { spec, .. } => *spec,
+    };
+    text.lines()
+        .filter(|e| !e.trim().is_empty())
+        .map(|entry| {
+            let (rule_text, reason) = split_entry(entry, ':');
+            Suppression {
+                rule: known_rule(&rule_text),
+                rule_text,
+                reason,
+                scope: Scope::Object(key),
+                at: loc(sources, span),
+                used: false,
             }
-            let Some((_, value)) = o
-                .get("metadata.annotations")
-                .and_then(|a| a.entry(ANNOTATION))
-            else {
-                continue;
-            };
-            let Some(text) = value.as_str() else { continue };
-            let span = match &o.doc.origin {
-                Origin::File => value.span,
-                Origin::Rendered { spec, .. } => *spec,
-            };
-            for entry in text.lines().filter(|e| !e.trim().is_empty()) {
-                let (rule_text, reason) = split_entry(entry, ':');
-                list.push(Suppression {
-                    rule: known_rule(&rule_text),
-                    rule_text,
-                    reason,
-                    scope: Scope::Object(o.index),
-                    at: loc(sources, span),
-                    used: false,
-                });
-            }
+        })
+        .collect()
+}
+
+/// The files whose comments can suppress findings on an object: its own, or
+/// for a rendered object the spec files its findings point at.
+pub fn comment_files(o: &Obj) -> Vec<FileId> {
+    match &o.doc.origin {
+        Origin::File => vec![o.doc.file],
+        Origin::Rendered { spec, fields, .. } => std::iter::once(spec.file)
+            .chain(fields.iter().map(|(_, sp)| sp.file))
+            .collect(),
+    }
+}
+
+/// The `# shipshape:ignore` comments of a file.
+fn comments(sources: &Sources, file: FileId, list: &mut Vec<Suppression>) {
+    let text = sources.text(file);
+    let lines: Vec<&str> = text.lines().collect();
+    // The next line with content after each line, found in one backward pass.
+    let mut next_content = vec![None; lines.len()];
+    let mut after: Option<usize> = None;
+    for j in (0..lines.len()).rev() {
+        next_content[j] = after;
+        let t = lines[j].trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            after = Some(j);
         }
-        for file in files {
-            let text = sources.text(file);
-            let lines: Vec<&str> = text.lines().collect();
-            // The next line with content after each line, found in one backward pass.
-            let mut next_content = vec![None; lines.len()];
-            let mut after: Option<usize> = None;
-            for j in (0..lines.len()).rev() {
-                next_content[j] = after;
-                let t = lines[j].trim();
-                if !t.is_empty() && !t.starts_with('#') {
-                    after = Some(j);
-                }
-            }
-            for (i, line) in lines.iter().enumerate() {
-                let Some(pos) = line.find('#') else { continue };
-                let comment = line[pos + 1..].trim_start();
-                let Some(rest) = comment.strip_prefix(COMMENT) else {
-                    continue;
-                };
-                let (rule_text, reason) = split_entry(rest, ' ');
-                let before = line[..pos].trim();
-                // A comment alone on its line applies to the next line with content.
-                let target = if before.is_empty() {
-                    next_content[i].unwrap_or(i + 1)
-                } else {
-                    i
-                };
-                let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                let col = u32::try_from(line[..pos].chars().count() + 1).unwrap_or(1);
-                list.push(Suppression {
-                    rule: known_rule(&rule_text),
-                    rule_text,
-                    reason,
-                    scope: Scope::Line(file, u32::try_from(target + 1).unwrap_or(u32::MAX)),
-                    at: Location {
-                        file: sources.name(file).to_string(),
-                        line: line_no,
-                        column: col,
-                        end_line: line_no,
-                        end_column: col,
-                        span: None,
-                    },
-                    used: false,
-                });
-            }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let Some(pos) = line.find('#') else { continue };
+        let comment = line[pos + 1..].trim_start();
+        let Some(rest) = comment.strip_prefix(COMMENT) else {
+            continue;
+        };
+        let (rule_text, reason) = split_entry(rest, ' ');
+        let before = line[..pos].trim();
+        // A comment alone on its line applies to the next line with content.
+        let target = if before.is_empty() {
+            next_content[i].unwrap_or(i + 1)
+        } else {
+            i
+        };
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let col = u32::try_from(line[..pos].chars().count() + 1).unwrap_or(1);
+        list.push(Suppression {
+            rule: known_rule(&rule_text),
+            rule_text,
+            reason,
+            scope: Scope::Line(file, u32::try_from(target + 1).unwrap_or(u32::MAX)),
+            at: Location {
+                file: sources.name(file).to_string(),
+                line: line_no,
+                column: col,
+                end_line: line_no,
+                end_column: col,
+                span: None,
+            },
+            used: false,
+        });
+    }
+}
+
+impl Suppressions {
+    /// Object annotations (gathered as objects are checked), the comments of
+    /// `files`, and the policy's exemptions.
+    pub fn new(
+        sources: &Sources,
+        mut list: Vec<Suppression>,
+        files: &BTreeSet<FileId>,
+        policy: &Policy,
+    ) -> Self {
+        for &file in files {
+            comments(sources, file, &mut list);
         }
         for e in &policy.exemptions {
             list.push(Suppression {
@@ -164,18 +210,41 @@ impl Suppressions {
                 used: false,
             });
         }
-        Suppressions { list }
+        let mut by_object: BTreeMap<DocKey, Vec<usize>> = BTreeMap::new();
+        let mut by_line: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        let mut exemptions = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            match &s.scope {
+                Scope::Object(key) => by_object.entry(*key).or_default().push(i),
+                Scope::Line(_, line) => by_line.entry(*line).or_default().push(i),
+                Scope::Exemption { .. } => exemptions.push(i),
+            }
+        }
+        Suppressions {
+            list,
+            by_object,
+            by_line,
+            exemptions,
+        }
     }
 
     /// Whether a diagnostic is silenced; marks the suppressions that silence it.
-    pub fn suppresses(&mut self, rule: &RuleMeta, obj: &Obj, d: &Diagnostic) -> bool {
+    pub fn suppresses(&mut self, rule: &RuleMeta, subject: &Subject, d: &Diagnostic) -> bool {
+        let candidates = self
+            .by_object
+            .get(&subject.key)
+            .into_iter()
+            .chain(self.by_line.get(&d.location.line))
+            .flatten()
+            .chain(&self.exemptions);
         let mut hit = false;
-        for s in &mut self.list {
+        for &i in candidates {
+            let s = &mut self.list[i];
             if s.reason.is_none() || s.rule.is_none_or(|r| r.id != rule.id) {
                 continue;
             }
             let applies = match &s.scope {
-                Scope::Object(i) => *i == obj.index,
+                Scope::Object(key) => *key == subject.key,
                 Scope::Line(file, line) => {
                     let here = d.location.span.map(|sp| sp.file) == Some(*file)
                         || d.location.file == s.at.file;
@@ -187,12 +256,16 @@ impl Suppressions {
                     namespace,
                     env,
                 } => {
-                    kind.as_deref().is_none_or(|k| k == obj.kind)
-                        && name.as_deref().is_none_or(|n| Some(n) == obj.name)
+                    kind.as_deref().is_none_or(|k| k == subject.kind)
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| Some(n) == subject.name.as_deref())
                         && namespace
                             .as_deref()
-                            .is_none_or(|n| Some(n) == obj.namespace)
-                        && env.as_deref().is_none_or(|e| Some(e) == obj.env.as_deref())
+                            .is_none_or(|n| Some(n) == subject.namespace.as_deref())
+                        && env
+                            .as_deref()
+                            .is_none_or(|e| Some(e) == subject.env.as_deref())
                 }
             };
             if applies {
@@ -204,7 +277,7 @@ impl Suppressions {
     }
 
     /// Malformed and unused suppressions.
-    pub fn problems(&self, _sources: &Sources) -> Vec<Diagnostic> {
+    pub fn problems(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for s in &self.list {
             let (meta, message) = if s.rule.is_none() {

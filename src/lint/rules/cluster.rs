@@ -11,29 +11,55 @@ use crate::catalog::{self, operators as ops, Version};
 use crate::yaml::Node;
 
 /// A chart the set installs: an Argo CD Application or a Flux HelmRelease.
-pub struct Pinned<'a> {
+/// Owned, so the tree it came from can be dropped once the object is checked.
+pub struct Pinned {
     pub entry: &'static catalog::Entry,
     pub version: Option<Version>,
-    pub env: Option<&'a str>,
+    pub env: Option<String>,
     pub namespace: Option<String>,
     pub release: String,
-    pub obj: &'a Obj<'a>,
+    /// The object that pins it, as messages name it.
+    pub display: String,
+    /// The folder of that object.
+    pub dir: String,
+    /// The chart's values as the pin sets them (Argo `valuesObject`, Flux `values`).
+    pub values: Option<Node>,
 }
 
-pub struct ClusterIndex<'a> {
+pub struct ClusterIndex {
     /// Pods by namespace (`None`: namespace unknown, matches any).
     pub pods: Vec<(Option<String>, BTreeMap<String, String>)>,
     /// Services by (namespace, name).
     pub services: BTreeSet<(Option<String>, String)>,
-    pub charts: Vec<Pinned<'a>>,
+    pub charts: Vec<Pinned>,
     pub app_projects: BTreeSet<String>,
     pub namespaces: BTreeSet<String>,
     pub uses_argocd: bool,
     /// Image names a kustomization's `images:` pins (`newTag` or `digest`).
     pub image_overrides: BTreeSet<String>,
+    /// Namespaces an Argo CD Application installs a Helm chart into: their
+    /// Services come from charts shipshape does not read.
+    pub chart_namespaces: BTreeSet<String>,
     pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
     pods_unknown_ns: Vec<BTreeMap<String, String>>,
     service_names: BTreeSet<String>,
+}
+
+/// What objects contribute to the [`ClusterIndex`], gathered from each object
+/// while its tree is in memory and merged in input order.
+#[derive(Default)]
+pub struct ClusterFacts {
+    pods: Vec<(Option<String>, BTreeMap<String, String>)>,
+    services: BTreeSet<(Option<String>, String)>,
+    charts: Vec<Pinned>,
+    app_projects: BTreeSet<String>,
+    namespaces: BTreeSet<String>,
+    uses_argocd: bool,
+    image_overrides: BTreeSet<String>,
+    chart_namespaces: BTreeSet<String>,
+    /// OT Redis Operator objects `(namespace, kind, name)`: the Services the
+    /// operator creates for them depend on the operator version the set pins.
+    ot_objects: Vec<(Option<String>, String, String)>,
 }
 
 fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
@@ -45,8 +71,11 @@ fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
 }
 
 /// The chart an Application or HelmRelease installs, with its version.
-fn pinned<'a>(o: &'a Obj<'a>) -> Vec<Pinned<'a>> {
+fn pinned(o: &Obj) -> Vec<Pinned> {
     let mut out = Vec::new();
+    let values = o
+        .get("spec.source.helm.valuesObject")
+        .or_else(|| o.get("spec.values"));
     let mut push =
         |chart: Option<&str>, version: Option<&str>, ns: Option<&str>, release: Option<&str>| {
             let Some(entry) = chart.and_then(catalog::by_chart) else {
@@ -55,10 +84,12 @@ fn pinned<'a>(o: &'a Obj<'a>) -> Vec<Pinned<'a>> {
             out.push(Pinned {
                 entry,
                 version: version.and_then(|v| Version::parse(v).ok()),
-                env: o.env.as_deref(),
+                env: o.env.clone(),
                 namespace: ns.map(str::to_string),
                 release: release.or(o.name).unwrap_or(entry.key).to_string(),
-                obj: o,
+                display: o.display(),
+                dir: o.doc.dir.clone(),
+                values: values.cloned(),
             });
         };
     if o.api_version.starts_with("argoproj.io/") && o.kind == "Application" {
@@ -90,119 +121,170 @@ fn pinned<'a>(o: &'a Obj<'a>) -> Vec<Pinned<'a>> {
     out
 }
 
-impl<'a> ClusterIndex<'a> {
-    pub fn build(objects: &'a [Obj<'a>]) -> Self {
-        let mut ix = ClusterIndex {
-            pods: Vec::new(),
-            services: BTreeSet::new(),
-            charts: Vec::new(),
-            app_projects: BTreeSet::new(),
-            namespaces: BTreeSet::new(),
-            uses_argocd: false,
-            image_overrides: BTreeSet::new(),
-            pods_by_ns: BTreeMap::new(),
-            pods_unknown_ns: Vec::new(),
-            service_names: BTreeSet::new(),
-        };
-        for o in objects {
-            ix.charts.extend(pinned(o));
-            if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
-                for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
-                    let pins = i.get("newTag").is_some() || i.get("digest").is_some();
-                    if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
-                        ix.image_overrides.insert(name.to_string());
-                    }
-                }
-            }
-            if o.api_version.starts_with("argoproj.io/") {
-                ix.uses_argocd = true;
-                if o.kind == "AppProject" {
-                    ix.app_projects.extend(o.name.map(str::to_string));
+impl ClusterFacts {
+    /// What one object puts on the cluster. Pods, Services and namespaces
+    /// matter only to the rules that run when the set is `complete` (SS025,
+    /// SS027): a partial set gathers none of them.
+    pub fn add(&mut self, o: &Obj, complete: bool) {
+        self.charts.extend(pinned(o));
+        if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
+            for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
+                let pins = i.get("newTag").is_some() || i.get("digest").is_some();
+                if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
+                    self.image_overrides.insert(name.to_string());
                 }
             }
         }
-        for o in objects.iter().filter(|o| !o.is_fragment()) {
-            let ns = o.namespace.map(str::to_string);
-            ix.namespaces.extend(ns.clone());
-            if o.kind == "Namespace" {
-                ix.namespaces.extend(o.name.map(str::to_string));
+        if o.api_version.starts_with("argoproj.io/") {
+            self.uses_argocd = true;
+            if o.kind == "AppProject" {
+                self.app_projects.extend(o.name.map(str::to_string));
             }
-            let name = o.name.unwrap_or("");
-            if let Some((base, _)) = o.pod_spec() {
-                // The pod template's metadata sits beside its spec.
-                let mut path: Vec<&str> = base
-                    .iter()
-                    .filter_map(|s| match s {
-                        super::super::Seg::Key(k) => Some(k.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                path.pop();
-                let meta = o
-                    .node()
-                    .pointer(path.iter().copied().chain(["metadata", "labels"]));
-                if o.kind != "Pod" || meta.is_some() {
-                    ix.pods.push((ns.clone(), labels_of(meta)));
-                }
-                if o.kind == "Pod" {
-                    ix.pods
-                        .push((ns.clone(), labels_of(o.get("metadata.labels"))));
-                }
-            }
-            match o.kind {
-                "Service" => {
-                    ix.services.insert((ns.clone(), name.to_string()));
-                }
-                "Cluster" if o.api_version.starts_with(ops::CNPG_GROUP) => {
-                    let mut l = labels_of(o.get("metadata.labels"));
-                    l.extend(
-                        ops::cnpg_pod_labels(name)
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v)),
-                    );
-                    ix.pods.push((ns.clone(), l));
-                    for s in ops::cnpg_services(name) {
-                        ix.services.insert((ns.clone(), s));
-                    }
-                }
-                kind if o.api_version.starts_with(ops::OT_GROUP) => {
-                    if let Some(extra) = ops::ot_pod_labels(kind, name) {
-                        let mut l: BTreeMap<String, String> =
-                            extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-                        l.extend(labels_of(o.get("metadata.labels")));
-                        ix.pods.push((ns.clone(), l));
-                    }
-                    // Unknown operator version: assume the newest conventions.
-                    let version = ix
-                        .charts
-                        .iter()
-                        .find(|p| p.entry.kind == catalog::OperatorKind::RedisOperator)
-                        .and_then(|p| p.version)
-                        .unwrap_or(Version::new(u64::MAX >> 1, 0, 0));
-                    for s in ops::ot_services(kind, name, &version) {
-                        ix.services.insert((ns.clone(), s));
-                    }
-                }
-                _ => {}
+            if o.kind == "Application"
+                && (o.get("spec.source.chart").is_some() || o.get("spec.sources").is_some())
+            {
+                self.chart_namespaces.extend(
+                    o.get("spec.destination.namespace")
+                        .and_then(Node::as_str)
+                        .map(str::to_string),
+                );
             }
         }
-        for p in &ix.charts {
+        if o.is_fragment() || !complete {
+            return;
+        }
+        let ns = o.namespace.map(str::to_string);
+        self.namespaces.extend(ns.clone());
+        if o.kind == "Namespace" {
+            self.namespaces.extend(o.name.map(str::to_string));
+        }
+        let name = o.name.unwrap_or("");
+        if let Some((base, _)) = o.pod_spec() {
+            // The pod template's metadata sits beside its spec.
+            let mut path: Vec<&str> = base
+                .iter()
+                .filter_map(|s| match s {
+                    super::super::Seg::Key(k) => Some(k.as_str()),
+                    _ => None,
+                })
+                .collect();
+            path.pop();
+            let meta = o
+                .node()
+                .pointer(path.iter().copied().chain(["metadata", "labels"]));
+            if o.kind != "Pod" || meta.is_some() {
+                self.pods.push((ns.clone(), labels_of(meta)));
+            }
+            if o.kind == "Pod" {
+                self.pods
+                    .push((ns.clone(), labels_of(o.get("metadata.labels"))));
+            }
+        }
+        match o.kind {
+            "Service" => {
+                self.services.insert((ns, name.to_string()));
+            }
+            "Cluster" if o.api_version.starts_with(ops::CNPG_GROUP) => {
+                let mut l = labels_of(o.get("metadata.labels"));
+                l.extend(
+                    ops::cnpg_pod_labels(name)
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v)),
+                );
+                self.pods.push((ns.clone(), l));
+                for s in ops::cnpg_services(name) {
+                    self.services.insert((ns.clone(), s));
+                }
+            }
+            kind if o.api_version.starts_with(ops::OT_GROUP) => {
+                if let Some(extra) = ops::ot_pod_labels(kind, name) {
+                    let mut l: BTreeMap<String, String> =
+                        extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                    l.extend(labels_of(o.get("metadata.labels")));
+                    self.pods.push((ns.clone(), l));
+                }
+                self.ot_objects
+                    .push((ns, kind.to_string(), name.to_string()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends what later objects contribute (call in input order: the
+    /// earliest pin of a chart wins).
+    pub fn merge(&mut self, other: ClusterFacts) {
+        self.pods.extend(other.pods);
+        self.services.extend(other.services);
+        self.charts.extend(other.charts);
+        self.app_projects.extend(other.app_projects);
+        self.namespaces.extend(other.namespaces);
+        self.uses_argocd |= other.uses_argocd;
+        self.image_overrides.extend(other.image_overrides);
+        self.chart_namespaces.extend(other.chart_namespaces);
+        self.ot_objects.extend(other.ot_objects);
+    }
+}
+
+impl ClusterIndex {
+    /// An empty cluster: what a check sees before the set is known.
+    pub fn none() -> &'static Self {
+        static NONE: std::sync::LazyLock<ClusterIndex> =
+            std::sync::LazyLock::new(|| ClusterIndex::build(ClusterFacts::default()));
+        &NONE
+    }
+    pub fn build(facts: ClusterFacts) -> Self {
+        let ClusterFacts {
+            pods,
+            mut services,
+            charts,
+            app_projects,
+            namespaces,
+            uses_argocd,
+            image_overrides,
+            chart_namespaces,
+            ot_objects,
+        } = facts;
+        // Unknown operator version: assume the newest conventions.
+        let version = charts
+            .iter()
+            .find(|p| p.entry.kind == catalog::OperatorKind::RedisOperator)
+            .and_then(|p| p.version)
+            .unwrap_or(Version::new(u64::MAX >> 1, 0, 0));
+        for (ns, kind, name) in ot_objects {
+            for s in ops::ot_services(&kind, &name, &version) {
+                services.insert((ns.clone(), s));
+            }
+        }
+        for p in &charts {
             for s in ops::chart_services(p.entry.kind, &p.release) {
-                ix.services.insert((p.namespace.clone(), s));
+                services.insert((p.namespace.clone(), s));
             }
         }
-        for (ns, labels) in &ix.pods {
+        let mut pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>> = BTreeMap::new();
+        let mut pods_unknown_ns = Vec::new();
+        for (ns, labels) in &pods {
             match ns {
-                Some(n) => ix
-                    .pods_by_ns
+                Some(n) => pods_by_ns
                     .entry(n.clone())
                     .or_default()
                     .push(labels.clone()),
-                None => ix.pods_unknown_ns.push(labels.clone()),
+                None => pods_unknown_ns.push(labels.clone()),
             }
         }
-        ix.service_names = ix.services.iter().map(|(_, n)| n.clone()).collect();
-        ix
+        let service_names = services.iter().map(|(_, n)| n.clone()).collect();
+        ClusterIndex {
+            pods,
+            services,
+            charts,
+            app_projects,
+            namespaces,
+            uses_argocd,
+            image_overrides,
+            chart_namespaces,
+            pods_by_ns,
+            pods_unknown_ns,
+            service_names,
+        }
     }
 
     /// Whether a Service named `name` exists for a reference from `ns`
@@ -241,7 +323,7 @@ impl<'a> ClusterIndex<'a> {
         kind: catalog::OperatorKind,
         env: Option<&str>,
         dir: &str,
-    ) -> Option<&Pinned<'a>> {
+    ) -> Option<&Pinned> {
         let common = |d: &str| {
             d.split('/')
                 .zip(dir.split('/'))
@@ -251,12 +333,12 @@ impl<'a> ClusterIndex<'a> {
         self.charts
             .iter()
             .filter(|p| p.entry.kind == kind)
-            .filter(|p| env.is_none() || p.env.is_none() || p.env == env)
+            .filter(|p| env.is_none() || p.env.is_none() || p.env.as_deref() == env)
             // Only pins of the same tree: another repository's pin says nothing here.
-            .filter(|p| common(&p.obj.doc.dir) > 0 || p.obj.doc.dir == dir)
+            .filter(|p| common(&p.dir) > 0 || p.dir == dir)
             // The earliest of the nearest wins: max_by_key keeps the last of equals.
             .rev()
-            .max_by_key(|p| (env.is_some() && p.env == env, common(&p.obj.doc.dir)))
+            .max_by_key(|p| (env.is_some() && p.env.as_deref() == env, common(&p.dir)))
     }
 }
 

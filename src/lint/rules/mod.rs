@@ -263,6 +263,11 @@ pub struct Produced {
 pub struct ProducedSecrets(std::collections::BTreeMap<String, Vec<Produced>>);
 
 impl ProducedSecrets {
+    /// No Secrets: what a check sees before the set is known.
+    pub fn none() -> &'static Self {
+        static NONE: ProducedSecrets = ProducedSecrets(std::collections::BTreeMap::new());
+        &NONE
+    }
     /// The producers of Secrets named `name` (in any namespace).
     pub fn named(&self, name: &str) -> &[Produced] {
         self.0.get(name).map_or(&[], Vec::as_slice)
@@ -270,11 +275,16 @@ impl ProducedSecrets {
     fn push(&mut self, p: Produced) {
         self.0.entry(p.name.clone()).or_default().push(p);
     }
-}
+    /// Appends what later objects produce (call in input order).
+    pub fn merge(&mut self, other: ProducedSecrets) {
+        for (name, ps) in other.0 {
+            self.0.entry(name).or_default().extend(ps);
+        }
+    }
 
-pub fn produced_secrets(objects: &[Obj]) -> ProducedSecrets {
-    let mut out = ProducedSecrets::default();
-    for o in objects {
+    /// The Secrets one object produces.
+    pub fn add(&mut self, o: &Obj) {
+        let out = self;
         let ns = o.namespace.map(str::to_string);
         if o.kind == "Secret" && o.api_version == "v1" {
             let mut keys: Vec<String> = Vec::new();
@@ -338,7 +348,6 @@ pub fn produced_secrets(objects: &[Obj]) -> ProducedSecrets {
             }
         }
     }
-    out
 }
 
 /// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).

@@ -99,13 +99,25 @@ fn config_map<'a>(cx: &Context<'a>, name: &str, of: &Obj) -> Option<&'a Obj<'a>>
         .find(|o| super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir))
 }
 
+/// The config files a ConfigMap holds: its `data` keys ending in `.conf`.
+fn conf_files<'a>(cm: &Obj<'a>) -> impl Iterator<Item = (String, &'a Node)> {
+    cm.get("data")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(key, value)| Some((key.scalar_text()?, value)))
+        .filter(|(key, _)| key.ends_with(".conf"))
+}
+
+/// Whether a ConfigMap may hold a Redis config file (a Redis of the set
+/// mounts it by name; see [`units`]).
+pub fn is_config(o: &Obj) -> bool {
+    o.kind == "ConfigMap" && conf_files(o).next().is_some()
+}
+
 fn conf_settings(cm: &Obj, out: &mut Vec<Setting>) {
-    for (key, value) in cm.get("data").and_then(Node::as_map).unwrap_or_default() {
+    for (key_name, value) in conf_files(cm) {
         let Some(text) = value.as_str() else { continue };
-        let key_name = key.scalar_text().unwrap_or_default();
-        if !key_name.ends_with(".conf") {
-            continue;
-        }
         for (k2, v, line) in parse_conf(text) {
             out.push(Setting {
                 key: k2,
@@ -122,11 +134,22 @@ fn memory_of(node: Option<&Node>) -> Option<f64> {
     crate::spec::types::parse_quantity(&node?.scalar_text()?)
 }
 
+/// Whether an object is a Redis: an OT Redis Operator resource, or a
+/// StatefulSet or Deployment that runs a Redis server.
+pub fn is_unit(o: &Obj) -> bool {
+    !o.is_fragment()
+        && (is_operator_redis(o)
+            || (matches!(o.kind, "StatefulSet" | "Deployment")
+                && o.containers()
+                    .iter()
+                    .any(|c| !c.init && c.image().is_some_and(is_redis_server_image))))
+}
+
 /// Every Redis in the set.
 pub fn units<'a>(cx: &Context<'a>) -> Vec<RedisUnit<'a>> {
     let mut out = Vec::new();
-    for o in cx.objects {
-        if o.is_fragment() {
+    for o in cx.objects() {
+        if !is_unit(o) {
             continue;
         }
         if is_operator_redis(o) {

@@ -72,7 +72,7 @@ impl Rule for ApiNotServed {
                         obj.api_version,
                         obj.kind,
                         entry.key,
-                        pin.obj.display()
+                        pin.display
                     ),
                 )
                 .help(format!(

@@ -89,23 +89,23 @@ impl Rule for ImageTagMutable {
                 }
             }
         }
-        let overrides = &cx.cluster().image_overrides;
         for (path, image) in images {
-            // A kustomization that builds the object pins the tag itself.
-            if overrides.contains(repository(image)) {
+            let Some(why) = mutable(image) else { continue };
+            // A kustomization that builds the object pins the tag itself
+            // (asked only for mutable tags: most objects then need nothing
+            // from the rest of the set).
+            if cx.cluster().image_overrides.contains(repository(image)) {
                 continue;
             }
-            if let Some(why) = mutable(image) {
-                out.push(
-                    Finding::new(
-                        &META,
-                        obj,
-                        path,
-                        format!("{}: image `{image}` {why}", obj.display()),
-                    )
-                    .strict_in_prd(obj),
-                );
-            }
+            out.push(
+                Finding::new(
+                    &META,
+                    obj,
+                    path,
+                    format!("{}: image `{image}` {why}", obj.display()),
+                )
+                .strict_in_prd(obj),
+            );
         }
     }
 }

@@ -48,21 +48,6 @@ fn in_cluster(url: &str) -> Option<(String, String, u16)> {
     Some((svc.to_string(), ns.to_string(), port))
 }
 
-fn helm_namespaces(cx: &Context) -> Vec<String> {
-    cx.objects
-        .iter()
-        .filter(|o| {
-            o.kind == "Application"
-                && (o.get("spec.source.chart").is_some() || o.get("spec.sources").is_some())
-        })
-        .filter_map(|o| {
-            o.get("spec.destination.namespace")
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        })
-        .collect()
-}
-
 impl Rule for CloudflaredDanglingService {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -75,7 +60,7 @@ impl Rule for CloudflaredDanglingService {
         if configs.is_empty() {
             return;
         }
-        let trusted = helm_namespaces(cx);
+        let trusted = &cx.cluster().chart_namespaces;
         for cfg in configs {
             for rule in cfg
                 .root

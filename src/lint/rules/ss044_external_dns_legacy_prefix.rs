@@ -53,11 +53,7 @@ fn prefix_from_set(obj: &Obj, cx: &Context) -> Option<String> {
         obj.env.as_deref(),
         &obj.doc.dir,
     )?;
-    let o = pin.obj;
-    let values = o
-        .get("spec.source.helm.valuesObject")
-        .or_else(|| o.get("spec.values"));
-    let from_values = values.and_then(|v| {
+    let from_values = pin.values.as_ref().and_then(|v| {
         v.get("annotationPrefix")
             .and_then(Node::as_str)
             .map(str::to_string)
@@ -89,6 +85,17 @@ impl Rule for ExternalDnsLegacyPrefix {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        // Which prefix the env's External-DNS reads is asked only of objects
+        // that carry one: most objects then need nothing from the set.
+        let annotated = obj
+            .get("metadata.annotations")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .any(|(key, _)| key.as_str().and_then(prefix_of).is_some());
+        if !annotated && obj.kind != "DNSEndpoint" {
+            return;
+        }
         let from_project = obj
             .env
             .as_ref()

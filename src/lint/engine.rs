@@ -1,0 +1,356 @@
+//! How a lint run goes, in bounded memory.
+//!
+//! Each batch of documents (a file, as it is read) is checked while its trees
+//! are in memory: every object adds what the cross-object indexes need to
+//! compact, owned facts (Secrets produced, Services, pods, chart pins), and
+//! its findings are resolved to exact locations there and then. The tree is
+//! kept to the end only when the set is needed to check it: a check asked
+//! about the set ([`Context::deferred`]), or another object's check will look
+//! it up ([`needs_tree`]). [`Engine::finish`] checks the kept objects with the
+//! indexes complete, runs the whole-set rules, and applies suppressions.
+//! Memory grows with the facts and the kept trees, not with the input.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use super::suppress::{self, Subject, Suppression, Suppressions};
+use super::{
+    policy::Policy, registry, rules, values, Context, Diagnostic, Doc, Finding, Obj, Origin,
+    Report, Rule, RuleMeta, SetIndex, Settings, Severity, Summary,
+};
+use crate::source::{FileId, Sources};
+
+/// An object's identity for the whole run: (batch, position in the batch).
+/// Batches are numbered in input order, so keys sort like the input.
+pub type DocKey = (u32, u32);
+
+/// One run's fixed inputs.
+pub struct Engine<'r> {
+    sources: &'r Sources,
+    settings: &'r Settings,
+    policy: &'r Policy,
+    complete: bool,
+    rules: Vec<&'static dyn Rule>,
+}
+
+/// A diagnostic on an object, before suppressions.
+struct Pending {
+    diagnostic: Diagnostic,
+    rule: &'static RuleMeta,
+    subject: Subject,
+}
+
+/// The facts cross-object rules need, gathered from every object.
+#[derive(Default)]
+struct Facts {
+    produced: rules::ProducedSecrets,
+    cluster: rules::cluster::ClusterFacts,
+}
+
+/// What checking a batch leaves for the end of the run.
+#[derive(Default)]
+pub struct Partial {
+    pending: Vec<Pending>,
+    annotations: Vec<Suppression>,
+    comment_files: BTreeSet<FileId>,
+    facts: Facts,
+    objects: usize,
+    skipped: usize,
+    values_unread: Vec<(DocKey, String)>,
+}
+
+impl Partial {
+    /// Adds what a later batch left (call in input order: the earliest pin
+    /// of a chart wins).
+    pub fn absorb(&mut self, p: Partial) {
+        self.facts.produced.merge(p.facts.produced);
+        self.facts.cluster.merge(p.facts.cluster);
+        self.pending.extend(p.pending);
+        self.annotations.extend(p.annotations);
+        self.comment_files.extend(p.comment_files);
+        self.objects += p.objects;
+        self.skipped += p.skipped;
+        self.values_unread.extend(p.values_unread);
+    }
+}
+
+/// Whether another object's checks may look this object up once the set is
+/// known, so its tree must be kept: the objects [`Context::named`] finds for
+/// the rules that ask (a Redis's config, a Sentinel's replication, and when
+/// the set is complete a Service cloudflared routes to), and the Redis
+/// instances the Redis rules gather.
+pub fn needs_tree(o: &Obj, complete: bool) -> bool {
+    let named = match o.kind {
+        "ConfigMap" => rules::redis::is_config(o),
+        "RedisReplication" => true,
+        "Service" => complete,
+        _ => false,
+    };
+    named || rules::redis::is_unit(o)
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(
+        sources: &'r Sources,
+        settings: &'r Settings,
+        policy: &'r Policy,
+        complete: bool,
+    ) -> Self {
+        let rules = registry::RULES
+            .iter()
+            .copied()
+            .filter(|r| policy.selects(r.meta().id))
+            .collect();
+        Engine {
+            sources,
+            settings,
+            policy,
+            complete,
+            rules,
+        }
+    }
+
+    /// Checks the objects of a batch whose checks need nothing from the rest
+    /// of the set; returns what they leave and the positions of the documents
+    /// to keep for [`Engine::finish`].
+    pub fn check_batch(&self, batch: u32, docs: &[Doc]) -> (Partial, Vec<usize>) {
+        let mut part = Partial::default();
+        let objects: Vec<Obj> = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Obj::new(i, d))
+            .collect();
+        part.skipped = docs.len() - objects.len();
+        let mut keep = Vec::new();
+        for o in &objects {
+            part.facts.produced.add(o);
+            part.facts.cluster.add(o, self.complete);
+            // Custom rules run at the end, one evaluation at a time, under the
+            // watchdog that bounds them.
+            if needs_tree(o, self.complete) || self.policy.custom_matches(o) {
+                keep.push(o.index);
+                continue;
+            }
+            let cx = Context::streaming(self.complete, self.settings);
+            let mut findings = Vec::new();
+            for r in &self.rules {
+                r.check(o, &cx, &mut findings);
+            }
+            if cx.deferred() {
+                keep.push(o.index);
+                continue;
+            }
+            let key = (batch, key_part(o.index));
+            self.settle(o, key, &findings, &mut part);
+        }
+        (part, keep)
+    }
+
+    /// Resolves an object's findings and records what the end of the run
+    /// needs from it.
+    fn settle(&self, o: &Obj, key: DocKey, findings: &[Finding], part: &mut Partial) {
+        part.objects += 1;
+        for f in findings {
+            self.pend(o, key, f, &mut part.pending);
+        }
+        part.annotations
+            .extend(suppress::annotations(self.sources, o, key));
+        part.comment_files.extend(suppress::comment_files(o));
+        // Values shipshape rendered itself are its own, not a repository's to check.
+        if matches!(o.doc.origin, Origin::File) && values::unread(o.node()) {
+            part.values_unread.push((key, o.display()));
+        }
+    }
+
+    fn pend(&self, o: &Obj, key: DocKey, f: &Finding, out: &mut Vec<Pending>) {
+        let severity = self.policy.severity(
+            f.rule.id,
+            o.env.as_deref(),
+            o.production,
+            f.severity.unwrap_or(f.rule.severity),
+        );
+        let Some(severity) = severity else { return };
+        out.push(Pending {
+            diagnostic: super::resolve(self.sources, o, f, severity),
+            rule: f.rule,
+            subject: Subject::of(o, key),
+        });
+    }
+
+    /// Checks the kept documents (`(key, doc)`, in input order) with the set
+    /// known, runs the whole-set rules, applies suppressions and sums up.
+    /// `all` is what every batch left, absorbed in input order.
+    pub fn finish(
+        &self,
+        mut all: Partial,
+        kept: &[(DocKey, &Doc)],
+        extra: Vec<Diagnostic>,
+        files: usize,
+    ) -> Report {
+        let facts = std::mem::take(&mut all.facts);
+        let objects: Vec<Obj> = kept
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, d))| Obj::new(i, d))
+            .collect();
+        // Kept documents are objects: batches keep nothing else.
+        let key_of = |o: &Obj| kept[o.index].0;
+        let set = SetIndex {
+            objects: &objects,
+            produced: facts.produced,
+            cluster: rules::cluster::ClusterIndex::build(facts.cluster),
+            by_name: std::sync::OnceLock::new(),
+            redis: std::sync::OnceLock::new(),
+        };
+        let cx = Context::whole(self.complete, self.settings, &set);
+        let mut findings: Vec<Finding> = objects
+            .par_iter()
+            .flat_map_iter(|o| {
+                let mut out = Vec::new();
+                for r in &self.rules {
+                    r.check(o, &cx, &mut out);
+                }
+                out
+            })
+            .collect();
+        for r in &self.rules {
+            r.check_set(&cx, &mut findings);
+        }
+        let (custom, custom_errors) = self.policy.custom_findings(&objects, self.sources);
+        findings.extend(custom);
+        // Each kept object settles once, with its findings grouped.
+        findings.sort_by_key(|f| f.obj);
+        let mut rest = findings.as_slice();
+        for o in &objects {
+            let n = rest.iter().take_while(|f| f.obj == o.index).count();
+            let (mine, tail) = rest.split_at(n);
+            rest = tail;
+            self.settle(o, key_of(o), mine, &mut all);
+        }
+
+        let mut suppressions = Suppressions::new(
+            self.sources,
+            all.annotations,
+            &all.comment_files,
+            self.policy,
+        );
+        let mut keyed: Vec<(Diagnostic, Option<DocKey>)> = Vec::new();
+        for p in all.pending {
+            if !suppressions.suppresses(p.rule, &p.subject, &p.diagnostic) {
+                keyed.push((p.diagnostic, Some(p.subject.key)));
+            }
+        }
+        keyed.extend(
+            extra
+                .into_iter()
+                .chain(custom_errors)
+                .chain(suppressions.problems())
+                .map(|d| (d, None)),
+        );
+        // Input order breaks ties, as if every object had been checked in turn.
+        keyed.sort_by(|(a, ka), (b, kb)| {
+            (
+                &a.location.file,
+                a.location.line,
+                a.location.column,
+                &a.rule,
+                &a.message,
+                ka,
+            )
+                .cmp(&(
+                    &b.location.file,
+                    b.location.line,
+                    b.location.column,
+                    &b.rule,
+                    &b.message,
+                    kb,
+                ))
+        });
+        let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d).collect());
+        all.values_unread.sort();
+        let mut summary = Summary {
+            files,
+            objects: all.objects,
+            skipped: all.skipped,
+            values_unread: all.values_unread.into_iter().map(|(_, s)| s).collect(),
+            ..Summary::default()
+        };
+        for d in &diagnostics {
+            match d.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+        Report {
+            diagnostics,
+            summary,
+        }
+    }
+}
+
+fn key_part(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Runs the engine over documents already in memory (a render, tests), in
+/// batches of a fixed size so that keys follow the documents' order.
+pub fn run_in_memory(
+    engine: &Engine,
+    docs: &[Doc],
+    extra: Vec<Diagnostic>,
+    files: usize,
+) -> Report {
+    const BATCH: usize = 256;
+    let results: Vec<(Partial, Vec<usize>)> = docs
+        .par_chunks(BATCH)
+        .enumerate()
+        .map(|(b, chunk)| engine.check_batch(key_part(b), chunk))
+        .collect();
+    let mut all = Partial::default();
+    let mut kept: Vec<(DocKey, &Doc)> = Vec::new();
+    for (b, (part, keep)) in results.into_iter().enumerate() {
+        all.absorb(part);
+        for i in keep {
+            kept.push(((key_part(b), key_part(i)), &docs[b * BATCH + i]));
+        }
+    }
+    engine.finish(all, &kept, extra, files)
+}
+
+/// Findings that several environments share (a spec line in a base env that
+/// dev and prd both inherit) become one, with the highest severity among them
+/// and every env named: prd's error must never hide behind dev's warning.
+/// `diagnostics` is sorted so that duplicates are adjacent.
+fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        match out.last_mut() {
+            Some(last)
+                if last.rule == d.rule
+                    && last.location == d.location
+                    && last.message == d.message =>
+            {
+                if d.severity > last.severity {
+                    last.severity = d.severity;
+                    last.help = d.help;
+                    last.rendered = d.rendered;
+                    last.object = d.object;
+                    last.path = d.path;
+                }
+                last.secret |= d.secret;
+                for e in d.envs {
+                    if !last.envs.contains(&e) {
+                        last.envs.push(e);
+                    }
+                }
+            }
+            _ => out.push(d),
+        }
+    }
+    for d in &mut out {
+        d.envs.sort();
+    }
+    out
+}

@@ -1,0 +1,93 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! `lint` checks each file as it is read and keeps a tree only when the whole
+//! set is needed to check it (or to check another object); `lint::run` checks
+//! documents already in memory. Both must find exactly the same things, and a
+//! check that needs the set must see files read after its own.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+use shipshape::lint::{self, policy::Policy, registry, Settings};
+use shipshape::report::{self, Format};
+use shipshape::source::Sources;
+
+/// The JSON report of `shipshape lint .` in `dir`, and of an in-memory run
+/// over the same files (file names made relative to `dir` like the CLI's).
+fn both(dir: &Path) -> (String, String) {
+    let out = run(&["lint", ".", "--format", "json"], dir);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    let streamed = text(&out.stdout);
+
+    let mut sources = Sources::new();
+    let (docs, diags, files) = lint::input::read(&[dir.to_path_buf()], &mut sources, None);
+    let report = lint::run(
+        &sources,
+        &docs,
+        diags,
+        false,
+        &Settings::default(),
+        &Policy::default(),
+        files,
+    );
+    let json = report::render(Format::Json, &report, &sources, &registry::all_metas());
+    let prefix = format!("{}/", dir.display());
+    (streamed, json.replace(&prefix, ""))
+}
+
+#[test]
+fn streamed_and_in_memory_runs_agree_on_the_fixtures() {
+    for dir in ["fixtures/rules", "fixtures/lint"] {
+        let (streamed, in_memory) = both(&repo().join(dir));
+        assert!(streamed.contains("\"rule\""), "{dir}: no findings at all");
+        assert_eq!(streamed, in_memory, "{dir}");
+    }
+}
+
+#[test]
+fn streamed_and_in_memory_runs_agree_on_the_corpus() {
+    let Some(shared) = skip_without_shared("streamed_and_in_memory_runs_agree_on_the_corpus")
+    else {
+        return;
+    };
+    let (streamed, in_memory) = both(&shared.join("corpus"));
+    assert_eq!(streamed, in_memory);
+}
+
+#[test]
+fn a_check_that_needs_the_set_sees_the_files_read_after_it() {
+    let out = run(
+        &["lint", ".", "--format", "json"],
+        &repo().join("fixtures/lint/streaming"),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<(String, String, u64, u64)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let at = |rule: &str, line, column| {
+        (
+            rule.to_string(),
+            "shop/a-deployment.yaml".to_string(),
+            line,
+            column,
+        )
+    };
+    // The ExternalSecret (read later) syncs the Secret the Deployment reads;
+    // the kustomization (read later) pins the api image, not the sidecar's.
+    assert_eq!(found, vec![at("SS024", 6, 3), at("SS020", 22, 18)]);
+}
