@@ -297,37 +297,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             .unwrap_or_default(),
     };
     let settings = settings(project.as_ref());
-    let engine = super::engine::Engine::new(&sources, &settings, &policy, false);
-    // Each file is checked as it is parsed; only the documents the set is
-    // needed for outlive their file.
-    let mut all = super::engine::Partial::default();
-    let mut docs: Vec<(super::engine::DocKey, input::Doc)> = Vec::new();
-    let parse_diags = input::parse_each(
-        &loaded,
-        &sources,
-        &envs,
-        |b, docs| {
-            let (part, keep) = engine.check_batch(b, &docs);
-            let mut keep = keep.into_iter().peekable();
-            let kept: Vec<(super::engine::DocKey, input::Doc)> = docs
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep.next_if_eq(i).is_some())
-                .map(|(i, d)| ((b, u32::try_from(i).unwrap_or(u32::MAX)), d))
-                .collect();
-            (part, kept)
-        },
-        |(part, kept)| {
-            all.absorb(part);
-            docs.extend(kept);
-        },
-    );
-    let mut diags = loaded.diags;
-    diags.extend(parse_diags);
-    let refs: Vec<(super::engine::DocKey, &input::Doc)> =
-        docs.iter().map(|(k, d)| (*k, d)).collect();
-    let mut report = engine.finish(all, &refs, diags, loaded.count);
-    drop(refs);
+    let (mut report, kept) = super::engine::lint_files(loaded, &sources, &envs, &settings, &policy);
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report
             .diagnostics
@@ -371,7 +341,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     let mut outcome = finish(&report, &sources, &policy, &args.output, String::new());
     // The process ends once the report is printed: freeing every node of every
     // tree one by one would only delay the exit.
-    std::mem::forget((docs, sources));
+    std::mem::forget((kept, sources));
     if args.verbose {
         for r in &report.summary.values_unread {
             outcome.stderr.push_str(&format!(
@@ -463,7 +433,8 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
         .iter()
         .map(|e| (e.name.clone(), e.production))
         .collect();
-    let mut docs = input::from_bundle(&bundle, &model.project.output, &mut sources, &production);
+    let mut docs =
+        super::rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
     let extra: Vec<PathBuf> = model
         .project
         .extra_manifests

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use super::input::{self, EnvRules, Loaded};
 use super::suppress::{self, Subject, Suppression, Suppressions};
 use super::{
     policy::Policy, registry, rules, values, Context, Diagnostic, Doc, Finding, Obj, Origin,
@@ -292,6 +293,50 @@ impl<'r> Engine<'r> {
 
 fn key_part(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// The documents kept to the end of a run (the caller may leave them to the
+/// process exit rather than free them one node at a time).
+pub type Kept = Vec<(DocKey, Doc)>;
+
+/// Lints loaded files, checking each file as it is parsed: only the
+/// documents the whole set is needed for outlive their file.
+pub fn lint_files(
+    loaded: Loaded,
+    sources: &Sources,
+    envs: &EnvRules,
+    settings: &Settings,
+    policy: &Policy,
+) -> (Report, Kept) {
+    let engine = Engine::new(sources, settings, policy, false);
+    let mut all = Partial::default();
+    let mut kept: Kept = Vec::new();
+    let parse_diags = input::parse_each(
+        &loaded,
+        sources,
+        envs,
+        |b, docs| {
+            let (part, keep) = engine.check_batch(b, &docs);
+            let mut keep = keep.into_iter().peekable();
+            let kept: Kept = docs
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.next_if_eq(i).is_some())
+                .map(|(i, d)| ((b, key_part(i)), d))
+                .collect();
+            (part, kept)
+        },
+        |(part, more)| {
+            all.absorb(part);
+            kept.extend(more);
+        },
+    );
+    let mut diags = loaded.diags;
+    diags.extend(parse_diags);
+    let refs: Vec<(DocKey, &Doc)> = kept.iter().map(|(k, d)| (*k, d)).collect();
+    let report = engine.finish(all, &refs, diags, loaded.count);
+    drop(refs);
+    (report, kept)
 }
 
 /// Runs the engine over documents already in memory (a render, tests), in

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::cli::{load_project, policy_files, settings};
-use super::{input, policy::Policy, Diagnostic, Report, Severity};
+use super::{policy::Policy, Diagnostic, Report, Severity};
 use crate::problem::{At, Problem, Problems};
 use crate::source::Sources;
 use crate::{model, render, spec};
@@ -88,7 +88,8 @@ pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
         .iter()
         .map(|e| (e.name.clone(), e.production))
         .collect();
-    let docs = input::from_bundle(&bundle, &model.project.output, &mut sources, &production);
+    let docs =
+        super::rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
     let report = super::run(
         &sources,
         &docs,

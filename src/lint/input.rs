@@ -7,9 +7,8 @@ use std::path::{Component, Path, PathBuf};
 
 use super::registry::INVALID_YAML;
 use super::{Diagnostic, Location};
-use crate::render::Bundle;
 use crate::source::{FileId, Sources};
-use crate::yaml::{self, Node, Pos, Span, Value};
+use crate::yaml::{self, Node, Span, Value};
 
 /// Where a document came from, which decides where findings point.
 #[derive(Debug, Clone)]
@@ -212,6 +211,13 @@ pub struct Loaded {
     pub diags: Vec<Diagnostic>,
     /// How many files the run covers.
     pub count: usize,
+}
+
+impl Loaded {
+    /// The files read, in input order.
+    pub fn ids(&self) -> Vec<FileId> {
+        self.files.iter().map(|(id, _)| *id).collect()
+    }
 }
 
 /// Reads every YAML file under `paths`, plus a document stream that came on
@@ -482,94 +488,6 @@ fn location_of(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Location {
 
 fn file_warning(file: String, message: &str) -> Diagnostic {
     Diagnostic::about_input(&INVALID_YAML, Location::file_start(file), message.into())
-}
-
-/// A JSON value as a node tree (positionless: rendered objects are located
-/// through their spec span and their rendered file instead).
-pub fn json_to_node(v: &serde_json::Value, file: FileId) -> Node {
-    use serde_json::Value as J;
-    let span = Span {
-        file,
-        start: Pos::default(),
-        end: Pos::default(),
-    };
-    let value = match v {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
-        J::String(s) => Value::Str(s.as_str().into()),
-        J::Array(a) => Value::Seq(a.iter().map(|x| json_to_node(x, file)).collect()),
-        J::Object(m) => Value::Map(
-            m.iter()
-                .map(|(k, x)| {
-                    (
-                        Node {
-                            value: Value::Str(k.as_str().into()),
-                            span,
-                        },
-                        json_to_node(x, file),
-                    )
-                })
-                .collect(),
-        ),
-    };
-    Node { value, span }
-}
-
-/// The objects of a render, each with its spec span and rendered file.
-pub fn from_bundle(
-    bundle: &Bundle,
-    output: &str,
-    sources: &mut Sources,
-    production: &BTreeMap<String, bool>,
-) -> Vec<Doc> {
-    let mut file_ids: BTreeMap<&str, (FileId, Vec<Node>)> = BTreeMap::new();
-    for b in &bundle.objects {
-        if file_ids.contains_key(b.file.as_str()) {
-            continue;
-        }
-        let text = bundle.files.get(&b.file).cloned().unwrap_or_default();
-        let id = sources.add(format!("{output}/{}", b.file), PathBuf::from(&b.file), text);
-        let nodes = yaml::parse_stream(sources.text(id), id).unwrap_or_default();
-        file_ids.insert(&b.file, (id, nodes));
-    }
-    bundle
-        .objects
-        .iter()
-        .map(|b| {
-            let (id, nodes) = &file_ids[b.file.as_str()];
-            let file_node = nodes
-                .iter()
-                .find(|n| {
-                    n.get("kind").and_then(Node::as_str) == Some(b.object.kind())
-                        && n.pointer(["metadata", "name"]).and_then(Node::as_str)
-                            == Some(b.object.name())
-                })
-                .cloned();
-            Doc {
-                path_env: None,
-                namespace_hint: None,
-                dir: Path::new(&b.file)
-                    .parent()
-                    .map(|d| d.to_string_lossy().replace('\\', "/"))
-                    .unwrap_or_default(),
-                file: *id,
-                node: json_to_node(&b.object.value, *id),
-                env: Some(b.env.clone()),
-                production: production.get(&b.env).copied(),
-                origin: Origin::Rendered {
-                    spec: b.object.origin,
-                    fields: b.object.fields.clone(),
-                    file: b.file.clone(),
-                    file_node,
-                },
-                is_patch: false,
-                kind_hint: None,
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

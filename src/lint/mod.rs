@@ -15,6 +15,7 @@ pub mod input;
 pub mod object;
 pub mod policy;
 pub mod registry;
+pub mod rendered;
 pub mod rules;
 pub mod suppress;
 pub mod values;
