@@ -15,7 +15,9 @@ pub struct SourceFile {
     pub name: String,
     /// The path to read and write on this machine.
     pub path: PathBuf,
-    pub text: Arc<str>,
+    /// Set once: when the file is added, or by the worker that reads a file
+    /// [`Sources::reserve`]d for it.
+    text: std::sync::OnceLock<Arc<str>>,
     /// `text` with every secret-like value masked, made on first use: the
     /// only text any excerpt is cut from.
     shown: std::sync::OnceLock<String>,
@@ -42,10 +44,32 @@ impl Sources {
             // Names are shown relative to where the user stands.
             name: format!("{}{}", crate::ui::display_prefix(), name.into()),
             path: path.into(),
-            text: text.into(),
+            text: std::sync::OnceLock::from(text.into()),
             shown: std::sync::OnceLock::new(),
         });
         id
+    }
+
+    /// Registers a file whose text is read later, in parallel, by
+    /// [`Sources::fill`]; until then its text is empty.
+    pub fn reserve(&mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            name: format!("{}{}", crate::ui::display_prefix(), name.into()),
+            path: path.into(),
+            text: std::sync::OnceLock::new(),
+            shown: std::sync::OnceLock::new(),
+        });
+        id
+    }
+
+    /// Sets the text of a reserved file (the first text set stays) and
+    /// returns it.
+    pub fn fill(&self, id: FileId, text: String) -> &str {
+        match self.get(id) {
+            Some(f) => f.text.get_or_init(|| text.into()),
+            None => "",
+        }
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -56,14 +80,20 @@ impl Sources {
         self.get(id).map_or("<unknown>", |f| f.name.as_str())
     }
 
+    /// The text, unless the file is reserved and not read yet.
+    pub fn try_text(&self, id: FileId) -> Option<&str> {
+        self.get(id).and_then(|f| f.text.get()).map(|t| &**t)
+    }
+
     pub fn text(&self, id: FileId) -> &str {
-        self.get(id).map_or("", |f| &f.text)
+        self.get(id).and_then(|f| f.text.get()).map_or("", |t| t)
     }
 
     /// The text to show in excerpts: secret-like values masked (see `secret`).
     pub fn shown_text(&self, id: FileId) -> &str {
         self.get(id).map_or("", |f| {
-            f.shown.get_or_init(|| crate::secret::masked(&f.text))
+            f.shown
+                .get_or_init(|| crate::secret::masked(f.text.get().map_or("", |t| t)))
         })
     }
 

@@ -331,10 +331,8 @@ pub fn lint_files(
             kept.extend(more);
         },
     );
-    let mut diags = loaded.diags;
-    diags.extend(parse_diags);
     let refs: Vec<(DocKey, &Doc)> = kept.iter().map(|(k, d)| (*k, d)).collect();
-    let report = engine.finish(all, &refs, diags, loaded.count);
+    let report = engine.finish(all, &refs, parse_diags, loaded.count);
     drop(refs);
     (report, kept)
 }
