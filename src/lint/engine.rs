@@ -8,7 +8,8 @@
 //! about the set ([`Context::deferred`]), or another object's check will look
 //! it up ([`needs_tree`]). [`Engine::finish`] checks the kept objects with the
 //! indexes complete, runs the whole-set rules, and applies suppressions.
-//! Memory grows with the facts and the kept trees, not with the input.
+//! Memory grows with the facts, the kept trees and the texts (kept to show
+//! excerpts), not with every node of the input.
 
 use std::collections::BTreeSet;
 

@@ -276,12 +276,18 @@ pub struct EnvRules {
 }
 
 impl EnvRules {
-    fn apply(&self, d: &mut Doc, path: &Path) {
-        d.env.clone_from(&self.env);
-        d.path_env = match &self.folders {
+    /// The env a file's path names (once per file).
+    fn of_path(&self, path: &Path) -> Option<String> {
+        match &self.folders {
             Some(f) => env_from_path(path, &f.iter().map(String::as_str).collect::<Vec<_>>()),
             None => env_from_path(path, ENV_FOLDERS),
-        };
+        }
+    }
+
+    /// Sets a document's env facts; `path_env` is [`EnvRules::of_path`] of its file.
+    fn apply(&self, d: &mut Doc, path_env: Option<&String>) {
+        d.env.clone_from(&self.env);
+        d.path_env = path_env.cloned();
         if let (None, Some(known)) = (&d.path_env, &self.known) {
             let ns = d
                 .node
@@ -371,8 +377,9 @@ pub fn parse_each<R: Send>(
                     namespace: kust_ns.get(&dir).cloned(),
                 };
                 let mut docs = file.docs(nodes);
+                let path_env = envs.of_path(path);
                 for d in &mut docs {
-                    envs.apply(d, path);
+                    envs.apply(d, path_env.as_ref());
                 }
                 Ok(each(u32::try_from(i).unwrap_or(u32::MAX), docs))
             })
