@@ -19,7 +19,11 @@ pub struct Obj<'a> {
 
 /// A container and where it sits.
 pub struct Container<'a> {
-    pub path: Vec<Seg>,
+    /// The path of the pod spec, and the container's list and index in it:
+    /// a path is built only for a finding, not for every container checked.
+    spec: &'static [&'static str],
+    list: &'static str,
+    index: usize,
     pub node: &'a Node,
     pub init: bool,
 }
@@ -28,8 +32,14 @@ impl<'a> Container<'a> {
     pub fn name(&self) -> &'a str {
         self.node.get("name").and_then(Node::as_str).unwrap_or("?")
     }
+    /// The container's own path.
+    pub fn path(&self) -> Vec<Seg> {
+        self.at(&[])
+    }
     pub fn at(&self, rest: &[Seg]) -> Vec<Seg> {
-        let mut p = self.path.clone();
+        let mut p: Vec<Seg> = self.spec.iter().map(|s| k(s)).collect();
+        p.push(k(self.list));
+        p.push(Seg::Index(self.index));
         p.extend_from_slice(rest);
         p
     }
@@ -161,7 +171,13 @@ impl<'a> Obj<'a> {
 
     /// The pod spec of a workload, and its path.
     pub fn pod_spec(&self) -> Option<(Vec<Seg>, &'a Node)> {
-        let path: &[&str] = match self.kind {
+        let (path, node) = self.pod_spec_at()?;
+        Some((path.iter().map(|s| k(s)).collect(), node))
+    }
+
+    /// The pod spec and its path as keys.
+    fn pod_spec_at(&self) -> Option<(&'static [&'static str], &'a Node)> {
+        let path: &'static [&'static str] = match self.kind {
             "Deployment"
             | "StatefulSet"
             | "DaemonSet"
@@ -182,7 +198,7 @@ impl<'a> Obj<'a> {
             _ => return None,
         };
         let node = self.node().pointer(path.iter().copied())?;
-        Some((path.iter().map(|s| k(s)).collect(), node))
+        Some((path, node))
     }
 
     pub fn is_workload(&self) -> bool {
@@ -191,24 +207,23 @@ impl<'a> Obj<'a> {
 
     /// Every container (and init container) of the pod spec.
     pub fn containers(&self) -> Vec<Container<'a>> {
-        let Some((base, spec)) = self.pod_spec() else {
+        let Some((base, spec)) = self.pod_spec_at() else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (key, init) in [("initContainers", true), ("containers", false)] {
-            for (i, c) in spec
-                .get(key)
+        for (list, init) in [("initContainers", true), ("containers", false)] {
+            for (index, node) in spec
+                .get(list)
                 .and_then(Node::as_seq)
                 .unwrap_or_default()
                 .iter()
                 .enumerate()
             {
-                let mut path = base.clone();
-                path.push(k(key));
-                path.push(Seg::Index(i));
                 out.push(Container {
-                    path,
-                    node: c,
+                    spec: base,
+                    list,
+                    index,
+                    node,
                     init,
                 });
             }

@@ -76,7 +76,7 @@ impl Rule for RedisWithoutPassword {
                         out.push(unit_finding(
                             &META,
                             u,
-                            c.path.clone(),
+                            c.path(),
                             format!(
                                 "{} runs redis-server without `requirepass` from a Secret",
                                 u.obj.display()

@@ -51,7 +51,7 @@ impl Rule for MissingProbes {
                 out.push(Finding::new(
                     &META,
                     obj,
-                    c.path.clone(),
+                    c.path(),
                     format!(
                         "container `{}` of {} has no {}",
                         c.name(),

@@ -54,7 +54,7 @@ impl Rule for MissingResources {
                 let path = if res.is_some() {
                     c.at(&[k("resources")])
                 } else {
-                    c.path.clone()
+                    c.path()
                 };
                 out.push(Finding::new(
                     &META,
