@@ -117,12 +117,12 @@ pub const CLOUDFLARED_HINT: &str = "CloudflaredConfig";
 
 /// YAML files under the given paths, sorted, skipping VCS and build folders.
 pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = BTreeSet::new();
+    let mut out = Vec::new();
     for p in paths {
         // A named path that is not a folder is read as a file (a FIFO or device
         // then becomes an error there, not a silent skip).
         if p.is_file() || (p.exists() && !p.is_dir()) {
-            out.insert(p.clone());
+            out.push(p.clone());
             continue;
         }
         let walker = walkdir::WalkDir::new(p)
@@ -141,11 +141,14 @@ pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
                     Some("yaml" | "yml")
                 )
             {
-                out.insert(e.path().to_path_buf());
+                out.push(e.path().to_path_buf());
             }
         }
     }
-    out.into_iter().collect()
+    // A walk yields each folder sorted already: sorting is then one pass.
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn shown(p: &Path) -> String {

@@ -138,6 +138,9 @@ pub fn comment_files(o: &Obj) -> Vec<FileId> {
 /// The `# shipshape:ignore` comments of a file.
 fn comments(sources: &Sources, file: FileId, list: &mut Vec<Suppression>) {
     let text = sources.text(file);
+    if !text.contains(COMMENT) {
+        return;
+    }
     let lines: Vec<&str> = text.lines().collect();
     // The next line with content after each line, found in one backward pass.
     let mut next_content = vec![None; lines.len()];

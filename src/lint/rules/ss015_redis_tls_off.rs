@@ -57,14 +57,14 @@ impl RedisTlsOff {
             let Some(name) = e.get("name").and_then(Node::as_str) else {
                 continue;
             };
-            let at = c.at(&[k("env"), Seg::Index(i)]);
+            let at = || c.at(&[k("env"), Seg::Index(i)]);
             if let Some(prefix) = name
                 .strip_suffix("HOST")
                 .filter(|p| p.starts_with("REDIS_"))
             {
                 let switch = format!("{prefix}TLS_ENABLED");
                 if !names.contains(&switch.as_str()) {
-                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis (`{name}`) in production without `{switch}`", c.name())));
+                    out.push(Finding::new(&META, obj, at(), format!("container `{}` connects to Redis (`{name}`) in production without `{switch}`", c.name())));
                 }
             } else if name.starts_with("REDIS") && name.ends_with("URL") {
                 let plain = e
@@ -72,7 +72,7 @@ impl RedisTlsOff {
                     .and_then(Node::as_str)
                     .is_some_and(|v| v.starts_with("redis://"));
                 if plain {
-                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis with a `redis://` URL in production", c.name())).help("Use a `rediss://` URL (TLS) and keep certificate verification on."));
+                    out.push(Finding::new(&META, obj, at(), format!("container `{}` connects to Redis with a `redis://` URL in production", c.name())).help("Use a `rediss://` URL (TLS) and keep certificate verification on."));
                 }
             }
         }
@@ -97,12 +97,12 @@ impl Rule for RedisTlsOff {
                     .and_then(Node::scalar_text)
                     .unwrap_or_default()
                     .to_ascii_lowercase();
-                let at = c.at(&[k("env"), Seg::Index(i), k("value")]);
+                let at = || c.at(&[k("env"), Seg::Index(i), k("value")]);
                 if redis_env(name, "TLS_SKIP_VERIFY") && value == "true" {
                     out.push(Finding::new(
                         &META,
                         obj,
-                        at,
+                        at(),
                         format!(
                             "container `{}` skips Redis certificate verification (`{name}=true`)",
                             c.name()
@@ -113,7 +113,7 @@ impl Rule for RedisTlsOff {
                     && e.get("valueFrom").is_none()
                     && value != "true"
                 {
-                    out.push(Finding::new(&META, obj, at, format!("container `{}` connects to Redis without TLS in production (`{name}={value}`)", c.name())));
+                    out.push(Finding::new(&META, obj, at(), format!("container `{}` connects to Redis without TLS in production (`{name}={value}`)", c.name())));
                 }
             }
         }
