@@ -305,8 +305,9 @@ enum Frame {
     },
     Map {
         entries: Vec<(Node, Node)>,
-        /// Scalar keys seen so far, with their line: a linear duplicate check.
-        keys: BTreeMap<KeyId, u32>,
+        /// Scalar keys seen so far, with their line, once the map is large
+        /// enough that scanning its entries would cost more (see [`duplicate_of`]).
+        keys: Option<BTreeMap<KeyId, u32>>,
         pending_key: Option<Node>,
         start: Pos,
         anchor: usize,
@@ -324,6 +325,52 @@ fn key_id(n: &Node) -> Option<KeyId> {
         Value::Float(f) => Some((3, f.to_string())),
         Value::Str(s) => Some((4, s.to_string())),
         Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// Whether two scalar keys are the same key: same type and text, as
+/// [`key_id`] says (`1` and `"1"` differ).
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x.to_string() == y.to_string(),
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The line of an earlier entry with the same key. Small maps (nearly every
+/// map of a manifest) are scanned without allocating; past 16 entries
+/// the keys are indexed once, so a huge map stays linear.
+fn duplicate_of(
+    entries: &[(Node, Node)],
+    keys: &mut Option<BTreeMap<KeyId, u32>>,
+    key: &Node,
+) -> Option<u32> {
+    const SCAN: usize = 16;
+    if entries.len() < SCAN {
+        return entries
+            .iter()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(k, _)| k.span.start.line);
+    }
+    let index = keys.get_or_insert_with(|| {
+        let mut m = BTreeMap::new();
+        for (k, _) in entries {
+            if let Some(id) = key_id(k) {
+                m.entry(id).or_insert(k.span.start.line);
+            }
+        }
+        m
+    });
+    match index.entry(key_id(key)?) {
+        std::collections::btree_map::Entry::Occupied(e) => Some(*e.get()),
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(key.span.start.line);
+            None
+        }
     }
 }
 
@@ -512,7 +559,7 @@ impl Builder<'_> {
                 self.check_depth(span)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
-                    keys: BTreeMap::new(),
+                    keys: None,
                     pending_key: None,
                     start: span.start,
                     anchor,
@@ -583,14 +630,7 @@ impl Builder<'_> {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let first = key_id(&node).and_then(|id| match keys.entry(id) {
-                        std::collections::btree_map::Entry::Occupied(e) => Some(*e.get()),
-                        std::collections::btree_map::Entry::Vacant(e) => {
-                            e.insert(node.span.start.line);
-                            None
-                        }
-                    });
-                    if let Some(line) = first {
+                    if let Some(line) = duplicate_of(entries, keys, &node) {
                         return Err(YamlError {
                             message: format!(
                                 "duplicate key `{}` (first defined on line {line})",
@@ -754,6 +794,20 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let e = parse_single("a: 1\nb: 2\na: 3\n", FileId(0)).expect_err("duplicate");
         assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+        assert_eq!(e.span.start.line, 3);
+        // Past the scanned size the keys are indexed: still caught, still
+        // pointing at both lines; `1` and `"1"` are different keys.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("1: int\n\"1\": str\nk7: again\n");
+        let e = parse_single(&text, FileId(0)).expect_err("duplicate");
+        assert!(
+            e.message
+                .contains("duplicate key `k7` (first defined on line 8)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.span.start.line, 43);
+        let e = parse_single("1: a\n\"1\": b\n1: c\n", FileId(0)).expect_err("duplicate");
         assert_eq!(e.span.start.line, 3);
     }
 
