@@ -6,21 +6,19 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
     let mut sources = shipshape::source::Sources::new();
-    let (docs, diags, files) = shipshape::lint::input::read_with_stdin(
-        &[],
-        Some(("fuzz.yaml".into(), text)),
-        &mut sources,
-        Some("prd"),
-    );
+    let loaded =
+        shipshape::lint::input::load(&[], Some(("fuzz.yaml".into(), text)), &mut sources);
+    let envs = shipshape::lint::input::EnvRules {
+        env: Some("prd".into()),
+        ..Default::default()
+    };
     let policy = shipshape::lint::policy::Policy::default();
-    let report = shipshape::lint::run(
+    let (report, _kept) = shipshape::lint::engine::lint_files(
+        loaded,
         &sources,
-        &docs,
-        diags,
-        false,
+        &envs,
         &shipshape::lint::Settings::default(),
         &policy,
-        files,
     );
     for f in [
         shipshape::report::Format::Human,
