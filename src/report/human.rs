@@ -1,11 +1,23 @@
 //! Human output: `file:line:col: severity[ID name]: message`, the source line
 //! with the node underlined (masked when it holds a secret), help, summary.
 
+use rayon::prelude::*;
+
 use super::excerpt::excerpt;
 use crate::lint::Report;
 use crate::source::Sources;
 
 pub fn render(report: &Report, sources: &Sources) -> String {
+    // Masking a file's text for its excerpts reads it again: do every file
+    // once, in parallel, before writing in order.
+    let files: std::collections::BTreeSet<_> = report
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location.span.map(|sp| sp.file))
+        .collect();
+    files.par_iter().for_each(|&f| {
+        sources.shown_text(f);
+    });
     let mut s = String::new();
     for d in &report.diagnostics {
         let l = &d.location;
