@@ -15,6 +15,8 @@ pub struct Obj<'a> {
     pub namespace: Option<&'a str>,
     pub env: Option<String>,
     pub production: bool,
+    /// The containers, found once for the dozen rules that ask.
+    containers: std::sync::OnceLock<Vec<Container<'a>>>,
 }
 
 /// A container and where it sits.
@@ -124,6 +126,7 @@ impl<'a> Obj<'a> {
                 .or(meta.and_then(|m| m.get("namespace")).and_then(Node::as_str)),
             env,
             production,
+            containers: std::sync::OnceLock::new(),
         })
     }
 
@@ -206,7 +209,11 @@ impl<'a> Obj<'a> {
     }
 
     /// Every container (and init container) of the pod spec.
-    pub fn containers(&self) -> Vec<Container<'a>> {
+    pub fn containers(&self) -> &[Container<'a>] {
+        self.containers.get_or_init(|| self.find_containers())
+    }
+
+    fn find_containers(&self) -> Vec<Container<'a>> {
         let Some((base, spec)) = self.pod_spec_at() else {
             return Vec::new();
         };

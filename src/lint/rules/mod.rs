@@ -383,14 +383,14 @@ pub fn related(a_ns: Option<&str>, a_dir: &str, b_ns: Option<&str>, b_dir: &str)
 
 /// A cloudflared config in the set: a stand-alone `config.yaml`, or one
 /// embedded in a ConfigMap (as shipshape ships it to the cluster).
-pub struct CloudflaredConfig<'a> {
-    pub obj: &'a Obj<'a>,
+pub struct CloudflaredConfig<'o, 'a> {
+    pub obj: &'o Obj<'a>,
     pub root: crate::yaml::Node,
     /// Path to the ConfigMap data key holding the config, when embedded.
     pub embedded: Option<Vec<Seg>>,
 }
 
-impl CloudflaredConfig<'_> {
+impl CloudflaredConfig<'_, '_> {
     /// A finding at a node of the config.
     pub fn finding(
         &self,
@@ -412,7 +412,7 @@ impl CloudflaredConfig<'_> {
     }
 }
 
-pub fn cloudflared_configs<'a>(obj: &'a Obj<'a>) -> Vec<CloudflaredConfig<'a>> {
+pub fn cloudflared_configs<'o, 'a>(obj: &'o Obj<'a>) -> Vec<CloudflaredConfig<'o, 'a>> {
     if obj.is_cloudflared_config() {
         return vec![CloudflaredConfig {
             obj,
