@@ -86,7 +86,7 @@ impl Rule for RedisTlsOff {
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
             if obj.production {
-                self.unflagged_connections(obj, &c, out);
+                self.unflagged_connections(obj, c, out);
             }
             for (i, e) in c.env() {
                 let Some(name) = e.get("name").and_then(Node::as_str) else {
