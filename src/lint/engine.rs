@@ -206,6 +206,9 @@ impl<'r> Engine<'r> {
             redis: std::sync::OnceLock::new(),
         };
         let cx = Context::whole(self.complete, self.settings, &set);
+        // Gathered (in parallel) here, outside any parallel job: a job that
+        // asked first could be stolen into by another asking the same.
+        cx.redis_units();
         let mut findings: Vec<Finding> = objects
             .par_iter()
             .flat_map_iter(|o| {
@@ -216,9 +219,11 @@ impl<'r> Engine<'r> {
                 out
             })
             .collect();
-        for r in &self.rules {
-            r.check_set(&cx, &mut findings);
-        }
+        findings.par_extend(self.rules.par_iter().flat_map_iter(|r| {
+            let mut out = Vec::new();
+            r.check_set(&cx, &mut out);
+            out
+        }));
         let (custom, custom_errors) = self.policy.custom_findings(&objects, self.sources);
         findings.extend(custom);
         // Each kept object settles once, with its findings grouped.

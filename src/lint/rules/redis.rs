@@ -4,6 +4,8 @@
 //! forgets them (the operator's `dynamicConfig`, lost on restart).
 
 use super::super::object::k;
+use rayon::prelude::*;
+
 use super::super::{Context, Obj, Seg};
 use crate::yaml::Node;
 
@@ -145,147 +147,147 @@ pub fn is_unit(o: &Obj) -> bool {
                     .any(|c| !c.init && c.image().is_some_and(is_redis_server_image))))
 }
 
-/// Every Redis in the set.
+/// Every Redis in the set, gathered in parallel, in the set's order.
 pub fn units<'a>(cx: &Context<'a>) -> Vec<RedisUnit<'a>> {
-    let mut out = Vec::new();
-    for o in cx.objects() {
-        if !is_unit(o) {
-            continue;
+    cx.objects()
+        .par_iter()
+        .filter_map(|o| unit(cx, o))
+        .collect()
+}
+
+/// The Redis an object is, with its settings.
+fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
+    if !is_unit(o) {
+        return None;
+    }
+    if is_operator_redis(o) {
+        let mut persisted = Vec::new();
+        if let Some(name) = o
+            .get("spec.redisConfig.additionalRedisConfig")
+            .and_then(Node::as_str)
+        {
+            if let Some(cm) = config_map(cx, name, o) {
+                conf_settings(cm, &mut persisted);
+            }
         }
-        if is_operator_redis(o) {
-            let mut persisted = Vec::new();
-            if let Some(name) = o
-                .get("spec.redisConfig.additionalRedisConfig")
-                .and_then(Node::as_str)
-            {
+        let dynamic = o
+            .get("spec.redisConfig.dynamicConfig")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let s = n.as_str()?;
+                let (key, value) = s.trim().split_once(char::is_whitespace).unwrap_or((s, ""));
+                Some(Setting {
+                    key: key.to_ascii_lowercase(),
+                    value: value.trim().to_string(),
+                    obj: o.index,
+                    path: vec![
+                        k("spec"),
+                        k("redisConfig"),
+                        k("dynamicConfig"),
+                        Seg::Index(i),
+                    ],
+                    inner: None,
+                })
+            })
+            .collect();
+        let limit_path = vec![
+            k("spec"),
+            k("kubernetesConfig"),
+            k("resources"),
+            k("limits"),
+            k("memory"),
+        ];
+        return Some(RedisUnit {
+            obj: o,
+            engine: Engine::Operator,
+            role: o.redis_role(),
+            persisted,
+            dynamic,
+            memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
+                .map(|m| (m, limit_path)),
+            max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
+            container: None,
+        });
+    }
+    if !matches!(o.kind, "StatefulSet" | "Deployment") {
+        return None;
+    }
+    let containers = o.containers();
+    let (ci, c) = containers
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !c.init && c.image().is_some_and(is_redis_server_image))?;
+    let mut persisted = Vec::new();
+    // Config files mounted from ConfigMaps first; flags override them.
+    if let Some((_, spec)) = o.pod_spec() {
+        for v in spec
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
                 if let Some(cm) = config_map(cx, name, o) {
                     conf_settings(cm, &mut persisted);
                 }
             }
-            let dynamic = o
-                .get("spec.redisConfig.dynamicConfig")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    let s = n.as_str()?;
-                    let (key, value) = s.trim().split_once(char::is_whitespace).unwrap_or((s, ""));
-                    Some(Setting {
-                        key: key.to_ascii_lowercase(),
-                        value: value.trim().to_string(),
-                        obj: o.index,
-                        path: vec![
-                            k("spec"),
-                            k("redisConfig"),
-                            k("dynamicConfig"),
-                            Seg::Index(i),
-                        ],
-                        inner: None,
-                    })
-                })
-                .collect();
-            let limit_path = vec![
-                k("spec"),
-                k("kubernetesConfig"),
-                k("resources"),
-                k("limits"),
-                k("memory"),
-            ];
-            out.push(RedisUnit {
-                obj: o,
-                engine: Engine::Operator,
-                role: o.redis_role(),
-                persisted,
-                dynamic,
-                memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
-                    .map(|m| (m, limit_path)),
-                max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
-                container: None,
-            });
-            continue;
         }
-        if !matches!(o.kind, "StatefulSet" | "Deployment") {
-            continue;
-        }
-        let containers = o.containers();
-        let Some((ci, c)) = containers
-            .iter()
-            .enumerate()
-            .find(|(_, c)| !c.init && c.image().is_some_and(is_redis_server_image))
-        else {
-            continue;
-        };
-        let mut persisted = Vec::new();
-        // Config files mounted from ConfigMaps first; flags override them.
-        if let Some((_, spec)) = o.pod_spec() {
-            for v in spec
-                .get("volumes")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-            {
-                if let Some(name) = v.pointer(["configMap", "name"]).and_then(Node::as_str) {
-                    if let Some(cm) = config_map(cx, name, o) {
-                        conf_settings(cm, &mut persisted);
-                    }
-                }
-            }
-        }
-        for (path, arg) in c.command_line() {
-            let tokens: Vec<&str> = arg.split_whitespace().collect();
-            for (i, t) in tokens.iter().enumerate() {
-                let Some(flag) = t.strip_prefix("--") else {
-                    continue;
-                };
-                let (key, value) = match flag.split_once('=') {
-                    Some((a, b)) => (a, b.to_string()),
-                    None => (
-                        flag,
-                        tokens
-                            .get(i + 1)
-                            .map_or(String::new(), |v| v.trim_matches(['"', '\'']).to_string()),
-                    ),
-                };
-                persisted.push(Setting {
-                    key: key.to_ascii_lowercase(),
-                    value,
-                    obj: o.index,
-                    path: path.clone(),
-                    inner: None,
-                });
-            }
-        }
-        // Flags given as separate list items: ["--maxmemory-policy", "noeviction"].
-        let line = c.command_line();
-        for w in line.windows(2) {
-            if let Some(flag) = w[0]
-                .1
-                .strip_prefix("--")
-                .filter(|f| !f.contains([' ', '=']))
-            {
-                if !w[1].1.starts_with("--") {
-                    if let Some(s) = persisted
-                        .iter_mut()
-                        .find(|s| s.key == flag && s.path == w[0].0 && s.value.is_empty())
-                    {
-                        s.value = w[1].1.to_string();
-                    }
-                }
-            }
-        }
-        out.push(RedisUnit {
-            obj: o,
-            engine: Engine::StatefulSet,
-            role: o.redis_role(),
-            persisted,
-            dynamic: Vec::new(),
-            memory_limit: memory_of(c.node.pointer(["resources", "limits", "memory"]))
-                .map(|m| (m, c.at(&[k("resources"), k("limits"), k("memory")]))),
-            max_memory_percent: false,
-            container: Some(ci),
-        });
     }
-    out
+    for (path, arg) in c.command_line() {
+        let tokens: Vec<&str> = arg.split_whitespace().collect();
+        for (i, t) in tokens.iter().enumerate() {
+            let Some(flag) = t.strip_prefix("--") else {
+                continue;
+            };
+            let (key, value) = match flag.split_once('=') {
+                Some((a, b)) => (a, b.to_string()),
+                None => (
+                    flag,
+                    tokens
+                        .get(i + 1)
+                        .map_or(String::new(), |v| v.trim_matches(['"', '\'']).to_string()),
+                ),
+            };
+            persisted.push(Setting {
+                key: key.to_ascii_lowercase(),
+                value,
+                obj: o.index,
+                path: path.clone(),
+                inner: None,
+            });
+        }
+    }
+    // Flags given as separate list items: ["--maxmemory-policy", "noeviction"].
+    let line = c.command_line();
+    for w in line.windows(2) {
+        if let Some(flag) = w[0]
+            .1
+            .strip_prefix("--")
+            .filter(|f| !f.contains([' ', '=']))
+        {
+            if !w[1].1.starts_with("--") {
+                if let Some(s) = persisted
+                    .iter_mut()
+                    .find(|s| s.key == flag && s.path == w[0].0 && s.value.is_empty())
+                {
+                    s.value = w[1].1.to_string();
+                }
+            }
+        }
+    }
+    Some(RedisUnit {
+        obj: o,
+        engine: Engine::StatefulSet,
+        role: o.redis_role(),
+        persisted,
+        dynamic: Vec::new(),
+        memory_limit: memory_of(c.node.pointer(["resources", "limits", "memory"]))
+            .map(|m| (m, c.at(&[k("resources"), k("limits"), k("memory")]))),
+        max_memory_percent: false,
+        container: Some(ci),
+    })
 }
 
 /// A finding about a setting, located where the setting is written.
