@@ -39,14 +39,10 @@ impl Sources {
         path: impl Into<PathBuf>,
         text: impl Into<Arc<str>>,
     ) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile {
-            // Names are shown relative to where the user stands.
-            name: format!("{}{}", crate::ui::display_prefix(), name.into()),
-            path: path.into(),
-            text: std::sync::OnceLock::from(text.into()),
-            shown: std::sync::OnceLock::new(),
-        });
+        let id = self.reserve(name, path);
+        if let Some(f) = self.files.last_mut() {
+            f.text = std::sync::OnceLock::from(text.into());
+        }
         id
     }
 
@@ -55,6 +51,7 @@ impl Sources {
     pub fn reserve(&mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
+            // Names are shown relative to where the user stands.
             name: format!("{}{}", crate::ui::display_prefix(), name.into()),
             path: path.into(),
             text: std::sync::OnceLock::new(),
