@@ -27,8 +27,6 @@ pub struct Pinned {
 }
 
 pub struct ClusterIndex {
-    /// Pods by namespace (`None`: namespace unknown, matches any).
-    pub pods: Vec<(Option<String>, BTreeMap<String, String>)>,
     /// Services by (namespace, name).
     pub services: BTreeSet<(Option<String>, String)>,
     pub charts: Vec<Pinned>,
@@ -40,6 +38,8 @@ pub struct ClusterIndex {
     /// Namespaces an Argo CD Application installs a Helm chart into: their
     /// Services come from charts shipshape does not read.
     pub chart_namespaces: BTreeSet<String>,
+    /// Pod labels by namespace, and of pods whose namespace is unknown
+    /// (those match a selector in any namespace).
     pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
     pods_unknown_ns: Vec<BTreeMap<String, String>>,
     service_names: BTreeSet<String>,
@@ -262,18 +262,14 @@ impl ClusterIndex {
         }
         let mut pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>> = BTreeMap::new();
         let mut pods_unknown_ns = Vec::new();
-        for (ns, labels) in &pods {
+        for (ns, labels) in pods {
             match ns {
-                Some(n) => pods_by_ns
-                    .entry(n.clone())
-                    .or_default()
-                    .push(labels.clone()),
-                None => pods_unknown_ns.push(labels.clone()),
+                Some(n) => pods_by_ns.entry(n).or_default().push(labels),
+                None => pods_unknown_ns.push(labels),
             }
         }
         let service_names = services.iter().map(|(_, n)| n.clone()).collect();
         ClusterIndex {
-            pods,
             services,
             charts,
             app_projects,
@@ -310,7 +306,12 @@ impl ClusterIndex {
                 .flatten()
                 .chain(self.pods_unknown_ns.iter())
                 .collect(),
-            None => self.pods.iter().map(|(_, l)| l).collect(),
+            None => self
+                .pods_by_ns
+                .values()
+                .flatten()
+                .chain(self.pods_unknown_ns.iter())
+                .collect(),
         }
     }
 
