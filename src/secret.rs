@@ -105,7 +105,21 @@ pub fn looks_secret_value(v: &str) -> bool {
 
 /// Byte ranges of every secret-like value in `text`.
 pub fn ranges(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
+    match yaml::parse_stream(text, FileId(0)) {
+        Ok(docs) => ranges_in(text, &docs),
+        // Not YAML (or not all of it): fall back to `key: value` lines.
+        Err(_) => {
+            let mut out = Vec::new();
+            text_ranges(text, &mut out);
+            by_lines(text, &mut out);
+            out.sort_unstable();
+            out
+        }
+    }
+}
+
+/// Values secret by their shape, wherever they are: URL passwords, tokens.
+fn text_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
     if let Some(r) = url_password() {
         for c in r.captures_iter(text) {
             if let Some(m) = c.get(1) {
@@ -116,15 +130,16 @@ pub fn ranges(text: &str) -> Vec<(usize, usize)> {
     if let Some(r) = token_shapes() {
         out.extend(r.find_iter(text).map(|m| (m.start(), m.end())));
     }
-    match yaml::parse_stream(text, FileId(0)) {
-        Ok(docs) => {
-            for d in &docs {
-                let is_secret_object = d.get("kind").and_then(Node::as_str) == Some("Secret");
-                walk(d, is_secret_object, &mut out);
-            }
-        }
-        // Not YAML (or not all of it): fall back to `key: value` lines.
-        Err(_) => by_lines(text, &mut out),
+}
+
+/// [`ranges`] of a text whose documents are already parsed (`docs`, every
+/// document of the text as read), so it need not be parsed again.
+pub fn ranges_in<'n>(text: &str, docs: impl IntoIterator<Item = &'n Node>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    text_ranges(text, &mut out);
+    for d in docs {
+        let is_secret_object = d.get("kind").and_then(Node::as_str) == Some("Secret");
+        walk(d, is_secret_object, &mut out);
     }
     out.sort_unstable();
     out
@@ -191,8 +206,13 @@ fn by_lines(text: &str, out: &mut Vec<(usize, usize)>) {
 /// `text` with every secret-like value replaced by `*` (same byte length, so
 /// positions stay valid).
 pub fn masked(text: &str) -> String {
+    mask(text, &ranges(text))
+}
+
+/// `text` with the given byte ranges replaced by `*`, line breaks kept.
+pub fn mask(text: &str, ranges: &[(usize, usize)]) -> String {
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
-    for (start, end) in ranges(text) {
+    for &(start, end) in ranges {
         for b in bytes.iter_mut().take(end.min(text.len())).skip(start) {
             if *b != b'\n' {
                 *b = b'*';

@@ -94,6 +94,18 @@ impl Sources {
         })
     }
 
+    /// Makes the shown text of a file from its documents as parsed (every
+    /// document of the file, as read), while a caller still holds them: the
+    /// text need not be parsed again to find its secrets.
+    pub fn mask_from<'n>(&self, id: FileId, docs: impl IntoIterator<Item = &'n crate::yaml::Node>) {
+        if let Some(f) = self.get(id) {
+            f.shown.get_or_init(|| {
+                let text = f.text.get().map_or("", |t| t);
+                crate::secret::mask(text, &crate::secret::ranges_in(text, docs))
+            });
+        }
+    }
+
     /// A miette source for a file, named as users see it, secrets masked.
     pub fn named_source(&self, id: FileId) -> miette::NamedSource<String> {
         miette::NamedSource::new(self.name(id), self.shown_text(id).to_string())

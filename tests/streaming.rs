@@ -91,3 +91,33 @@ fn a_check_that_needs_the_set_sees_the_files_read_after_it() {
     // the kustomization (read later) pins the api image, not the sidecar's.
     assert_eq!(found, vec![at("SS024", 6, 3), at("SS020", 22, 18)]);
 }
+
+/// A file with findings is masked from its trees while the run holds them;
+/// the text shown must be exactly what masking the file on its own gives.
+#[test]
+fn files_masked_from_their_trees_match_masking_the_text() {
+    let dir = repo().join("fixtures");
+    let mut sources = Sources::new();
+    let loaded = lint::input::load(&[dir], None, &mut sources);
+    let (report, _kept) = lint::engine::lint_files(
+        loaded,
+        &sources,
+        &lint::input::EnvRules::default(),
+        &Settings::default(),
+        &Policy::default(),
+    );
+    let shown: std::collections::BTreeSet<_> = report
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location.span.map(|s| s.file))
+        .collect();
+    assert!(shown.len() > 50, "only {} files with findings", shown.len());
+    let mut secrets = 0;
+    for id in shown {
+        let text = sources.text(id);
+        let expected = shipshape::secret::masked(text);
+        secrets += usize::from(expected != text);
+        assert_eq!(sources.shown_text(id), expected, "{}", sources.name(id));
+    }
+    assert!(secrets > 5, "only {secrets} files with secrets to mask");
+}

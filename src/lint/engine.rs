@@ -114,16 +114,15 @@ impl<'r> Engine<'r> {
     }
 
     /// Checks the objects of a batch whose checks need nothing from the rest
-    /// of the set; returns what they leave and the positions of the documents
-    /// to keep for [`Engine::finish`].
-    pub fn check_batch(&self, batch: u32, docs: &[Doc]) -> (Partial, Vec<usize>) {
-        let mut part = Partial::default();
+    /// of the set, adding what they leave to `part`; returns the positions of
+    /// the documents to keep for [`Engine::finish`].
+    pub fn check_batch(&self, batch: u32, docs: &[Doc], part: &mut Partial) -> Vec<usize> {
         let objects: Vec<Obj> = docs
             .iter()
             .enumerate()
             .filter_map(|(i, d)| Obj::new(i, d))
             .collect();
-        part.skipped = docs.len() - objects.len();
+        part.skipped += docs.len() - objects.len();
         let mut keep = Vec::new();
         for o in &objects {
             part.facts.produced.add(o);
@@ -144,9 +143,9 @@ impl<'r> Engine<'r> {
                 continue;
             }
             let key = (batch, key_part(o.index));
-            self.settle(o, key, &findings, &mut part);
+            self.settle(o, key, &findings, part);
         }
-        (part, keep)
+        keep
     }
 
     /// Resolves an object's findings and records what the end of the run
@@ -315,25 +314,32 @@ pub fn lint_files(
     policy: &Policy,
 ) -> (Report, Kept) {
     let engine = Engine::new(sources, settings, policy, false);
-    let mut all = Partial::default();
-    let mut kept: Kept = Vec::new();
-    let parse_diags = input::parse_each(
+    let ((all, kept), parse_diags) = input::parse_each(
         &loaded,
         sources,
         envs,
-        |b, docs| {
-            let (part, keep) = engine.check_batch(b, &docs);
+        <(Partial, Kept)>::default,
+        |(all, kept), b, docs| {
+            let found = all.pending.len();
+            let keep = engine.check_batch(b, &docs, all);
+            // A file with findings will be shown: mask it from its trees
+            // while they are here, rather than parse it again to report.
+            if all.pending.len() > found {
+                if let Some(first) = docs.first() {
+                    let read = docs.iter().filter(|d| !d.derived).map(|d| &d.node);
+                    sources.mask_from(first.file, read);
+                }
+            }
             let mut keep = keep.into_iter().peekable();
-            let kept: Kept = docs
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep.next_if_eq(i).is_some())
-                .map(|(i, d)| ((b, key_part(i)), d))
-                .collect();
-            (part, kept)
+            kept.extend(
+                docs.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep.next_if_eq(i).is_some())
+                    .map(|(i, d)| ((b, key_part(i)), d)),
+            );
         },
-        |(part, more)| {
-            all.absorb(part);
+        |(all, kept), (later, more)| {
+            all.absorb(later);
             kept.extend(more);
         },
     );
@@ -355,7 +361,11 @@ pub fn run_in_memory(
     let results: Vec<(Partial, Vec<usize>)> = docs
         .par_chunks(BATCH)
         .enumerate()
-        .map(|(b, chunk)| engine.check_batch(key_part(b), chunk))
+        .map(|(b, chunk)| {
+            let mut part = Partial::default();
+            let keep = engine.check_batch(key_part(b), chunk, &mut part);
+            (part, keep)
+        })
         .collect();
     let mut all = Partial::default();
     let mut kept: Vec<(DocKey, &Doc)> = Vec::new();

@@ -49,6 +49,9 @@ pub struct Doc {
     /// The kind a document has by convention when it states none
     /// (`kustomization.yaml`, a cloudflared `config.yaml`).
     pub kind_hint: Option<&'static str>,
+    /// Made from another document (a `List`'s item, an ApplicationSet's
+    /// template, the objects Helm values become), not read as it stands.
+    pub derived: bool,
 }
 
 /// Objects a document holds inside it: the items of a `List`, and the
@@ -100,15 +103,16 @@ pub const ENV_FOLDERS: &[&str] = &["overlays", "clusters", "envs", "environments
 /// The environment a path names by convention: the folder after the last of
 /// `folders` on the path, when it is a DNS label.
 pub fn env_from_path(path: &Path, folders: &[&str]) -> Option<String> {
-    let parts: Vec<String> = path
-        .parent()?
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts
-        .windows(2)
-        .rfind(|w| folders.contains(&w[0].as_str()))
-        .map(|w| w[1].clone())
+    let mut parts = path.parent()?.components().map(|c| c.as_os_str());
+    let mut previous = parts.next()?;
+    let mut env = None;
+    for part in parts {
+        if previous.to_str().is_some_and(|p| folders.contains(&p)) {
+            env = Some(part);
+        }
+        previous = part;
+    }
+    env.map(|e| e.to_string_lossy().into_owned())
         .filter(|e| crate::spec::types::Name::parse(e).is_ok())
 }
 
@@ -172,6 +176,11 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// A normalized path as text, with forward slashes on every machine.
+fn slashed(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
 fn is_kustomization_file(p: &Path) -> bool {
     matches!(
         p.file_name().and_then(|n| n.to_str()),
@@ -199,8 +208,14 @@ pub fn read(
         env: env.map(str::to_string),
         ..EnvRules::default()
     };
-    let mut docs = Vec::new();
-    let diags = parse_each(&loaded, sources, &envs, |_, d| d, |d| docs.extend(d));
+    let (docs, diags) = parse_each(
+        &loaded,
+        sources,
+        &envs,
+        Vec::new,
+        |all, _, docs| all.extend(docs),
+        |all, later| all.extend(later),
+    );
     (docs, diags, loaded.count)
 }
 
@@ -318,83 +333,87 @@ impl EnvRules {
 
 /// Parses the loaded files in parallel and hands each file's documents to
 /// `each` (with the file's position), so that a caller can check them and
-/// drop their trees right away; `consume` then gets each result in input
-/// order. Files that are not YAML become the diagnostics returned.
-pub fn parse_each<R: Send>(
+/// drop their trees right away. Each worker folds its run of consecutive
+/// files into an accumulator from `init`; `merge` then joins neighbouring
+/// accumulators, the earlier first, so the result reads in input order with
+/// no worker waiting on another. Files that are not YAML become the
+/// diagnostics returned.
+pub fn parse_each<A: Send>(
     loaded: &Loaded,
     sources: &Sources,
     envs: &EnvRules,
-    each: impl Fn(u32, Vec<Doc>) -> R + Sync,
-    mut consume: impl FnMut(R),
-) -> Vec<Diagnostic> {
-    /// Files in flight at once: results wait for `consume` a chunk at a
-    /// time, so memory does not grow with the number of files.
-    const CHUNK: usize = 512;
+    init: impl Fn() -> A + Sync,
+    each: impl Fn(&mut A, u32, Vec<Doc>) + Sync,
+    merge: impl Fn(&mut A, A) + Sync,
+) -> (A, Vec<Diagnostic>) {
+    type Parsed = Option<Result<Vec<Node>, Box<Diagnostic>>>;
     // Kustomizations first: their `namespace:` and `patches` change how the
     // other files of their folder read.
-    let mut kustomizations: BTreeMap<usize, Result<Vec<Node>, Box<Diagnostic>>> = loaded
+    let mut pre: Vec<Parsed> = loaded
         .files
         .par_iter()
-        .enumerate()
-        .filter(|(_, (_, path))| is_kustomization_file(path))
-        .map(|(i, (id, path))| (i, read_and_parse(sources, *id, path)))
-        .collect::<Vec<_>>()
-        .into_iter()
+        .map(|(id, path)| is_kustomization_file(path).then(|| read_and_parse(sources, *id, path)))
         .collect();
-    let mut kust_ns: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let mut patch_files: BTreeSet<PathBuf> = BTreeSet::new();
-    for (i, result) in &kustomizations {
-        let (Some((_, path)), Ok(docs)) = (loaded.files.get(*i), result) else {
-            continue;
-        };
+    // Keyed by normalized path text: compared once per file.
+    let mut kust_ns: BTreeMap<String, String> = BTreeMap::new();
+    let mut patch_files: BTreeSet<String> = BTreeSet::new();
+    for ((_, path), result) in loaded.files.iter().zip(&pre) {
+        let Some(Ok(docs)) = result else { continue };
         let dir = path.parent().unwrap_or(Path::new(""));
         if let Some(ns) = docs
             .iter()
             .find_map(|d| d.get("namespace").and_then(Node::as_str))
         {
-            kust_ns.insert(normalize(dir), ns.to_string());
+            kust_ns.insert(slashed(&normalize(dir)), ns.to_string());
         }
         // Files a kustomization lists as patches hold fragments, not objects.
         for d in docs {
-            patch_files.extend(patch_refs(d).into_iter().map(|r| normalize(&dir.join(r))));
+            patch_files.extend(
+                patch_refs(d)
+                    .into_iter()
+                    .map(|r| slashed(&normalize(&dir.join(r)))),
+            );
         }
     }
-    let mut diags = Vec::new();
-    for (c, files) in loaded.files.chunks(CHUNK).enumerate() {
-        let pre: Vec<Option<Result<Vec<Node>, Box<Diagnostic>>>> = (0..files.len())
-            .map(|i| kustomizations.remove(&(c * CHUNK + i)))
-            .collect();
-        let results: Vec<Result<R, Box<Diagnostic>>> = files
-            .par_iter()
-            .zip(pre)
-            .enumerate()
-            .map(|(i, ((id, path), pre))| {
-                let i = c * CHUNK + i;
-                let nodes = pre.unwrap_or_else(|| read_and_parse(sources, *id, path))?;
-                let dir = normalize(path.parent().unwrap_or(Path::new("")));
-                let file = FileFacts {
-                    id: *id,
-                    dir: dir.to_string_lossy().replace('\\', "/"),
-                    is_patch: patch_files.contains(&normalize(path)),
-                    kustomization: is_kustomization_file(path),
-                    namespace: kust_ns.get(&dir).cloned(),
-                };
-                let mut docs = file.docs(nodes);
-                let path_env = envs.of_path(path);
-                for d in &mut docs {
-                    envs.apply(d, path_env.as_ref());
+    let start = || (init(), Vec::new());
+    loaded
+        .files
+        .par_iter()
+        .zip(pre.par_iter_mut())
+        .enumerate()
+        .fold(start, |(mut acc, mut diags), (i, ((id, path), pre))| {
+            let parsed = pre
+                .take()
+                .unwrap_or_else(|| read_and_parse(sources, *id, path));
+            let nodes = match parsed {
+                Ok(nodes) => nodes,
+                Err(d) => {
+                    diags.push(*d);
+                    return (acc, diags);
                 }
-                Ok(each(u32::try_from(i).unwrap_or(u32::MAX), docs))
-            })
-            .collect();
-        for r in results {
-            match r {
-                Ok(r) => consume(r),
-                Err(d) => diags.push(*d),
+            };
+            let normalized = normalize(path);
+            let dir = slashed(normalized.parent().unwrap_or(Path::new("")));
+            let file = FileFacts {
+                id: *id,
+                is_patch: !patch_files.is_empty() && patch_files.contains(&slashed(&normalized)),
+                kustomization: is_kustomization_file(path),
+                namespace: kust_ns.get(&dir).cloned(),
+                dir,
+            };
+            let mut docs = file.docs(nodes);
+            let path_env = envs.of_path(path);
+            for d in &mut docs {
+                envs.apply(d, path_env.as_ref());
             }
-        }
-    }
-    diags
+            each(&mut acc, u32::try_from(i).unwrap_or(u32::MAX), docs);
+            (acc, diags)
+        })
+        .reduce(start, |(mut acc, mut diags), (later, more)| {
+            merge(&mut acc, later);
+            diags.extend(more);
+            (acc, diags)
+        })
 }
 
 /// The files a kustomization lists as patches.
@@ -434,7 +453,7 @@ impl FileFacts {
     /// Application an ApplicationSet stamps out, and the objects Helm values
     /// a chart adapter understands become.
     fn docs(&self, nodes: Vec<Node>) -> Vec<Doc> {
-        let doc = |node: Node, is_patch: bool, kind_hint: Option<&'static str>| Doc {
+        let doc = |node: Node, is_patch: bool, kind_hint: Option<&'static str>, derived| Doc {
             file: self.id,
             node,
             env: None,
@@ -445,6 +464,7 @@ impl FileFacts {
             origin: Origin::File,
             is_patch,
             kind_hint,
+            derived,
         };
         let mut docs = Vec::new();
         for node in nodes {
@@ -459,12 +479,12 @@ impl FileFacts {
                 None
             };
             for made in expand(&node) {
-                docs.push(doc(made, self.is_patch, None));
+                docs.push(doc(made, self.is_patch, None, true));
             }
             for made in super::values::objects(&node) {
-                docs.push(doc(made.node, false, made.kind_hint));
+                docs.push(doc(made.node, false, made.kind_hint, true));
             }
-            docs.push(doc(node, self.is_patch, kind_hint));
+            docs.push(doc(node, self.is_patch, kind_hint, false));
         }
         docs
     }

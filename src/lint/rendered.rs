@@ -93,6 +93,7 @@ pub fn from_bundle(
                 },
                 is_patch: false,
                 kind_hint: None,
+                derived: false,
             }
         })
         .collect()
