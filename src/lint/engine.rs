@@ -22,6 +22,7 @@ use super::{
     Report, Rule, RuleMeta, SetIndex, Settings, Severity, Summary,
 };
 use crate::source::{FileId, Sources};
+use crate::yaml::Node;
 
 /// An object's identity for the whole run: (batch, position in the batch).
 /// Batches are numbered in input order, so keys sort like the input.
@@ -304,6 +305,24 @@ fn key_part(i: usize) -> u32 {
 /// process exit rather than free them one node at a time).
 pub type Kept = Vec<(DocKey, Doc)>;
 
+/// What streaming the files leaves for the end of the run.
+#[derive(Default)]
+struct Streamed {
+    part: Partial,
+    kept: Kept,
+    /// Files every document of which (as read) is kept: they can be masked
+    /// from their trees at the end, as the others are while they are read.
+    whole: BTreeSet<FileId>,
+}
+
+impl Streamed {
+    fn absorb(&mut self, later: Streamed) {
+        self.part.absorb(later.part);
+        self.kept.extend(later.kept);
+        self.whole.extend(later.whole);
+    }
+}
+
 /// Lints loaded files, checking each file as it is parsed: only the
 /// documents the whole set is needed for outlive their file.
 pub fn lint_files(
@@ -314,39 +333,61 @@ pub fn lint_files(
     policy: &Policy,
 ) -> (Report, Kept) {
     let engine = Engine::new(sources, settings, policy, false);
-    let ((all, kept), parse_diags) = input::parse_each(
+    let (streamed, parse_diags) = input::parse_each(
         &loaded,
         sources,
         envs,
-        <(Partial, Kept)>::default,
-        |(all, kept), b, docs| {
-            let found = all.pending.len();
-            let keep = engine.check_batch(b, &docs, all);
+        Streamed::default,
+        |acc, b, docs| {
+            let Some(file) = docs.first().map(|d| d.file) else {
+                return;
+            };
+            let found = acc.part.pending.len();
+            let keep = engine.check_batch(b, &docs, &mut acc.part);
             // A file with findings will be shown: mask it from its trees
             // while they are here, rather than parse it again to report.
-            if all.pending.len() > found {
-                if let Some(first) = docs.first() {
-                    let read = docs.iter().filter(|d| !d.derived).map(|d| &d.node);
-                    sources.mask_from(first.file, read);
-                }
+            if acc.part.pending.len() > found {
+                sources.mask_from(file, read_as_is(&docs));
             }
             let mut keep = keep.into_iter().peekable();
-            kept.extend(
-                docs.into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| keep.next_if_eq(i).is_some())
-                    .map(|(i, d)| ((b, key_part(i)), d)),
-            );
+            let before = acc.kept.len();
+            let mut whole = true;
+            for (i, d) in docs.into_iter().enumerate() {
+                if keep.next_if_eq(&i).is_some() {
+                    acc.kept.push(((b, key_part(i)), d));
+                } else {
+                    whole &= d.derived;
+                }
+            }
+            if whole && acc.kept.len() > before {
+                acc.whole.insert(file);
+            }
         },
-        |(all, kept), (later, more)| {
-            all.absorb(later);
-            kept.extend(more);
-        },
+        Streamed::absorb,
     );
+    let Streamed { part, kept, whole } = streamed;
     let refs: Vec<(DocKey, &Doc)> = kept.iter().map(|(k, d)| (*k, d)).collect();
-    let report = engine.finish(all, &refs, parse_diags, loaded.count);
+    let report = engine.finish(part, &refs, parse_diags, loaded.count);
     drop(refs);
+    // Files whose findings came at the end and whose trees are all here.
+    let shown: BTreeSet<FileId> = report
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location.span.map(|s| s.file))
+        .filter(|f| whole.contains(f))
+        .collect();
+    kept.par_chunk_by(|(_, a), (_, b)| a.file == b.file)
+        .filter(|docs| docs.first().is_some_and(|(_, d)| shown.contains(&d.file)))
+        .for_each(|docs| {
+            let file = docs[0].1.file;
+            sources.mask_from(file, read_as_is(docs.iter().map(|(_, d)| d)));
+        });
     (report, kept)
+}
+
+/// The documents of a file as read (not those made from them).
+fn read_as_is<'d>(docs: impl IntoIterator<Item = &'d Doc>) -> impl Iterator<Item = &'d Node> {
+    docs.into_iter().filter(|d| !d.derived).map(|d| &d.node)
 }
 
 /// Runs the engine over documents already in memory (a render, tests), in
