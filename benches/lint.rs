@@ -71,6 +71,7 @@ fn main() {
             &lint::input::EnvRules::default(),
             &Settings::default(),
             &Policy::default(),
+            true,
         );
         std::hint::black_box(kept.len());
         std::hint::black_box(shipshape::report::human::render(&report, &sources).len());

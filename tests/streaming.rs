@@ -1,8 +1,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 //! `lint` checks each file as it is read and keeps a tree only when the whole
-//! set is needed to check it (or to check another object); `lint::run` checks
-//! documents already in memory. Both must find exactly the same things, and a
-//! check that needs the set must see files read after its own.
+//! set is needed to check it (or to check another object), rerunning at the
+//! end only the checks that asked about the set; `lint::run` checks documents
+//! already in memory. Both must find exactly what checking every object with
+//! the set known finds, and a check that needs the set must see files read
+//! after its own.
 
 mod common;
 use common::*;
@@ -13,9 +15,10 @@ use shipshape::lint::{self, policy::Policy, registry, Settings};
 use shipshape::report::{self, Format};
 use shipshape::source::Sources;
 
-/// The JSON report of `shipshape lint .` in `dir`, and of an in-memory run
-/// over the same files (file names made relative to `dir` like the CLI's).
-fn both(dir: &Path) -> (String, String) {
+/// The JSON reports of `shipshape lint .` in `dir`, of an in-memory run over
+/// the same files, and of a run that checks every object at the end (file
+/// names made relative to `dir` like the CLI's).
+fn runs(dir: &Path) -> [String; 3] {
     let out = run(&["lint", ".", "--format", "json"], dir);
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
@@ -26,26 +29,31 @@ fn both(dir: &Path) -> (String, String) {
 
     let mut sources = Sources::new();
     let (docs, diags, files) = lint::input::read(&[dir.to_path_buf()], &mut sources, None);
-    let report = lint::run(
+    let (settings, policy) = (Settings::default(), Policy::default());
+    let in_memory = lint::run(
         &sources,
         &docs,
-        diags,
+        diags.clone(),
         false,
-        &Settings::default(),
-        &Policy::default(),
+        &settings,
+        &policy,
         files,
     );
-    let json = report::render(Format::Json, &report, &sources, &registry::all_metas());
+    let engine = lint::engine::Engine::new(&sources, &settings, &policy, false).checking_at_end();
+    let at_end = lint::engine::run_in_memory(&engine, &docs, diags, files);
     let prefix = format!("{}/", dir.display());
-    (streamed, json.replace(&prefix, ""))
+    let json =
+        |r| report::render(Format::Json, r, &sources, &registry::all_metas()).replace(&prefix, "");
+    [streamed, json(&in_memory), json(&at_end)]
 }
 
 #[test]
 fn streamed_and_in_memory_runs_agree_on_the_fixtures() {
     for dir in ["fixtures/rules", "fixtures/lint"] {
-        let (streamed, in_memory) = both(&repo().join(dir));
+        let [streamed, in_memory, at_end] = runs(&repo().join(dir));
         assert!(streamed.contains("\"rule\""), "{dir}: no findings at all");
-        assert_eq!(streamed, in_memory, "{dir}");
+        assert_eq!(streamed, at_end, "{dir}");
+        assert_eq!(in_memory, at_end, "{dir}");
     }
 }
 
@@ -55,8 +63,9 @@ fn streamed_and_in_memory_runs_agree_on_the_corpus() {
     else {
         return;
     };
-    let (streamed, in_memory) = both(&shared.join("corpus"));
-    assert_eq!(streamed, in_memory);
+    let [streamed, in_memory, at_end] = runs(&shared.join("corpus"));
+    assert_eq!(streamed, at_end);
+    assert_eq!(in_memory, at_end);
 }
 
 #[test]
@@ -105,6 +114,7 @@ fn files_masked_from_their_trees_match_masking_the_text() {
         &lint::input::EnvRules::default(),
         &Settings::default(),
         &Policy::default(),
+        true,
     );
     let shown: std::collections::BTreeSet<_> = report
         .diagnostics

@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         &envs,
         &shipshape::lint::Settings::default(),
         &policy,
+        true,
     );
     for f in [
         shipshape::report::Format::Human,

@@ -297,7 +297,14 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             .unwrap_or_default(),
     };
     let settings = settings(project.as_ref());
-    let (mut report, kept) = super::engine::lint_files(loaded, &sources, &envs, &settings, &policy);
+    let (mut report, kept) = super::engine::lint_files(
+        loaded,
+        &sources,
+        &envs,
+        &settings,
+        &policy,
+        format.shows_excerpts(),
+    );
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report
             .diagnostics

@@ -35,6 +35,27 @@ pub struct Engine<'r> {
     policy: &'r Policy,
     complete: bool,
     rules: Vec<&'static dyn Rule>,
+    /// Keep every object to the end (see [`Engine::checking_at_end`]).
+    at_end: bool,
+}
+
+/// What a kept object still needs at the end of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rerun {
+    /// Every check, and settling (its tree was kept before any check ran).
+    All,
+    /// Only the checks that asked about the set (bit `i`: the engine's rule
+    /// `i`); the others' findings are settled already.
+    Only(u64),
+}
+
+impl Rerun {
+    fn includes(self, rule: usize) -> bool {
+        match self {
+            Rerun::All => true,
+            Rerun::Only(mask) => rule < 64 && mask >> rule & 1 == 1,
+        }
+    }
 }
 
 /// A diagnostic on an object, before suppressions.
@@ -111,13 +132,23 @@ impl<'r> Engine<'r> {
             policy,
             complete,
             rules,
+            at_end: false,
         }
     }
 
-    /// Checks the objects of a batch whose checks need nothing from the rest
-    /// of the set, adding what they leave to `part`; returns the positions of
-    /// the documents to keep for [`Engine::finish`].
-    pub fn check_batch(&self, batch: u32, docs: &[Doc], part: &mut Partial) -> Vec<usize> {
+    /// An engine that checks every object once the set is known, as a run
+    /// without streaming would: the reference streamed runs must agree with.
+    pub fn checking_at_end(self) -> Self {
+        Engine {
+            at_end: true,
+            ..self
+        }
+    }
+
+    /// Checks the objects of a batch, adding what they leave to `part`;
+    /// returns the positions of the documents to keep for [`Engine::finish`],
+    /// with the checks each still needs: those that asked about the set.
+    pub fn check_batch(&self, batch: u32, docs: &[Doc], part: &mut Partial) -> Vec<(usize, Rerun)> {
         let objects: Vec<Obj> = docs
             .iter()
             .enumerate()
@@ -130,21 +161,35 @@ impl<'r> Engine<'r> {
             part.facts.cluster.add(o, self.complete);
             // Custom rules run at the end, one evaluation at a time, under the
             // watchdog that bounds them.
-            if needs_tree(o, self.complete) || self.policy.custom_matches(o) {
-                keep.push(o.index);
+            if self.at_end || needs_tree(o, self.complete) || self.policy.custom_matches(o) {
+                keep.push((o.index, Rerun::All));
                 continue;
             }
             let cx = Context::streaming(self.complete, self.settings);
             let mut findings = Vec::new();
-            for r in &self.rules {
+            let mut waiting = 0u64;
+            let mut beyond_mask = false;
+            for (i, r) in self.rules.iter().enumerate() {
+                let before = findings.len();
                 r.check(o, &cx, &mut findings);
+                if cx.take_deferred() {
+                    // Found without the set: not to be trusted.
+                    findings.truncate(before);
+                    match 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)) {
+                        Some(bit) => waiting |= bit,
+                        None => beyond_mask = true,
+                    }
+                }
             }
-            if cx.deferred() {
-                keep.push(o.index);
+            if beyond_mask {
+                keep.push((o.index, Rerun::All));
                 continue;
             }
             let key = (batch, key_part(o.index));
             self.settle(o, key, &findings, part);
+            if waiting != 0 {
+                keep.push((o.index, Rerun::Only(waiting)));
+            }
         }
         keep
     }
@@ -180,13 +225,14 @@ impl<'r> Engine<'r> {
         });
     }
 
-    /// Checks the kept documents (`(key, doc)`, in input order) with the set
-    /// known, runs the whole-set rules, applies suppressions and sums up.
-    /// `all` is what every batch left, absorbed in input order.
+    /// Checks the kept documents (`(key, checks still needed, doc)`, in
+    /// input order) with the set known, runs the whole-set rules, applies
+    /// suppressions and sums up. `all` is what every batch left, absorbed in
+    /// input order.
     pub fn finish(
         &self,
         mut all: Partial,
-        kept: &[(DocKey, &Doc)],
+        kept: &[(DocKey, Rerun, &Doc)],
         extra: Vec<Diagnostic>,
         files: usize,
     ) -> Report {
@@ -194,10 +240,11 @@ impl<'r> Engine<'r> {
         let objects: Vec<Obj> = kept
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, d))| Obj::new(i, d))
+            .filter_map(|(i, (_, _, d))| Obj::new(i, d))
             .collect();
         // Kept documents are objects: batches keep nothing else.
         let key_of = |o: &Obj| kept[o.index].0;
+        let rerun_of = |o: &Obj| kept[o.index].1;
         let set = SetIndex {
             objects: &objects,
             produced: facts.produced,
@@ -213,8 +260,11 @@ impl<'r> Engine<'r> {
             .par_iter()
             .flat_map_iter(|o| {
                 let mut out = Vec::new();
-                for r in &self.rules {
-                    r.check(o, &cx, &mut out);
+                let rerun = rerun_of(o);
+                for (i, r) in self.rules.iter().enumerate() {
+                    if rerun.includes(i) {
+                        r.check(o, &cx, &mut out);
+                    }
                 }
                 out
             })
@@ -226,14 +276,22 @@ impl<'r> Engine<'r> {
         }));
         let (custom, custom_errors) = self.policy.custom_findings(&objects, self.sources);
         findings.extend(custom);
-        // Each kept object settles once, with its findings grouped.
+        // Each kept object settles once, with its findings grouped; one
+        // settled while it was read adds the findings of its rerun checks.
         findings.sort_by_key(|f| f.obj);
         let mut rest = findings.as_slice();
         for o in &objects {
             let n = rest.iter().take_while(|f| f.obj == o.index).count();
             let (mine, tail) = rest.split_at(n);
             rest = tail;
-            self.settle(o, key_of(o), mine, &mut all);
+            match rerun_of(o) {
+                Rerun::All => self.settle(o, key_of(o), mine, &mut all),
+                Rerun::Only(_) => {
+                    for f in mine {
+                        self.pend(o, key_of(o), f, &mut all.pending);
+                    }
+                }
+            }
         }
 
         let mut suppressions = Suppressions::new(
@@ -303,7 +361,7 @@ fn key_part(i: usize) -> u32 {
 
 /// The documents kept to the end of a run (the caller may leave them to the
 /// process exit rather than free them one node at a time).
-pub type Kept = Vec<(DocKey, Doc)>;
+pub type Kept = Vec<(DocKey, Rerun, Doc)>;
 
 /// What streaming the files leaves for the end of the run.
 #[derive(Default)]
@@ -324,13 +382,16 @@ impl Streamed {
 }
 
 /// Lints loaded files, checking each file as it is parsed: only the
-/// documents the whole set is needed for outlive their file.
+/// documents the whole set is needed for outlive their file. With
+/// `excerpts` (the report will show source lines), each file with findings
+/// is masked from its trees while they are in memory.
 pub fn lint_files(
     loaded: Loaded,
     sources: &Sources,
     envs: &EnvRules,
     settings: &Settings,
     policy: &Policy,
+    excerpts: bool,
 ) -> (Report, Kept) {
     let engine = Engine::new(sources, settings, policy, false);
     let (streamed, parse_diags) = input::parse_each(
@@ -346,15 +407,15 @@ pub fn lint_files(
             let keep = engine.check_batch(b, &docs, &mut acc.part);
             // A file with findings will be shown: mask it from its trees
             // while they are here, rather than parse it again to report.
-            if acc.part.pending.len() > found {
+            if excerpts && acc.part.pending.len() > found {
                 sources.mask_from(file, read_as_is(&docs));
             }
             let mut keep = keep.into_iter().peekable();
             let before = acc.kept.len();
             let mut whole = true;
             for (i, d) in docs.into_iter().enumerate() {
-                if keep.next_if_eq(&i).is_some() {
-                    acc.kept.push(((b, key_part(i)), d));
+                if let Some((_, rerun)) = keep.next_if(|(k, _)| *k == i) {
+                    acc.kept.push(((b, key_part(i)), rerun, d));
                 } else {
                     whole &= d.derived;
                 }
@@ -366,9 +427,12 @@ pub fn lint_files(
         Streamed::absorb,
     );
     let Streamed { part, kept, whole } = streamed;
-    let refs: Vec<(DocKey, &Doc)> = kept.iter().map(|(k, d)| (*k, d)).collect();
+    let refs: Vec<(DocKey, Rerun, &Doc)> = kept.iter().map(|(k, r, d)| (*k, *r, d)).collect();
     let report = engine.finish(part, &refs, parse_diags, loaded.count);
     drop(refs);
+    if !excerpts {
+        return (report, kept);
+    }
     // Files whose findings came at the end and whose trees are all here.
     let shown: BTreeSet<FileId> = report
         .diagnostics
@@ -376,12 +440,10 @@ pub fn lint_files(
         .filter_map(|d| d.location.span.map(|s| s.file))
         .filter(|f| whole.contains(f))
         .collect();
-    kept.par_chunk_by(|(_, a), (_, b)| a.file == b.file)
-        .filter(|docs| docs.first().is_some_and(|(_, d)| shown.contains(&d.file)))
-        .for_each(|docs| {
-            let file = docs[0].1.file;
-            sources.mask_from(file, read_as_is(docs.iter().map(|(_, d)| d)));
-        });
+    kept.par_chunk_by(|(_, _, a), (_, _, b)| a.file == b.file)
+        .filter_map(|docs| Some((docs.first()?.2.file, docs)))
+        .filter(|(file, _)| shown.contains(file))
+        .for_each(|(file, docs)| sources.mask_from(file, read_as_is(docs.iter().map(|d| &d.2))));
     (report, kept)
 }
 
@@ -399,7 +461,7 @@ pub fn run_in_memory(
     files: usize,
 ) -> Report {
     const BATCH: usize = 256;
-    let results: Vec<(Partial, Vec<usize>)> = docs
+    let results: Vec<(Partial, Vec<(usize, Rerun)>)> = docs
         .par_chunks(BATCH)
         .enumerate()
         .map(|(b, chunk)| {
@@ -409,11 +471,11 @@ pub fn run_in_memory(
         })
         .collect();
     let mut all = Partial::default();
-    let mut kept: Vec<(DocKey, &Doc)> = Vec::new();
+    let mut kept: Vec<(DocKey, Rerun, &Doc)> = Vec::new();
     for (b, (part, keep)) in results.into_iter().enumerate() {
         all.absorb(part);
-        for i in keep {
-            kept.push(((key_part(b), key_part(i)), &docs[b * BATCH + i]));
+        for (i, rerun) in keep {
+            kept.push(((key_part(b), key_part(i)), rerun, &docs[b * BATCH + i]));
         }
     }
     engine.finish(all, &kept, extra, files)

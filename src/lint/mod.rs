@@ -354,9 +354,11 @@ impl<'a> Context<'a> {
             deferred: std::sync::atomic::AtomicBool::new(false),
         }
     }
-    /// Whether a check asked about the set before it was known.
-    pub fn deferred(&self) -> bool {
-        self.deferred.load(std::sync::atomic::Ordering::Relaxed)
+    /// Whether a check asked about the set before it was known (and forgets
+    /// it, so that the next check starts afresh).
+    pub fn take_deferred(&self) -> bool {
+        self.deferred
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
     }
     fn set(&self) -> Option<&'a SetIndex<'a>> {
         if self.set.is_none() {

@@ -27,6 +27,14 @@ pub enum Format {
     Gitlab,
 }
 
+impl Format {
+    /// Whether the format shows source excerpts (so files with findings
+    /// need their masked text).
+    pub fn shows_excerpts(self) -> bool {
+        matches!(self, Format::Human)
+    }
+}
+
 /// Renders a lint report. `rules` is the rule registry (plus custom rules),
 /// which SARIF lists in full.
 pub fn render(
