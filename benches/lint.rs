@@ -15,17 +15,21 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
-    f();
-    median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+/// Median times of `a` and `b`, run alternately (after one warm-up each) so
+/// that a machine busy for a while slows both alike.
+fn time_pair<A: FnMut(), B: FnMut()>(runs: usize, mut a: A, mut b: B) -> (Duration, Duration) {
+    a();
+    b();
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        a();
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        b();
+        tb.push(t.elapsed());
+    }
+    (median(ta), median(tb))
 }
 
 fn main() {
@@ -56,13 +60,13 @@ fn main() {
         .unwrap_or(15);
     // The floor: read every file and parse it into trees, in parallel, as
     // the linter must; each tree is dropped once parsed.
-    let parse = time(runs, || {
+    let floor = || {
         let mut sources = Sources::new();
         let loaded = lint::input::load(&paths, None, &mut sources);
         std::hint::black_box(lint::input::read_and_parse_all(&loaded, &sources));
-    });
+    };
     // The `lint` command's path: stream the files through the engine.
-    let full = time(runs, || {
+    let lint = || {
         let mut sources = Sources::new();
         let loaded = lint::input::load(&paths, None, &mut sources);
         let (report, kept) = lint::engine::lint_files(
@@ -75,7 +79,8 @@ fn main() {
         );
         std::hint::black_box(kept.len());
         std::hint::black_box(shipshape::report::human::render(&report, &sources).len());
-    });
+    };
+    let (parse, full) = time_pair(runs, floor, lint);
     let mb = bytes as f64 / 1e6;
     println!(
         "files: {}, {:.2} MB, {} threads, median of {runs}",

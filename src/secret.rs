@@ -10,68 +10,82 @@ use std::sync::OnceLock;
 use crate::source::FileId;
 use crate::yaml::{self, Node, Value};
 
-/// The words of a key: `dbPassword`, `DB_PASSWORD`, `db-password` → DB, PASSWORD.
-fn words(key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
+/// The words of a key: `dbPassword`, `DB_PASSWORD`, `db-password` → db,
+/// Password / DB, PASSWORD / db, password (compare them ignoring case). Any
+/// byte that is not an ASCII letter or digit separates words, and so does a
+/// capital after a lowercase letter or a digit.
+fn words(key: &str) -> impl Iterator<Item = &str> {
+    let bytes = key.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < bytes.len() && !bytes[start].is_ascii_alphanumeric() {
+            start += 1;
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        if start >= bytes.len() {
+            return None;
         }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_uppercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+        let mut end = start + 1;
+        while end < bytes.len()
+            && bytes[end].is_ascii_alphanumeric()
+            && !(bytes[end].is_ascii_uppercase()
+                && (bytes[end - 1].is_ascii_lowercase() || bytes[end - 1].is_ascii_digit()))
+        {
+            end += 1;
+        }
+        // Only ASCII bytes bound a word, so both ends are char boundaries.
+        let word = key.get(start..end);
+        start = end;
+        word
+    })
 }
 
 /// Whether a key (an env var name, a map key) names a credential rather than a
 /// reference to one: `DB_PASS`, `apiKey`, `CLIENT_SECRET` are; `SECRET_NAME`,
 /// `PASSWORD_FILE`, `TOKEN_TTL`, `secretKeyRef`, `password-key` are not.
 pub fn is_secret_key(key: &str) -> bool {
-    let w = words(key);
-    let Some(last) = w.last() else { return false };
     const REFERENCE: &[&str] = &[
         "REF", "REFS", "NAME", "NAMES", "FILE", "PATH", "URL", "URI", "ENV", "TTL", "ID", "TYPE",
         "MODE", "LENGTH", "AUTH", "ENABLED", "SELECTOR", "PROVIDER", "STORE", "SECONDS",
     ];
-    if REFERENCE.contains(&last.as_str()) {
+    const CREDENTIAL: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PASSPHRASE",
+        "PRIVATEKEY",
+    ];
+    // `API_KEY` is a credential; `PASSWORD_KEY` names where one is kept.
+    const KEY_OF: &[&str] = &[
+        "API",
+        "PRIVATE",
+        "SECRET",
+        "ENCRYPTION",
+        "SIGNING",
+        "MASTER",
+        "LICENSE",
+    ];
+    let is = |w: &str, set: &[&str]| set.iter().any(|s| w.eq_ignore_ascii_case(s));
+    let (mut last, mut before) = (None, None);
+    let mut credential = false;
+    for w in words(key) {
+        credential |= is(w, CREDENTIAL);
+        before = last;
+        last = Some(w);
+    }
+    let Some(last) = last else { return false };
+    if is(last, REFERENCE) {
         return false;
     }
-    let before = |i: usize| i.checked_sub(1).and_then(|j| w.get(j)).map(String::as_str);
-    if last == "KEY" || last == "KEYS" {
-        // `API_KEY` is a credential; `PASSWORD_KEY` names where one is kept.
-        return matches!(
-            before(w.len() - 1),
-            Some("API" | "PRIVATE" | "SECRET" | "ENCRYPTION" | "SIGNING" | "MASTER" | "LICENSE")
-        );
+    if is(last, &["KEY", "KEYS"]) {
+        return before.is_some_and(|b| is(b, KEY_OF));
     }
-    w.iter().any(|x| {
-        matches!(
-            x.as_str(),
-            "PASSWORD"
-                | "PASSWD"
-                | "PASS"
-                | "PWD"
-                | "SECRET"
-                | "TOKEN"
-                | "APIKEY"
-                | "CREDENTIAL"
-                | "CREDENTIALS"
-                | "PASSPHRASE"
-                | "PRIVATEKEY"
-        )
-    })
+    credential
 }
 
 /// The patterns are constants; a test checks that both compile.
