@@ -245,13 +245,7 @@ impl<'r> Engine<'r> {
         // Kept documents are objects: batches keep nothing else.
         let key_of = |o: &Obj| kept[o.index].0;
         let rerun_of = |o: &Obj| kept[o.index].1;
-        let set = SetIndex {
-            objects: &objects,
-            produced: facts.produced,
-            cluster: rules::cluster::ClusterIndex::build(facts.cluster),
-            by_name: std::sync::OnceLock::new(),
-            redis: std::sync::OnceLock::new(),
-        };
+        let set = SetIndex::new(&objects, facts.produced, facts.cluster);
         let cx = Context::whole(self.complete, self.settings, &set);
         // Gathered (in parallel) here, outside any parallel job: a job that
         // asked first could be stolen into by another asking the same.
@@ -280,19 +274,32 @@ impl<'r> Engine<'r> {
         // settled while it was read adds the findings of its rerun checks.
         findings.sort_by_key(|f| f.obj);
         let mut rest = findings.as_slice();
+        let mut groups = Vec::with_capacity(objects.len());
         for o in &objects {
             let n = rest.iter().take_while(|f| f.obj == o.index).count();
             let (mine, tail) = rest.split_at(n);
             rest = tail;
-            match rerun_of(o) {
-                Rerun::All => self.settle(o, key_of(o), mine, &mut all),
-                Rerun::Only(_) => {
-                    for f in mine {
-                        self.pend(o, key_of(o), f, &mut all.pending);
+            groups.push(mine);
+        }
+        let settled = objects
+            .par_iter()
+            .zip(groups)
+            .fold(Partial::default, |mut part, (o, mine)| {
+                match rerun_of(o) {
+                    Rerun::All => self.settle(o, key_of(o), mine, &mut part),
+                    Rerun::Only(_) => {
+                        for f in mine {
+                            self.pend(o, key_of(o), f, &mut part.pending);
+                        }
                     }
                 }
-            }
-        }
+                part
+            })
+            .reduce(Partial::default, |mut earlier, later| {
+                earlier.absorb(later);
+                earlier
+            });
+        all.absorb(settled);
 
         let mut suppressions = Suppressions::new(
             self.sources,

@@ -330,9 +330,40 @@ pub struct SetIndex<'a> {
     cluster: rules::cluster::ClusterIndex,
     /// Positions of the kept objects by `metadata.name`: cross-object lookups
     /// are index lookups, never scans of the set.
-    by_name: std::sync::OnceLock<std::collections::BTreeMap<&'a str, Vec<usize>>>,
+    by_name: std::collections::BTreeMap<&'a str, Vec<usize>>,
     /// The Redis instances of the set, gathered once for the eight Redis rules.
     redis: std::sync::OnceLock<Vec<rules::redis::RedisUnit<'a>>>,
+}
+
+impl<'a> SetIndex<'a> {
+    /// The indexes over the kept objects and the facts every object left,
+    /// built side by side.
+    pub fn new(
+        objects: &'a [Obj<'a>],
+        produced: rules::ProducedSecrets,
+        cluster: rules::cluster::ClusterFacts,
+    ) -> Self {
+        let (cluster, by_name) = rayon::join(
+            || rules::cluster::ClusterIndex::build(cluster),
+            || {
+                let mut m: std::collections::BTreeMap<&'a str, Vec<usize>> =
+                    std::collections::BTreeMap::new();
+                for (i, o) in objects.iter().enumerate() {
+                    if let Some(n) = o.name {
+                        m.entry(n).or_default().push(i);
+                    }
+                }
+                m
+            },
+        );
+        SetIndex {
+            objects,
+            produced,
+            cluster,
+            by_name,
+            redis: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -386,22 +417,9 @@ impl<'a> Context<'a> {
             matches!(kind, "ConfigMap" | "RedisReplication" | "Service"),
             "{kind} objects are not kept to the end"
         );
-        let found = self.set().and_then(|set| {
-            let objects = set.objects;
-            set.by_name
-                .get_or_init(|| {
-                    let mut m: std::collections::BTreeMap<&'a str, Vec<usize>> =
-                        std::collections::BTreeMap::new();
-                    for (i, o) in objects.iter().enumerate() {
-                        if let Some(n) = o.name {
-                            m.entry(n).or_default().push(i);
-                        }
-                    }
-                    m
-                })
-                .get(name)
-                .map(|ix| (objects, ix))
-        });
+        let found = self
+            .set()
+            .and_then(|set| set.by_name.get(name).map(|ix| (set.objects, ix)));
         found
             .into_iter()
             .flat_map(|(objects, ix)| ix.iter().map(move |&i| &objects[i]))

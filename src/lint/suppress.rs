@@ -4,6 +4,7 @@
 //! exemption. A suppression without a reason is an error; one that silenced
 //! nothing is reported as a warning.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::engine::DocKey;
@@ -195,9 +196,16 @@ impl Suppressions {
         files: &BTreeSet<FileId>,
         policy: &Policy,
     ) -> Self {
-        for &file in files {
-            comments(sources, file, &mut list);
-        }
+        // Every file's text is searched for the marker: in parallel, in order.
+        let found: Vec<Vec<Suppression>> = files
+            .par_iter()
+            .map(|&file| {
+                let mut v = Vec::new();
+                comments(sources, file, &mut v);
+                v
+            })
+            .collect();
+        list.extend(found.into_iter().flatten());
         for e in &policy.exemptions {
             list.push(Suppression {
                 rule: e.rule,
