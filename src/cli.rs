@@ -310,7 +310,9 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
         Err(p) => return bad(&p, &loaded.sources),
     };
     // Bases are shared between environments, so the layout always sees them all.
-    let bundle = render::render(&loaded.model, None);
+    // Left to the exit: freeing every object one by one costs more than the
+    // process exit does.
+    let bundle = std::mem::ManuallyDrop::new(render::render(&loaded.model, None));
     let scopes: Vec<Scope> = if args.all {
         vec![Scope::All]
     } else {

@@ -178,15 +178,30 @@ pub fn render(model: &Model, only: Option<&[String]>) -> Bundle {
         cloudflared::config_file(r, &mut bundle);
     }
     argocd::health_patch(model, &mut bundle);
-    bundle.objects.sort_by(|a, b| {
-        (&a.env, &a.file, a.object.kind(), a.object.name()).cmp(&(
-            &b.env,
-            &b.file,
-            b.object.kind(),
-            b.object.name(),
-        ))
-    });
+    sort_objects(&mut bundle.objects);
     bundle
+}
+
+/// Orders objects by env, file, kind and name (ties keep their order), each
+/// object's key read once rather than at every comparison.
+fn sort_objects(objects: &mut Vec<BuiltObject>) {
+    let mut order: Vec<usize> = (0..objects.len()).collect();
+    {
+        let keys: Vec<(&str, &str, &str, &str)> = objects
+            .iter()
+            .map(|o| {
+                (
+                    o.env.as_str(),
+                    o.file.as_str(),
+                    o.object.kind(),
+                    o.object.name(),
+                )
+            })
+            .collect();
+        order.sort_by_key(|&i| keys[i]);
+    }
+    let mut slots: Vec<Option<BuiltObject>> = objects.drain(..).map(Some).collect();
+    objects.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 fn render_env(model: &Model, env: &Env) -> EnvRender {
