@@ -220,11 +220,15 @@ fn by_lines(text: &str, out: &mut Vec<(usize, usize)>) {
 /// `text` with every secret-like value replaced by `*` (same byte length, so
 /// positions stay valid).
 pub fn masked(text: &str) -> String {
-    mask(text, &ranges(text))
+    mask(text, &ranges(text)).unwrap_or_else(|| text.to_string())
 }
 
-/// `text` with the given byte ranges replaced by `*`, line breaks kept.
-pub fn mask(text: &str, ranges: &[(usize, usize)]) -> String {
+/// `text` with the given byte ranges replaced by `*`, line breaks kept;
+/// `None` when there is nothing to mask.
+pub fn mask(text: &str, ranges: &[(usize, usize)]) -> Option<String> {
+    if ranges.is_empty() {
+        return None;
+    }
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
     for &(start, end) in ranges {
         for b in bytes.iter_mut().take(end.min(text.len())).skip(start) {
@@ -235,7 +239,10 @@ pub fn mask(text: &str, ranges: &[(usize, usize)]) -> String {
     }
     // Masking whole bytes of multi-byte characters keeps the text valid UTF-8
     // only byte by byte; re-decode lossily, which never reintroduces a secret.
-    String::from_utf8_lossy(&bytes).into_owned()
+    Some(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ pub struct SourceFile {
     /// [`Sources::reserve`]d for it.
     text: std::sync::OnceLock<Arc<str>>,
     /// `text` with every secret-like value masked, made on first use: the
-    /// only text any excerpt is cut from.
-    shown: std::sync::OnceLock<String>,
+    /// only text any excerpt is cut from (`None`: nothing to mask).
+    shown: std::sync::OnceLock<Option<String>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -89,8 +89,11 @@ impl Sources {
     /// The text to show in excerpts: secret-like values masked (see `secret`).
     pub fn shown_text(&self, id: FileId) -> &str {
         self.get(id).map_or("", |f| {
-            f.shown
-                .get_or_init(|| crate::secret::masked(f.text.get().map_or("", |t| t)))
+            let text = f.text.get().map_or("", |t| t);
+            let shown = f
+                .shown
+                .get_or_init(|| crate::secret::mask(text, &crate::secret::ranges(text)));
+            shown.as_deref().unwrap_or(text)
         })
     }
 

@@ -160,7 +160,20 @@ fn shown(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn normalize(p: &Path) -> PathBuf {
+fn normalize(p: &Path) -> std::borrow::Cow<'_, Path> {
+    // No `.` or `..` segment, no doubled or trailing separator: the path
+    // already reads as its components joined.
+    let b = p.as_os_str().as_encoded_bytes();
+    let sep = |c: &u8| std::path::is_separator(char::from(*c));
+    let plain = !b
+        .windows(2)
+        .any(|w| (sep(&w[0]) && (sep(&w[1]) || w[1] == b'.')) || (w[0] == b'.' && sep(&w[1])))
+        && !b.last().is_some_and(sep)
+        && b != b"."
+        && b != b"..";
+    if plain {
+        return std::borrow::Cow::Borrowed(p);
+    }
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -173,7 +186,7 @@ fn normalize(p: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// A normalized path as text, with forward slashes on every machine.
@@ -466,7 +479,7 @@ impl FileFacts {
             kind_hint,
             derived,
         };
-        let mut docs = Vec::new();
+        let mut docs = Vec::with_capacity(nodes.len());
         for node in nodes {
             if matches!(node.value, Value::Null) {
                 continue;
@@ -532,6 +545,25 @@ fn file_warning(file: String, message: &str) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_keeps_plain_paths_and_rebuilds_the_others() {
+        for (path, want) in [
+            ("apps/api/deploy.yaml", "apps/api/deploy.yaml"),
+            ("apps/.hidden/x.yaml", "apps/.hidden/x.yaml"),
+            ("a./b", "a./b"),
+            ("./apps/x.yaml", "apps/x.yaml"),
+            ("apps/./x.yaml", "apps/x.yaml"),
+            ("apps//x.yaml", "apps/x.yaml"),
+            ("apps/api/", "apps/api"),
+            ("apps/api/../web/x.yaml", "apps/web/x.yaml"),
+            ("../x.yaml", "../x.yaml"),
+            (".", ""),
+        ] {
+            assert_eq!(normalize(Path::new(path)), Path::new(want), "{path}");
+            assert_eq!(slashed(&normalize(Path::new(path))), want, "{path}");
+        }
+    }
 
     #[test]
     fn env_from_conventional_folders() {
