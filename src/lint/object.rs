@@ -30,6 +30,14 @@ pub struct Container<'a> {
     pub init: bool,
 }
 
+/// An item of a container's `command` or `args`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg<'a> {
+    list: &'static str,
+    index: usize,
+    pub text: &'a str,
+}
+
 impl<'a> Container<'a> {
     pub fn name(&self) -> &'a str {
         self.node.get("name").and_then(Node::as_str).unwrap_or("?")
@@ -58,24 +66,28 @@ impl<'a> Container<'a> {
         self.env()
             .find(|(_, e)| e.get("name").and_then(Node::as_str) == Some(name))
     }
-    /// `command` and `args` strings, with their paths.
-    pub fn command_line(&self) -> Vec<(Vec<Seg>, &'a str)> {
+    /// The `command` and `args` strings, in order.
+    pub fn command_line(&self) -> Vec<Arg<'a>> {
         let mut out = Vec::new();
-        for key in ["command", "args"] {
-            for (i, a) in self
+        for list in ["command", "args"] {
+            for (index, a) in self
                 .node
-                .get(key)
+                .get(list)
                 .and_then(Node::as_seq)
                 .unwrap_or_default()
                 .iter()
                 .enumerate()
             {
-                if let Some(s) = a.as_str() {
-                    out.push((self.at(&[Seg::Key(key.into()), Seg::Index(i)]), s));
+                if let Some(text) = a.as_str() {
+                    out.push(Arg { list, index, text });
                 }
             }
         }
         out
+    }
+    /// Where an item of [`Container::command_line`] is.
+    pub fn arg_path(&self, arg: &Arg) -> Vec<Seg> {
+        self.at(&[k(arg.list), Seg::Index(arg.index)])
     }
     pub fn image(&self) -> Option<&'a str> {
         self.node.get("image").and_then(Node::as_str)

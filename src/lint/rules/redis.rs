@@ -235,8 +235,9 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
             }
         }
     }
-    for (path, arg) in c.command_line() {
-        let tokens: Vec<&str> = arg.split_whitespace().collect();
+    let line = c.command_line();
+    for arg in &line {
+        let tokens: Vec<&str> = arg.text.split_whitespace().collect();
         for (i, t) in tokens.iter().enumerate() {
             let Some(flag) = t.strip_prefix("--") else {
                 continue;
@@ -254,25 +255,25 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
                 key: key.to_ascii_lowercase(),
                 value,
                 obj: o.index,
-                path: path.clone(),
+                path: c.arg_path(arg),
                 inner: None,
             });
         }
     }
     // Flags given as separate list items: ["--maxmemory-policy", "noeviction"].
-    let line = c.command_line();
     for w in line.windows(2) {
         if let Some(flag) = w[0]
-            .1
+            .text
             .strip_prefix("--")
             .filter(|f| !f.contains([' ', '=']))
         {
-            if !w[1].1.starts_with("--") {
+            if !w[1].text.starts_with("--") {
+                let path = c.arg_path(&w[0]);
                 if let Some(s) = persisted
                     .iter_mut()
-                    .find(|s| s.key == flag && s.path == w[0].0 && s.value.is_empty())
+                    .find(|s| s.key == flag && s.path == path && s.value.is_empty())
                 {
-                    s.value = w[1].1.to_string();
+                    s.value = w[1].text.to_string();
                 }
             }
         }

@@ -89,8 +89,14 @@ impl Rule for PlaintextSecretEnv {
                 let Some(name) = e.get("name").and_then(Node::as_str) else {
                     continue;
                 };
-                let Some(value) = e.get("value").and_then(Node::scalar_text) else {
-                    continue;
+                // Most values are strings: read them in place.
+                let Some(v) = e.get("value") else { continue };
+                let value: std::borrow::Cow<str> = match v.as_str() {
+                    Some(s) => s.into(),
+                    None => match v.scalar_text() {
+                        Some(t) => t.into(),
+                        None => continue,
+                    },
                 };
                 if literal_credential(name, &value) {
                     out.push(

@@ -43,27 +43,27 @@ impl Rule for RedisPasswordLiteral {
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
             let line = c.command_line();
-            for (i, (path, arg)) in line.iter().enumerate() {
-                let tokens: Vec<&str> = arg.split_whitespace().collect();
-                for (j, t) in tokens.iter().enumerate() {
-                    let flag = t.trim_start_matches('-').to_ascii_lowercase();
-                    if !DIRECTIVES.contains(&flag.as_str()) {
+            for (i, arg) in line.iter().enumerate() {
+                let mut tokens = arg.text.split_whitespace().peekable();
+                while let Some(t) = tokens.next() {
+                    let flag = t.trim_start_matches('-');
+                    let Some(flag) = DIRECTIVES.iter().find(|d| d.eq_ignore_ascii_case(flag))
+                    else {
                         continue;
-                    }
-                    // The value follows in the same string, or is the next item.
-                    let value = match tokens.get(j + 1) {
-                        Some(v) => Some((path.clone(), v.to_string())),
-                        None => line.get(i + 1).map(|(p, v)| (p.clone(), v.to_string())),
                     };
-                    if let Some((at, v)) =
+                    // The value follows in the same string, or is the next item.
+                    let value = match tokens.peek() {
+                        Some(v) => Some((arg, *v)),
+                        None => line.get(i + 1).map(|next| (next, next.text)),
+                    };
+                    if let Some((at, _)) =
                         value.filter(|(_, v)| !is_reference(v.trim_matches(['"', '\''])))
                     {
-                        let _ = v;
                         out.push(
                             Finding::new(
                                 &META,
                                 obj,
-                                at,
+                                c.arg_path(at),
                                 format!(
                                     "container `{}` passes `{flag}` a literal password (not shown)",
                                     c.name()

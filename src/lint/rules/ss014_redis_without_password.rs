@@ -64,7 +64,7 @@ impl Rule for RedisWithoutPassword {
                     let requirepass = u.persisted("requirepass").is_some()
                         || c.command_line()
                             .iter()
-                            .any(|(_, a)| a.contains("requirepass"));
+                            .any(|a| a.text.contains("requirepass"));
                     let from_secret = c
                         .env()
                         .any(|(_, e)| e.pointer(["valueFrom", "secretKeyRef"]).is_some())
