@@ -77,7 +77,9 @@ struct Facts {
 pub struct Partial {
     pending: Vec<Pending>,
     annotations: Vec<Suppression>,
-    comment_files: BTreeSet<FileId>,
+    /// Files to search for suppression comments (sorted and deduplicated at
+    /// the end).
+    comment_files: Vec<FileId>,
     facts: Facts,
     objects: usize,
     skipped: usize,
@@ -203,7 +205,12 @@ impl<'r> Engine<'r> {
         }
         part.annotations
             .extend(suppress::annotations(self.sources, o, key));
-        part.comment_files.extend(suppress::comment_files(o));
+        for f in suppress::comment_files(o) {
+            // A file's documents come one after another: most repeats stop here.
+            if part.comment_files.last() != Some(&f) {
+                part.comment_files.push(f);
+            }
+        }
         // Values shipshape rendered itself are its own, not a repository's to check.
         if matches!(o.doc.origin, Origin::File) && values::unread(o.node()) {
             part.values_unread.push((key, o.display()));
@@ -300,6 +307,8 @@ impl<'r> Engine<'r> {
                 earlier
             });
         all.absorb(settled);
+        all.comment_files.sort_unstable();
+        all.comment_files.dedup();
 
         let mut suppressions = Suppressions::new(
             self.sources,
@@ -377,7 +386,7 @@ struct Streamed {
     kept: Kept,
     /// Files every document of which (as read) is kept: they can be masked
     /// from their trees at the end, as the others are while they are read.
-    whole: BTreeSet<FileId>,
+    whole: Vec<FileId>,
 }
 
 impl Streamed {
@@ -428,12 +437,16 @@ pub fn lint_files(
                 }
             }
             if whole && acc.kept.len() > before {
-                acc.whole.insert(file);
+                acc.whole.push(file);
             }
         },
         Streamed::absorb,
     );
-    let Streamed { part, kept, whole } = streamed;
+    let Streamed {
+        part,
+        kept,
+        mut whole,
+    } = streamed;
     let refs: Vec<(DocKey, Rerun, &Doc)> = kept.iter().map(|(k, r, d)| (*k, *r, d)).collect();
     let report = engine.finish(part, &refs, parse_diags, loaded.count);
     drop(refs);
@@ -441,11 +454,12 @@ pub fn lint_files(
         return (report, kept);
     }
     // Files whose findings came at the end and whose trees are all here.
+    whole.sort_unstable();
     let shown: BTreeSet<FileId> = report
         .diagnostics
         .iter()
         .filter_map(|d| d.location.span.map(|s| s.file))
-        .filter(|f| whole.contains(f))
+        .filter(|f| whole.binary_search(f).is_ok())
         .collect();
     kept.par_chunk_by(|(_, _, a), (_, _, b)| a.file == b.file)
         .filter_map(|docs| Some((docs.first()?.2.file, docs)))

@@ -5,7 +5,7 @@
 //! nothing is reported as a warning.
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::engine::DocKey;
 use super::policy::Policy;
@@ -193,7 +193,7 @@ impl Suppressions {
     pub fn new(
         sources: &Sources,
         mut list: Vec<Suppression>,
-        files: &BTreeSet<FileId>,
+        files: &[FileId],
         policy: &Policy,
     ) -> Self {
         // Every file's text is searched for the marker: in parallel, in order.

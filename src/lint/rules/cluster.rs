@@ -212,16 +212,16 @@ impl ClusterFacts {
 
     /// Appends what later objects contribute (call in input order: the
     /// earliest pin of a chart wins).
-    pub fn merge(&mut self, other: ClusterFacts) {
-        self.pods.extend(other.pods);
-        self.services.extend(other.services);
-        self.charts.extend(other.charts);
-        self.app_projects.extend(other.app_projects);
-        self.namespaces.extend(other.namespaces);
+    pub fn merge(&mut self, mut other: ClusterFacts) {
+        self.pods.append(&mut other.pods);
+        self.services.append(&mut other.services);
+        self.charts.append(&mut other.charts);
+        self.app_projects.append(&mut other.app_projects);
+        self.namespaces.append(&mut other.namespaces);
         self.uses_argocd |= other.uses_argocd;
-        self.image_overrides.extend(other.image_overrides);
-        self.chart_namespaces.extend(other.chart_namespaces);
-        self.ot_objects.extend(other.ot_objects);
+        self.image_overrides.append(&mut other.image_overrides);
+        self.chart_namespaces.append(&mut other.chart_namespaces);
+        self.ot_objects.append(&mut other.ot_objects);
     }
 }
 
