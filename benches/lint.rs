@@ -94,7 +94,7 @@ fn main() {
         mb / parse.as_secs_f64()
     );
     println!(
-        "full lint:          {:>8.1} ms  ({:.1}x the floor)",
+        "full lint:          {:>8.1} ms  ({:.2}x the floor)",
         full.as_secs_f64() * 1e3,
         full.as_secs_f64() / parse.as_secs_f64()
     );
