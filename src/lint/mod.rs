@@ -388,8 +388,14 @@ impl<'a> Context<'a> {
     /// Whether a check asked about the set before it was known (and forgets
     /// it, so that the next check starts afresh).
     pub fn take_deferred(&self) -> bool {
-        self.deferred
-            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        use std::sync::atomic::Ordering::Relaxed;
+        // Asked after every check of every object: a plain load when (as
+        // almost always) nothing was deferred, no read-modify-write.
+        let deferred = self.deferred.load(Relaxed);
+        if deferred {
+            self.deferred.store(false, Relaxed);
+        }
+        deferred
     }
     fn set(&self) -> Option<&'a SetIndex<'a>> {
         if self.set.is_none() {

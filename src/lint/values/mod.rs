@@ -89,10 +89,15 @@ fn chart_name(s: &str) -> &str {
 
 /// Every set of Helm values a document holds.
 fn releases(doc: &Node) -> Vec<Release<'_>> {
+    let kind = doc.get("kind").and_then(Node::as_str);
+    // Other objects hold no values (and cost no label copy).
+    if kind.is_some_and(|k| !matches!(k, "HelmRelease" | "Application")) {
+        return Vec::new();
+    }
     let meta = |key: &str| doc.pointer(["metadata", key]);
     let labels = meta("labels").cloned();
     let own_name = meta("name").and_then(Node::as_str).unwrap_or("release");
-    match doc.get("kind").and_then(Node::as_str) {
+    match kind {
         Some("HelmRelease") => {
             let Some((key, values)) = doc.get("spec").and_then(|s| s.entry("values")) else {
                 return Vec::new();
