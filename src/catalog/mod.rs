@@ -154,6 +154,12 @@ pub fn by_chart(chart: &str) -> Option<&'static Entry> {
 
 /// The component that serves an apiVersion's group, if the catalogue knows it.
 pub fn owner_of(api_version: &str) -> Option<&'static Entry> {
+    // Asked for every object: the core groups (`v1`, `apps/v1`) have no dot,
+    // and a CRD's group must have one, so no chart serves them.
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    if !group.contains('.') {
+        return None;
+    }
     entries().iter().find(|e| e.group_of(api_version))
 }
 
@@ -186,6 +192,19 @@ pub fn versions_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_catalogued_api_group_has_a_dot() {
+        // `owner_of` answers `None` at once for dotless (core) groups.
+        for e in entries() {
+            for a in e.apis {
+                let group = a.api_version.split_once('/').map_or("", |(g, _)| g);
+                assert!(group.contains('.'), "{}: {}", e.key, a.api_version);
+                assert!(owner_of(a.api_version).is_some(), "{}", a.api_version);
+            }
+        }
+        assert!(owner_of("apps/v1").is_none() && owner_of("v1").is_none());
+    }
 
     #[test]
     fn every_constant_parses_and_defaults_are_supported() {
