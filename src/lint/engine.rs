@@ -5,8 +5,9 @@
 //! compact, owned facts (Secrets produced, Services, pods, chart pins), and
 //! its findings are resolved to exact locations there and then. The tree is
 //! kept to the end only when the set is needed to check it: a check asked
-//! about the set ([`Context::deferred`]), or another object's check will look
-//! it up ([`needs_tree`]). [`Engine::finish`] checks the kept objects with the
+//! about the set ([`Context::take_deferred`]; only those checks run again,
+//! see [`Rerun`]), or another object's check will look it up
+//! ([`needs_tree`]). [`Engine::finish`] checks the kept objects with the
 //! indexes complete, runs the whole-set rules, and applies suppressions.
 //! Memory grows with the facts, the kept trees and the texts (kept to show
 //! excerpts), not with every node of the input.
