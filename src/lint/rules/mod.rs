@@ -276,25 +276,12 @@ impl ProducedSecrets {
         self.0.entry(p.name.clone()).or_default().push(p);
     }
     /// Appends what later objects produce (call in input order): names both
-    /// hold keep this side's producers first. Linear in both sides.
+    /// hold keep this side's producers first. One pass over this side, then
+    /// one merge of the two sorted maps.
     pub fn merge(&mut self, mut other: ProducedSecrets) {
-        if self.0.len() <= other.0.len() {
-            for (name, ps) in &mut self.0 {
-                if let Some(more) = other.0.remove(name) {
-                    ps.extend(more);
-                }
-            }
-        } else {
-            let shared: Vec<String> = other
-                .0
-                .keys()
-                .filter(|k| self.0.contains_key(*k))
-                .cloned()
-                .collect();
-            for name in shared {
-                if let (Some(ps), Some(more)) = (self.0.get_mut(&name), other.0.remove(&name)) {
-                    ps.extend(more);
-                }
+        for (name, ps) in &mut self.0 {
+            if let Some(more) = other.0.remove(name) {
+                ps.extend(more);
             }
         }
         self.0.append(&mut other.0);
