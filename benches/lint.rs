@@ -72,7 +72,7 @@ fn main() {
         let (report, kept) = lint::engine::lint_files(
             loaded,
             &sources,
-            &lint::input::EnvRules::default(),
+            &lint::env::EnvRules::default(),
             &Settings::default(),
             &Policy::default(),
             true,

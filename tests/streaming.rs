@@ -111,7 +111,7 @@ fn files_masked_from_their_trees_match_masking_the_text() {
     let (report, _kept) = lint::engine::lint_files(
         loaded,
         &sources,
-        &lint::input::EnvRules::default(),
+        &lint::env::EnvRules::default(),
         &Settings::default(),
         &Policy::default(),
         true,

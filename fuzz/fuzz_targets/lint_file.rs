@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let mut sources = shipshape::source::Sources::new();
     let loaded =
         shipshape::lint::input::load(&[], Some(("fuzz.yaml".into(), text)), &mut sources);
-    let envs = shipshape::lint::input::EnvRules {
+    let envs = shipshape::lint::env::EnvRules {
         env: Some("prd".into()),
         ..Default::default()
     };

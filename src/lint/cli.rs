@@ -281,7 +281,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         }
     }
     let loaded = input::load(&paths, stdin, &mut sources);
-    let envs = input::EnvRules {
+    let envs = super::env::EnvRules {
         env: args.env.clone(),
         folders: project.as_ref().and_then(|p| p.env_folders.clone()),
         known: known.clone(),

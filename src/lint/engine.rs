@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::input::{self, EnvRules, Loaded};
+use super::env::EnvRules;
+use super::input::{self, Loaded};
 use super::suppress::{self, Subject, Suppression, Suppressions};
 use super::{
     policy::Policy, registry, rules, values, Context, Diagnostic, Doc, Finding, Obj, Origin,

@@ -10,6 +10,7 @@
 pub mod cel;
 pub mod cli;
 pub mod engine;
+pub mod env;
 pub mod gate;
 pub mod input;
 pub mod object;
