@@ -64,6 +64,9 @@ pub enum Command {
     /// What a change does to every environment: both sides rendered in memory
     /// and compared object by object, with Argo CD consequences and findings.
     Diff(DiffArgs),
+    /// Replay an environment's Argo CD sync offline, from an empty cluster,
+    /// wave by wave; exit 1 at the first step that would never turn Healthy.
+    Simulate(crate::simulate::cli::SimulateArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -167,7 +170,7 @@ pub fn run(cli: Cli) -> Outcome {
     let project_command = matches!(
         cli.command,
         Command::Render(_) | Command::Check(_) | Command::Schema(_) | Command::Diff(_)
-    );
+    ) || matches!(&cli.command, Command::Simulate(a) if a.path.is_none());
     if project_command && !Path::new(spec::PROJECT_FILE).is_file() {
         if let Some(up) = find_project_upwards() {
             if let Err(e) = std::env::set_current_dir(&up) {
@@ -245,6 +248,7 @@ fn run_command(cli: Cli) -> Outcome {
         Command::Explain { rule } => crate::lint::cli::explain(&rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
         Command::Diff(args) => diff_cmd(&root, &args),
+        Command::Simulate(args) => crate::simulate::cli::simulate(&root, &args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

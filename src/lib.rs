@@ -12,6 +12,7 @@ pub mod problem;
 pub mod render;
 pub mod report;
 pub mod secret;
+pub mod simulate;
 pub mod source;
 pub mod spec;
 pub mod tunnel;

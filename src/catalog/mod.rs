@@ -9,6 +9,7 @@
 
 mod data;
 pub mod operators;
+pub mod runtime;
 mod version;
 
 pub use data::{entries, ARGO_CD_APIS};

@@ -91,14 +91,14 @@ pub struct CheckArgs {
 
 /// What `lint` and `check` take from a project: its policy files, and, when
 /// the environments load, the model (env names, production flags, pinned charts).
-pub(super) struct Project {
-    pub(super) policies: Vec<(String, crate::yaml::Span)>,
-    pub(super) env_folders: Option<Vec<String>>,
-    pub(super) model: Option<model::Model>,
+pub(crate) struct Project {
+    pub(crate) policies: Vec<(String, crate::yaml::Span)>,
+    pub(crate) env_folders: Option<Vec<String>>,
+    pub(crate) model: Option<model::Model>,
 }
 
 impl Project {
-    pub(super) fn env_names(&self) -> Option<Vec<String>> {
+    pub(crate) fn env_names(&self) -> Option<Vec<String>> {
         self.model
             .as_ref()
             .map(|m| m.envs.iter().map(|e| e.name.clone()).collect())
@@ -107,7 +107,7 @@ impl Project {
 
 /// `check` needs the whole project; `lint` only its project file, so that a typo
 /// in an environment does not stop linting unrelated manifests.
-pub(super) fn load_project(
+pub(crate) fn load_project(
     root: &Path,
     sources: &mut Sources,
     need_envs: bool,
@@ -139,7 +139,7 @@ pub(super) fn load_project(
     }))
 }
 
-pub(super) fn settings(p: Option<&Project>) -> Settings {
+pub(crate) fn settings(p: Option<&Project>) -> Settings {
     match p.and_then(|p| p.model.as_ref()) {
         Some(m) => Settings {
             reloader_auto_all: m.project.reloader_auto_all,
@@ -174,7 +174,7 @@ pub fn bad_input(problems: &Problems, sources: &Sources, format: Format) -> Outc
     }
 }
 
-pub(super) fn policy_files(
+pub(crate) fn policy_files(
     root: &Path,
     p: Option<&Project>,
     extra: &[PathBuf],
@@ -196,7 +196,7 @@ fn all_rules(policy: &Policy) -> Vec<&'static RuleMeta> {
     v
 }
 
-fn finish(
+pub(crate) fn finish(
     report: &Report,
     sources: &Sources,
     policy: &Policy,

@@ -37,6 +37,10 @@ pub static RULES: &[&dyn Rule] = &[
     &ss045_stateful_prune_unprotected::StatefulPruneUnprotected,
     &ss050_postgres_superuser_enabled::PostgresSuperuserEnabled,
     &ss051_postgres_no_backup::PostgresNoBackup,
+    &ss060_argocd_destination_not_permitted::ArgocdDestinationNotPermitted,
+    &ss061_sync_wave_deadlock::SyncWaveDeadlock,
+    &ss062_image_user_not_numeric::ImageUserNotNumeric,
+    &ss063_ot_redis_tls_without_init_config::OtRedisTlsWithoutInitConfig,
 ];
 
 /// Findings the engine itself reports (about the input, not an object).

@@ -96,5 +96,53 @@ pub fn from_bundle(
                 derived: false,
             }
         })
+        .chain(kustomizations(bundle, output, sources, production))
         .collect()
+}
+
+/// The render's kustomizations, as read from their files: which folders an
+/// overlay pulls in and the namespace it sets decide which Application syncs
+/// which object (the sync model), as they do on disk.
+fn kustomizations(
+    bundle: &Bundle,
+    output: &str,
+    sources: &mut Sources,
+    production: &BTreeMap<String, bool>,
+) -> Vec<Doc> {
+    let mut out = Vec::new();
+    for (file, text) in &bundle.files {
+        let path = Path::new(file);
+        if path.file_name().and_then(|n| n.to_str()) != Some("kustomization.yaml") {
+            continue;
+        }
+        let id = sources.add(format!("{output}/{file}"), PathBuf::from(file), text.clone());
+        let Ok(nodes) = yaml::parse_stream(sources.text(id), id) else {
+            continue;
+        };
+        let dir = path
+            .parent()
+            .map(|d| d.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        // `apps/<component>/overlays/<env>`: the env of an overlay.
+        let env = dir
+            .rsplit_once("/overlays/")
+            .map(|(_, e)| e.to_string())
+            .filter(|e| !e.contains('/'));
+        for node in nodes {
+            out.push(Doc {
+                path_env: None,
+                namespace_hint: None,
+                dir: dir.clone(),
+                file: id,
+                node,
+                production: env.as_ref().and_then(|e| production.get(e).copied()),
+                env: env.clone(),
+                origin: Origin::File,
+                is_patch: false,
+                kind_hint: Some(super::input::KUSTOMIZATION_HINT),
+                derived: false,
+            });
+        }
+    }
+    out
 }

@@ -273,7 +273,11 @@ pub(super) fn build_tunnel(
     );
     let image = match &t.image {
         Some(i) => i.value.clone(),
-        None => crate::spec::types::ImageRef::parse("cloudflare/cloudflared:2024.12.2").ok()?,
+        None => crate::spec::types::ImageRef::parse(&format!(
+            "cloudflare/cloudflared:{}",
+            crate::catalog::runtime::CLOUDFLARED_DEFAULT_TAG
+        ))
+        .ok()?,
     };
     (problems.len() == before).then(|| Tunnel {
         tunnel_id: t.tunnel_id.value.clone(),

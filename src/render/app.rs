@@ -214,6 +214,7 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
         objects,
         origin: app.span,
         server_side: false,
+        own_namespaces: false,
     }
 }
 

@@ -11,6 +11,7 @@ use super::meta::{
 };
 use super::secrets::external_secret;
 use super::{wave, Bundle, Component, EnvRender, Object, Source, HEADER};
+use crate::catalog::runtime::CLOUDFLARED_UID;
 use crate::model::{Env, Model, Security, Tunnel};
 
 const NAMESPACE: &str = "cloudflared";
@@ -96,8 +97,11 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
         "image": t.image.to_string(),
         "args": ["tunnel", "--config", format!("{CONFIG_DIR}/config.yaml"), "run"],
         "ports": [{ "name": "metrics", "containerPort": 2000 }],
+        // `/ready` reports the edge connections, so it gates traffic; liveness
+        // asks only whether the process answers (`/healthcheck`): an edge blip
+        // must not restart every replica at once.
         "readinessProbe": { "httpGet": { "path": "/ready", "port": "metrics" }, "periodSeconds": 10 },
-        "livenessProbe": { "httpGet": { "path": "/ready", "port": "metrics" }, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3 },
+        "livenessProbe": { "httpGet": { "path": "/healthcheck", "port": "metrics" }, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3 },
         "resources": { "requests": { "cpu": "50m", "memory": "64Mi" }, "limits": { "memory": "256Mi" } },
         "securityContext": security,
         "volumeMounts": [
@@ -113,7 +117,14 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
             "template": {
                 "metadata": { "labels": labels(model, name) },
                 "spec": {
-                    "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
+                    "securityContext": {
+                        "runAsNonRoot": true,
+                        // Numeric, so the kubelet can check runAsNonRoot on
+                        // releases whose image says `USER nonroot` (before 2025.7.0).
+                        "runAsUser": CLOUDFLARED_UID,
+                        "runAsGroup": CLOUDFLARED_UID,
+                        "seccompProfile": { "type": "RuntimeDefault" },
+                    },
                     "containers": [container],
                     "volumes": [
                         { "name": "config", "configMap": { "name": "cloudflared-config" } },
@@ -145,6 +156,7 @@ pub fn component(model: &Model, env: &Env, t: &Tunnel, config: &J) -> Component 
         objects,
         origin: t.span,
         server_side: false,
+        own_namespaces: false,
     }
 }
 

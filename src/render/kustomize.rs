@@ -265,7 +265,7 @@ fn layout_component(_model: &Model, name: &str, envs: &[(&str, &Component)], bun
         let mut k = Map::new();
         k.insert("apiVersion".into(), J::from(KUSTOMIZE_API));
         k.insert("kind".into(), J::from("Kustomization"));
-        if let Some(ns) = &comp.namespace {
+        if let (Some(ns), false) = (&comp.namespace, comp.own_namespaces) {
             k.insert("namespace".into(), J::from(ns.as_str()));
         }
         k.insert("resources".into(), J::Array(resources));
@@ -321,7 +321,7 @@ fn overlay_fields(o: &Object, images: &mut Vec<J>, replicas: &mut Vec<J>) {
 /// env label applied (to the pod template too, as `includeTemplates` does).
 fn built(o: &Object, comp: &Component, env: &str) -> Object {
     let mut v = o.value.clone();
-    if let Some(ns) = &comp.namespace {
+    if let (Some(ns), false) = (&comp.namespace, comp.own_namespaces) {
         v["metadata"]["namespace"] = J::from(ns.as_str());
     }
     for ptr in ["/metadata/labels", "/spec/template/metadata/labels"] {

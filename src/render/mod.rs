@@ -110,14 +110,19 @@ pub enum Source {
     },
 }
 
-/// Sync waves: the AppProject, cert-manager, operators, then secrets, data
-/// services, apps, exposure. Waves gate on health only with the argocd-cm health
-/// check for Applications that `argocd::health_patch` renders.
+/// Sync waves, ordered by what each step needs from the one before (the sync
+/// model, `simulate`, checks the order on every render): the AppProject;
+/// cert-manager; the operators that make things (External Secrets, Redis,
+/// PostgreSQL, …); the secret store with the ExternalSecrets the platform
+/// reads; the operators that read those Secrets (External-DNS, Tailscale);
+/// then data services, apps, exposure. Waves gate on health only with the
+/// Argo CD health check for Applications that `argocd::health_check` renders.
 pub mod wave {
     pub const PROJECT: i32 = -10;
-    pub const PREREQUISITES: i32 = -3;
-    pub const OPERATORS: i32 = -2;
-    pub const SECRETS: i32 = -1;
+    pub const PREREQUISITES: i32 = -4;
+    pub const OPERATORS: i32 = -3;
+    pub const SECRETS: i32 = -2;
+    pub const SECRET_READERS: i32 = -1;
     pub const DATA: i32 = 0;
     pub const APPS: i32 = 1;
     pub const EXPOSURE: i32 = 2;
@@ -135,6 +140,9 @@ pub struct Component {
     pub origin: Span,
     /// Apply with server-side apply (large CRDs of operators).
     pub server_side: bool,
+    /// Its objects name their own namespaces: the overlay sets none (kustomize's
+    /// `namespace:` would move them all), `namespace` is only the destination.
+    pub own_namespaces: bool,
 }
 
 /// Everything one environment renders to, before layout.
@@ -225,6 +233,7 @@ fn render_env(model: &Model, env: &Env) -> EnvRender {
         components.push(cloudflared::component(model, env, t, &config));
         cloudflared_config = Some((config, t.span));
     }
+    secrets::finish(&mut components);
     components.sort_by(|a, b| (a.wave, &a.name).cmp(&(b.wave, &b.name)));
     EnvRender {
         env: env.name.clone(),

@@ -46,9 +46,27 @@ fn values(model: &Model, env: &Env, op: &Operator) -> J {
             json!({ "operatorConfig": { "hostname": format!("{}-{}-operator", model.project.name, env.name) } })
         }
         OperatorKind::RedisOperator
+            if op.version >= catalog::Version::known(catalog::runtime::OT_TLS_CA_RENAMED_SINCE) =>
+        {
+            // From 0.24 the redis image's entrypoint cannot read the TLS
+            // variables the operator sets: let the operator write the config.
+            json!({ "featureGates": { catalog::runtime::OT_INIT_CONFIG_GATE: true } })
+        }
+        OperatorKind::RedisOperator
         | OperatorKind::CloudnativePg
         | OperatorKind::BarmanCloud
         | OperatorKind::IngressNginx => json!({}),
+    }
+}
+
+/// Whether values pass a `secretKeyRef` to the chart's containers.
+fn reads_secret(v: &J) -> bool {
+    match v {
+        J::Object(m) => m
+            .iter()
+            .any(|(k, x)| k == "secretKeyRef" || reads_secret(x)),
+        J::Array(a) => a.iter().any(reads_secret),
+        _ => false,
     }
 }
 
@@ -57,24 +75,33 @@ pub fn operators(model: &Model, env: &Env) -> Vec<Component> {
         .iter()
         .map(|op| {
             let c = catalog::entry(op.kind);
+            let values = values(model, env, op);
+            // cert-manager first: the Barman Cloud plugin's chart creates
+            // Certificates. A chart that reads a Secret the store makes waits
+            // for the store's wave, or it never turns Healthy.
+            let wave = if op.kind == OperatorKind::CertManager {
+                wave::PREREQUISITES
+            } else if reads_secret(&values)
+                || !catalog::operators::chart_secrets(op.kind).is_empty()
+            {
+                wave::SECRET_READERS
+            } else {
+                wave::OPERATORS
+            };
             Component {
                 name: c.key.into(),
-                // cert-manager first: the Barman Cloud plugin's chart creates Certificates.
-                wave: if op.kind == OperatorKind::CertManager {
-                    wave::PREREQUISITES
-                } else {
-                    wave::OPERATORS
-                },
+                wave,
                 namespace: Some(c.namespace.into()),
                 source: Source::Helm {
                     repo_url: c.repo_url,
                     chart: c.chart,
                     version: op.version.to_string(),
-                    values: values(model, env, op),
+                    values,
                 },
                 objects: Vec::new(),
                 origin: op.span,
                 server_side: true,
+                own_namespaces: false,
             }
         })
         .collect()

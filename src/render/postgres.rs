@@ -117,5 +117,6 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
         objects,
         origin: p.span,
         server_side: false,
+        own_namespaces: false,
     }
 }

@@ -114,6 +114,7 @@ pub fn component(model: &Model, env: &Env, r: &Redis) -> Component {
         objects,
         origin: r.span,
         server_side: false,
+        own_namespaces: false,
     }
 }
 

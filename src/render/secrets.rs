@@ -1,11 +1,17 @@
 //! Secrets: one Doppler ClusterSecretStore per environment, and the
 //! ExternalSecret (`external-secrets.io/v1`) every password is read through.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Value as J};
 
-use super::meta::{labels, object, with_spec};
+use super::meta::{annotate, labels, object, with_spec, STATEFUL_SYNC_OPTIONS};
 use super::{wave, Component, Object, Source};
 use crate::model::{Env, Model, OperatorKind};
+
+/// Where the secret store's Application goes: External Secrets' own
+/// namespace, which holds the Doppler token and which the AppProject lists.
+pub const STORE_NAMESPACE: &str = "external-secrets";
 
 pub const API: &str = "external-secrets.io/v1";
 
@@ -53,7 +59,7 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
             json!({
                 "provider": { "doppler": {
                     "auth": { "secretRef": { "dopplerToken": {
-                        "name": d.token_secret, "key": "dopplerToken", "namespace": "external-secrets",
+                        "name": d.token_secret, "key": "dopplerToken", "namespace": STORE_NAMESPACE,
                     }}},
                     "project": d.project,
                     "config": d.config,
@@ -97,13 +103,61 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
         es["metadata"]["namespace"] = J::from("tailscale");
         objects.push(Object::new(es, op.span));
     }
+    // `CreateNamespace=true` creates only the destination: the namespaces of
+    // the platform's ExternalSecrets come with them (their operators sync in
+    // a later wave), and outlive this Application.
+    let elsewhere: BTreeSet<String> = objects
+        .iter()
+        .filter_map(|o| o.value["metadata"]["namespace"].as_str())
+        .filter(|ns| *ns != STORE_NAMESPACE)
+        .map(str::to_string)
+        .collect();
+    for ns in elsewhere {
+        let mut n = object("v1", "Namespace", &ns, labels(model, component));
+        annotate(&mut n, "argocd.argoproj.io/sync-options", STATEFUL_SYNC_OPTIONS);
+        objects.push(Object::new(n, d.span));
+    }
     Some(Component {
         name: component.into(),
         wave: wave::SECRETS,
-        namespace: None,
+        namespace: Some(STORE_NAMESPACE.into()),
         source: Source::Manifests,
         objects,
         origin: d.span,
         server_side: false,
+        // Its ExternalSecrets go to the namespaces of the operators that read them.
+        own_namespaces: true,
     })
+}
+
+/// Limits the env's ClusterSecretStore to the namespaces whose ExternalSecrets
+/// read it (without `conditions` every namespace can read every key), and
+/// keeps the Secrets that retained objects read when their ExternalSecret
+/// goes (`creationPolicy: Orphan`): a Redis or database left in place by
+/// `Delete=false` must not lose its password with its Application.
+pub fn finish(components: &mut [Component]) {
+    let mut readers: BTreeSet<String> = BTreeSet::new();
+    for c in components.iter_mut() {
+        let retains = c.objects.iter().any(|o| {
+            o.value["metadata"]["annotations"]["argocd.argoproj.io/sync-options"]
+                .as_str()
+                .is_some_and(|s| s.contains("Delete=false"))
+                && o.kind() != "Namespace"
+        });
+        for o in c.objects.iter_mut().filter(|o| o.kind() == "ExternalSecret") {
+            let ns = o.value["metadata"]["namespace"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| c.namespace.clone());
+            readers.extend(ns);
+            if retains {
+                o.value["spec"]["target"]["creationPolicy"] = J::from("Orphan");
+            }
+        }
+    }
+    for c in components.iter_mut() {
+        for o in c.objects.iter_mut().filter(|o| o.kind() == "ClusterSecretStore") {
+            o.value["spec"]["conditions"] = json!([{ "namespaces": readers }]);
+        }
+    }
 }

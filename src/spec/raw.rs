@@ -376,7 +376,7 @@ pub struct CloudflareTunnel {
     pub tunnel_id: Spanned<String>,
     /// Doppler key holding the tunnel credentials JSON (default `CLOUDFLARE_TUNNEL_CREDENTIALS`).
     pub credentials_key: Option<Spanned<DopplerKey>>,
-    /// cloudflared image with a pinned tag (default `cloudflare/cloudflared:2024.12.2`).
+    /// cloudflared image with a pinned tag (default `cloudflare/cloudflared:2025.8.1`; runs as UID 65532).
     pub image: Option<Spanned<ImageRef>>,
     /// cloudflared replicas (default 2).
     pub replicas: Option<Spanned<u32>>,

@@ -38,6 +38,8 @@ pub struct ClusterIndex {
     /// Namespaces an Argo CD Application installs a Helm chart into: their
     /// Services come from charts shipshape does not read.
     pub chart_namespaces: BTreeSet<String>,
+    /// The sync model of the set's Argo CD Applications (`simulate`).
+    pub sync: crate::simulate::Model,
     /// Pod labels by namespace, and of pods whose namespace is unknown
     /// (those match a selector in any namespace).
     pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
@@ -60,6 +62,7 @@ pub struct ClusterFacts {
     /// OT Redis Operator objects `(namespace, kind, name)`: the Services the
     /// operator creates for them depend on the operator version the set pins.
     ot_objects: Vec<(Option<String>, String, String)>,
+    sync: crate::simulate::SyncFacts,
 }
 
 fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
@@ -127,6 +130,7 @@ impl ClusterFacts {
     /// SS027): a partial set gathers none of them.
     pub fn add(&mut self, o: &Obj, complete: bool) {
         self.charts.extend(pinned(o));
+        self.sync.add(o);
         if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
             for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
                 let pins = i.get("newTag").is_some() || i.get("digest").is_some();
@@ -222,6 +226,7 @@ impl ClusterFacts {
         self.image_overrides.append(&mut other.image_overrides);
         self.chart_namespaces.append(&mut other.chart_namespaces);
         self.ot_objects.append(&mut other.ot_objects);
+        self.sync.merge(other.sync);
     }
 }
 
@@ -243,6 +248,7 @@ impl ClusterIndex {
             image_overrides,
             chart_namespaces,
             ot_objects,
+            sync,
         } = facts;
         // Unknown operator version: assume the newest conventions.
         let version = charts
@@ -277,6 +283,7 @@ impl ClusterIndex {
             uses_argocd,
             image_overrides,
             chart_namespaces,
+            sync: crate::simulate::Model::new(sync),
             pods_by_ns,
             pods_unknown_ns,
             service_names,

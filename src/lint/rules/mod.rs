@@ -63,6 +63,10 @@ pub mod ss044_external_dns_legacy_prefix;
 pub mod ss045_stateful_prune_unprotected;
 pub mod ss050_postgres_superuser_enabled;
 pub mod ss051_postgres_no_backup;
+pub mod ss060_argocd_destination_not_permitted;
+pub mod ss061_sync_wave_deadlock;
+pub mod ss062_image_user_not_numeric;
+pub mod ss063_ot_redis_tls_without_init_config;
 
 use super::{Obj, Seg};
 use crate::yaml::Node;
@@ -267,6 +271,10 @@ impl ProducedSecrets {
     pub fn none() -> &'static Self {
         static NONE: ProducedSecrets = ProducedSecrets(std::collections::BTreeMap::new());
         &NONE
+    }
+    /// The names of every Secret produced, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
     }
     /// The producers of Secrets named `name` (in any namespace).
     pub fn named(&self, name: &str) -> &[Produced] {

@@ -1,0 +1,68 @@
+use super::super::object::k;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use crate::simulate::Cause;
+
+declare_rule! {
+    /// ## What it flags
+    /// An Argo CD Application its AppProject does not admit: a destination
+    /// (server or cluster name, and namespace) that no entry of the project's
+    /// `destinations` matches, a source repository outside `sourceRepos`, or a
+    /// cluster-scoped kind (ClusterSecretStore, Namespace, …) outside
+    /// `clusterResourceWhitelist`. Judged by the sync model (`shipshape
+    /// simulate`) with Argo CD's glob matching, on any set that holds the
+    /// AppProject.
+    ///
+    /// ## Why it matters
+    /// Argo CD sets `InvalidSpecError` (or fails the sync); the Application's
+    /// health stays Unknown, and an app-of-apps waiting on it in a sync wave
+    /// waits forever (the default `controller.sync.timeout.seconds` is 0).
+    /// Nothing after that wave is ever deployed.
+    ///
+    /// ## Example (bad)
+    /// ```yaml
+    /// kind: Application
+    /// spec:
+    ///   project: shop-prd          # destinations: namespaces shop, shop-jobs
+    ///   destination: { server: https://kubernetes.default.svc, namespace: default }
+    /// ```
+    ///
+    /// ## Use instead
+    /// Send the Application to a namespace the project lists (for cluster-scoped
+    /// objects, the namespace of the controller that reads them), or add the
+    /// destination to the AppProject.
+    ///
+    /// ## References
+    /// - https://argo-cd.readthedocs.io/en/stable/user-guide/projects/
+    /// - shipshape simulate --help
+    pub struct ArgocdDestinationNotPermitted {
+        id: "SS060",
+        name: "argocd-destination-not-permitted",
+        severity: Error,
+        summary: "Application its AppProject does not admit",
+        help: "Use a destination and source the AppProject lists, or add them to the AppProject.",
+    }
+}
+
+impl Rule for ArgocdDestinationNotPermitted {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
+            return;
+        }
+        let model = &cx.cluster().sync;
+        let Some(app) = model.app(&obj.doc.dir, obj.name.unwrap_or("")) else {
+            return;
+        };
+        // Reported once: the first timeline that refuses it.
+        if let Some(b) = model.blocks_of(app).find(|b| b.cause == Cause::Refused) {
+            let path: Vec<Seg> = if b.message.contains("source repository") {
+                vec![k("spec"), k("source"), k("repoURL")]
+            } else {
+                vec![k("spec"), k("destination"), k("namespace")]
+            };
+            out.push(Finding::new(&META, obj, path, b.message.clone()).help(b.fix.clone()));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `shipshape simulate --env ENV [PATH]`: the replay of one environment's
+//! app-of-apps, from the project's render (in memory) or from a folder of
+//! Argo CD manifests. The findings printed with the timeline are those of
+//! the lint rules that ask the same model, through the same reporters.
+
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{facts::SyncFacts, report, Model};
+use crate::cli::{exit, Outcome};
+use crate::lint::cli::{bad_input, finish, load_project, policy_files, settings, OutputArgs};
+use crate::lint::{input, policy::Policy, rendered, Obj};
+use crate::problem::{did_you_mean, At, Problem};
+use crate::report::Format;
+use crate::source::Sources;
+use crate::{render, spec};
+
+/// The rules whose findings are the simulator's blocking steps.
+pub const RULES: &[&str] = &["SS026", "SS060", "SS061", "SS062", "SS063"];
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The environment whose app-of-apps to replay (required for the
+    /// project's render; for a folder, without it every app-of-apps found).
+    #[arg(long, value_name = "NAME", required_unless_present = "path")]
+    pub env: Option<String>,
+    /// A folder of Argo CD manifests: a copy of the output folder, or another
+    /// repository's app-of-apps (default: the project's render, in memory).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
+    let mut sources = Sources::new();
+    let format = args.output.format;
+    let bad = |p: Problem, s: &Sources| bad_input(&p.into(), s, format);
+    if let Some(env) = args.env.as_deref().filter(|e| crate::spec::types::Name::parse(e).is_err()) {
+        return bad(
+            Problem::new(
+                "cli::bad-env",
+                format!("`--env {env}` is not an environment name"),
+                At::Nowhere,
+            ),
+            &sources,
+        );
+    }
+    let project = match load_project(root, &mut sources, args.path.is_none()) {
+        Ok(p) => p,
+        Err(p) => return bad_input(&p.sorted(), &sources, format),
+    };
+    let known = project.as_ref().and_then(|p| p.env_names());
+    let policy = match Policy::load(
+        &policy_files(root, project.as_ref(), &[]),
+        &mut sources,
+        known.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(p) => return bad_input(&p, &sources, format),
+    };
+    let (docs, mut diags, files) = match &args.path {
+        Some(path) => {
+            if !path.exists() {
+                return bad(
+                    Problem::new(
+                        "lint::no-path",
+                        format!("`{}` does not exist", path.display()),
+                        At::Nowhere,
+                    ),
+                    &sources,
+                );
+            }
+            input::read(std::slice::from_ref(path), &mut sources, None)
+        }
+        None => {
+            let Some(model) = project.as_ref().and_then(|p| p.model.as_ref()) else {
+                return bad(
+                    Problem::new(
+                        "spec::no-project",
+                        format!(
+                            "no {} here; give a folder of Argo CD manifests to simulate",
+                            spec::PROJECT_FILE
+                        ),
+                        At::Nowhere,
+                    ),
+                    &sources,
+                );
+            };
+            let names: Vec<&str> = model.envs.iter().map(|e| e.name.as_str()).collect();
+            let env = args.env.clone().unwrap_or_default();
+            if !names.contains(&env.as_str()) {
+                let p = Problem::new(
+                    "cli::unknown-env",
+                    format!("the project has no environment `{env}`"),
+                    At::Nowhere,
+                );
+                let p = match did_you_mean(&env, names.iter().copied()) {
+                    Some(m) => p.with_help(format!("did you mean `{m}`?")),
+                    None => p.with_help(format!("environments: {}", names.join(", "))),
+                };
+                return bad(p, &sources);
+            }
+            let bundle = render::render(model, Some(std::slice::from_ref(&env)));
+            let production: BTreeMap<String, bool> = model
+                .envs
+                .iter()
+                .map(|e| (e.name.clone(), e.production))
+                .collect();
+            let docs =
+                rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
+            let n = bundle.files.len();
+            (docs, Vec::new(), n)
+        }
+    };
+    // The model, from the same facts `lint` gathers.
+    let mut facts = SyncFacts::default();
+    for (i, d) in docs.iter().enumerate() {
+        if let Some(o) = Obj::new(i, d) {
+            facts.add(&o);
+        }
+    }
+    let model = Model::new(facts);
+    let timelines: Vec<_> = model
+        .timelines()
+        .iter()
+        .filter(|t| args.env.is_none() || t.env == args.env)
+        .collect();
+    if timelines.is_empty() {
+        let found: Vec<String> = model
+            .timelines()
+            .iter()
+            .filter_map(|t| t.env.clone())
+            .collect();
+        let p = Problem::new(
+            "simulate::no-applications",
+            match &args.env {
+                Some(env) => format!("no Argo CD Application of env `{env}` was found"),
+                None => "no Argo CD Application was found".to_string(),
+            },
+            At::Nowhere,
+        )
+        .with_help(if found.is_empty() {
+            "Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder".to_string()
+        } else {
+            format!("envs found: {}", found.join(", "))
+        });
+        return bad(p, &sources);
+    }
+    // Unreadable files are findings too: what was not read was not replayed.
+    diags.retain(|d| d.severity >= crate::lint::Severity::Warning);
+    let mut lint = crate::lint::run(
+        &sources,
+        &docs,
+        diags,
+        true,
+        &settings(project.as_ref()),
+        &policy,
+        files,
+    );
+    lint.diagnostics.retain(|d| {
+        (RULES.contains(&d.rule.as_str()) || d.rule == "SS900")
+            && (d.envs.is_empty()
+                || args.env.as_ref().is_none_or(|env| d.envs.iter().any(|e| e == env)))
+    });
+    let converges = timelines.iter().all(|t| t.converges());
+    let prefix = match format {
+        Format::Human => timelines
+            .iter()
+            .map(|t| report::human(t, &model.facts))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    };
+    let mut outcome = finish(&lint, &sources, &policy, &args.output, prefix);
+    if format == Format::Json {
+        let diagnostics: serde_json::Value =
+            serde_json::from_str(&outcome.stdout).unwrap_or(serde_json::Value::Null);
+        let out = serde_json::json!({
+            "version": 1,
+            "simulation": timelines.iter().map(|t| report::json(t, &model.facts)).collect::<Vec<_>>(),
+            "report": diagnostics,
+        });
+        outcome.stdout = serde_json::to_string_pretty(&out).unwrap_or_default() + "\n";
+    }
+    if !converges {
+        outcome.code = exit::FINDINGS;
+    }
+    outcome
+}
