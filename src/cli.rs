@@ -339,7 +339,12 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
 
     if args.stdout {
         let mut s = String::new();
-        for (path, content) in bundle.files.iter().filter(|(p, _)| in_scope(p)) {
+        // One YAML stream: the Markdown files (BOOTSTRAP.md) are left out.
+        for (path, content) in bundle
+            .files
+            .iter()
+            .filter(|(p, _)| in_scope(p) && p.ends_with(".yaml"))
+        {
             s.push_str("---\n# Source: ");
             s.push_str(&format!("{shown}/{path}\n"));
             s.push_str(content);

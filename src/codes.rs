@@ -58,6 +58,8 @@ codes! {
     "Passwords come only from Doppler through External Secrets: add `secrets: { doppler: … }`.";
     "spec::literal-secret" => "a credential written into the spec",
     "A plain `env` value named like a credential, or a URL with a password in it. The value is never echoed; move it to Doppler and read it through `secret-env`.";
+    "spec::root-user" => "an app set to run as root through `run-as-user`",
+    "`run-as-user: 0` is root, which `runAsNonRoot: true` refuses; use a non-zero user, or `security: { run-as-root: true, reason: … }`.";
     "spec::unsupported" => "a combination shipshape cannot render",
     "For example sentinel topology on the `statefulset` Redis engine.";
     "spec::unsupported-version" => "a chart version outside the supported range",
@@ -82,6 +84,8 @@ codes! {
     "Fix the expression at the reported position.";
     "cli::bad-env" => "`--env` is not an environment name",
     "Environment names are the file names in the environments folder.";
+    "simulate::no-applications" => "`simulate` found no Argo CD Application to replay",
+    "The folder holds no Application of that env: Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder; without `--env`, every app-of-apps found is replayed.";
     "cli::unknown-env" => "`--env` names an environment the project does not have",
     "The help names the closest environment.";
     "cli::git" => "Git cannot give the base of a diff",

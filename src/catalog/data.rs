@@ -246,12 +246,14 @@ static ENTRIES: &[Entry] = &[
         namespace: "ingress-nginx",
         repo_url: "https://kubernetes.github.io/ingress-nginx",
         chart: "ingress-nginx",
-        min: "4.0.0",
+        // Controller v1.12.1 (chart 4.12.1) fixes CVE-2025-1974 ("IngressNightmare",
+        // unauthenticated RCE through the admission webhook); kubernetes/ingress-nginx#13070.
+        min: "4.12.1",
         below: "5.0.0",
-        default: "4.12.0",
+        default: "4.12.1",
         releases: &[],
         apis: &[],
-        why_min: "`networking.k8s.io/v1` Ingress and `controller.service.type`",
+        why_min: "fixes CVE-2025-1974 (controller 1.12.1); the project is retired upstream, install it only where an Ingress uses it",
         compat: None,
     },
     Entry {

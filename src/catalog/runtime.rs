@@ -34,7 +34,8 @@ pub static IMAGES: &[ImageFacts] = &[
             ("2020.1.0", ImageUser::Name("nonroot")),
             (CLOUDFLARED_NUMERIC_USER_SINCE, ImageUser::Numeric(65532)),
         ],
-        evidence: "cloudflare/cloudflared Dockerfile at each tag: `USER nonroot` through 2025.6.1, \
+        evidence:
+            "cloudflare/cloudflared Dockerfile at each tag: `USER nonroot` through 2025.6.1, \
                    `USER 65532:65532` from 2025.7.0 (FACTS.md §8)",
     },
     ImageFacts {
@@ -121,7 +122,11 @@ pub static ARGOCD_BUILTIN_HEALTH: &[(&str, &str)] = &[
 
 /// Whether Argo CD judges the health of a kind (built in, or customised in
 /// argocd-cm by the set). Core kinds are judged by Argo CD's own code.
-pub fn argocd_judges_health(api_version: &str, kind: &str, customised: &[(String, String)]) -> bool {
+pub fn argocd_judges_health(
+    api_version: &str,
+    kind: &str,
+    customised: &[(String, String)],
+) -> bool {
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
     if !group.contains('.') || group.ends_with(".k8s.io") {
         return true;
@@ -182,7 +187,10 @@ mod tests {
             split_image("localhost:5000/a/b:1.2@sha256:00"),
             ("localhost:5000/a/b", Some("1.2"))
         );
-        assert_eq!(split_image("localhost:5000/a/b"), ("localhost:5000/a/b", None));
+        assert_eq!(
+            split_image("localhost:5000/a/b"),
+            ("localhost:5000/a/b", None)
+        );
     }
 
     #[test]
@@ -196,14 +204,26 @@ mod tests {
     #[test]
     fn health_is_judged_for_known_kinds_only() {
         assert!(argocd_judges_health("apps/v1", "Deployment", &[]));
-        assert!(argocd_judges_health("external-secrets.io/v1", "ExternalSecret", &[]));
+        assert!(argocd_judges_health(
+            "external-secrets.io/v1",
+            "ExternalSecret",
+            &[]
+        ));
         assert!(!argocd_judges_health(
             "redis.redis.opstreelabs.in/v1beta2",
             "RedisReplication",
             &[]
         ));
-        assert!(!argocd_judges_health("argoproj.io/v1alpha1", "Application", &[]));
+        assert!(!argocd_judges_health(
+            "argoproj.io/v1alpha1",
+            "Application",
+            &[]
+        ));
         let custom = vec![("argoproj.io".to_string(), "Application".to_string())];
-        assert!(argocd_judges_health("argoproj.io/v1alpha1", "Application", &custom));
+        assert!(argocd_judges_health(
+            "argoproj.io/v1alpha1",
+            "Application",
+            &custom
+        ));
     }
 }

@@ -54,9 +54,10 @@ impl Scope {
     }
 }
 
-/// Whether a file's content says shipshape wrote it.
+/// Whether a file's content says shipshape wrote it (YAML starts with the
+/// header as a comment, Markdown with it in an HTML comment).
 pub fn is_generated(content: &str) -> bool {
-    content.starts_with(HEADER)
+    content.starts_with(HEADER) || content.starts_with(&crate::render::markdown_header())
 }
 
 /// Files under `dir`, by forward-slash path relative to it, sorted.

@@ -102,7 +102,8 @@ pub fn from_bundle(
 
 /// The render's kustomizations, as read from their files: which folders an
 /// overlay pulls in and the namespace it sets decide which Application syncs
-/// which object (the sync model), as they do on disk.
+/// which object (the sync model), as they do on disk. And the argocd-cm
+/// patch, whose health checks decide when a sync wave is Healthy.
 fn kustomizations(
     bundle: &Bundle,
     output: &str,
@@ -112,10 +113,16 @@ fn kustomizations(
     let mut out = Vec::new();
     for (file, text) in &bundle.files {
         let path = Path::new(file);
-        if path.file_name().and_then(|n| n.to_str()) != Some("kustomization.yaml") {
+        let kustomization = path.file_name().and_then(|n| n.to_str()) == Some("kustomization.yaml");
+        // The argocd-cm patch: which kinds Argo CD judges the health of.
+        if !kustomization && file != crate::render::HEALTH_PATCH_FILE {
             continue;
         }
-        let id = sources.add(format!("{output}/{file}"), PathBuf::from(file), text.clone());
+        let id = sources.add(
+            format!("{output}/{file}"),
+            PathBuf::from(file),
+            text.clone(),
+        );
         let Ok(nodes) = yaml::parse_stream(sources.text(id), id) else {
             continue;
         };
@@ -139,7 +146,7 @@ fn kustomizations(
                 env: env.clone(),
                 origin: Origin::File,
                 is_patch: false,
-                kind_hint: Some(super::input::KUSTOMIZATION_HINT),
+                kind_hint: kustomization.then_some(super::input::KUSTOMIZATION_HINT),
                 derived: false,
             });
         }

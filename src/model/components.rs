@@ -472,6 +472,16 @@ pub(super) fn build_app(
         }
         s
     });
+    if let Some(u) = a.run_as_user.as_ref().filter(|u| u.value == 0) {
+        problems.push(
+            Problem::at_span(
+                "spec::root-user",
+                "`run-as-user: 0` is root, which `runAsNonRoot` refuses",
+                u.span,
+            )
+            .with_help("use a non-zero user, or `security: { run-as-root: true, reason: … }`"),
+        );
+    }
     (problems.len() == before).then(|| App {
         span: a.name.span,
         image: image.value.clone(),
@@ -498,6 +508,7 @@ pub(super) fn build_app(
         public,
         tailnet,
         reload: a.reload_on_secret_change.unwrap_or(true),
+        run_as_user: a.run_as_user.as_ref().map(|u| u.value),
         name,
     })
 }

@@ -310,6 +310,8 @@ pub struct App {
     /// Machine names on the tailnet (Tailscale).
     pub tailnet: Vec<String>,
     pub reload: bool,
+    /// `runAsUser`/`runAsGroup` of the pod, when the spec sets them.
+    pub run_as_user: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

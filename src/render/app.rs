@@ -161,6 +161,10 @@ pub fn component(model: &Model, env: &Env, app: &App) -> Component {
         "securityContext": { "runAsNonRoot": !app.security.run_as_root, "seccompProfile": { "type": "RuntimeDefault" } },
         "containers": [container],
     });
+    if let Some(uid) = app.run_as_user {
+        pod_spec["securityContext"]["runAsUser"] = J::from(uid);
+        pod_spec["securityContext"]["runAsGroup"] = J::from(uid);
+    }
     if !volumes.is_empty() {
         pod_spec["volumes"] = J::from(volumes);
     }

@@ -18,12 +18,27 @@ use crate::yaml::emit::to_yaml;
 
 pub const API: &str = "argoproj.io/v1alpha1";
 const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
-/// Where the `argocd-cm` patch is written (applied once by hand, see the README).
+/// Where the `argocd-cm` patch is written (for Argo CD installed from its
+/// manifests; applied once by hand, see the README).
 pub const HEALTH_PATCH_FILE: &str = "argocd/argocd-cm-patch.yaml";
-/// argocd-cm key of a health check for `argoproj.io/Application`, which Argo CD
-/// removed in 1.8; app-of-apps sync waves only wait for child health with it.
-const HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
-const HEALTH_LUA: &str = r#"hs = {}
+/// The same health checks as values of the `argo-cd` Helm chart (`configs.cm`),
+/// for Argo CD installed with Helm, whose next upgrade would revert a patch.
+pub const HEALTH_VALUES_FILE: &str = "argocd/argo-cd-values.yaml";
+/// Health checks Argo CD does not have for kinds the render uses, as argocd-cm
+/// keys: `(group, kind, Lua)`. Argo CD removed the one for Applications in
+/// 1.8, and app-of-apps sync waves only wait for child health with it; the OT
+/// operator's kinds have none (FACTS.md §8), and of them only RedisReplication
+/// reports anything (`status.masterNode`, once a master is elected; Redis and
+/// RedisSentinel have no status at v0.26).
+pub const HEALTH_CHECKS: &[(&str, &str, &str)] = &[
+    ("argoproj.io", "Application", APPLICATION_HEALTH),
+    (
+        crate::catalog::operators::OT_GROUP,
+        "RedisReplication",
+        REDIS_REPLICATION_HEALTH,
+    ),
+];
+const APPLICATION_HEALTH: &str = r#"hs = {}
 hs.status = "Progressing"
 hs.message = ""
 if obj.status ~= nil and obj.status.health ~= nil then
@@ -34,6 +49,28 @@ if obj.status ~= nil and obj.status.health ~= nil then
 end
 return hs
 "#;
+const REDIS_REPLICATION_HEALTH: &str = r#"hs = {}
+if obj.status ~= nil and obj.status.masterNode ~= nil and obj.status.masterNode ~= "" then
+  hs.status = "Healthy"
+  hs.message = "master: " .. obj.status.masterNode
+  return hs
+end
+hs.status = "Progressing"
+hs.message = "waiting for the operator to elect a master"
+return hs
+"#;
+
+fn health_data() -> serde_json::Map<String, J> {
+    HEALTH_CHECKS
+        .iter()
+        .map(|(group, kind, lua)| {
+            (
+                format!("resource.customizations.health.{group}_{kind}"),
+                J::from(*lua),
+            )
+        })
+        .collect()
+}
 
 fn sync_policy(automated: bool, options: &[&str]) -> J {
     let mut p = json!({
@@ -257,8 +294,9 @@ pub fn applications(model: &Model, r: &EnvRender, bundle: &mut Bundle) {
     push(bundle, &r.env, "root", path, root);
 }
 
-/// The `argocd-cm` merge patch restoring health for `argoproj.io/Application`,
-/// so that a wave of child Applications waits until the previous one is healthy.
+/// The health checks of [`HEALTH_CHECKS`], as an `argocd-cm` merge patch and
+/// as `argo-cd` chart values, so that a wave of child Applications waits until
+/// the previous one is healthy.
 pub fn health_patch(model: &Model, bundle: &mut Bundle) {
     let patch = json!({
         "apiVersion": "v1",
@@ -268,10 +306,15 @@ pub fn health_patch(model: &Model, bundle: &mut Bundle) {
             "namespace": model.project.argocd_namespace,
             "labels": { "app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd" },
         },
-        "data": { HEALTH_KEY: HEALTH_LUA },
+        "data": health_data(),
     });
     bundle.files.insert(
         HEALTH_PATCH_FILE.to_string(),
         format!("{HEADER}\n{}", to_yaml(&patch)),
+    );
+    let values = json!({ "configs": { "cm": health_data() } });
+    bundle.files.insert(
+        HEALTH_VALUES_FILE.to_string(),
+        format!("{HEADER}\n{}", to_yaml(&values)),
     );
 }

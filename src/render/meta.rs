@@ -9,6 +9,8 @@ pub const ENV_LABEL: &str = "shipshape.dev/env";
 pub const COMPONENT_LABEL: &str = "shipshape.dev/component";
 pub const ROLE_LABEL: &str = "shipshape.dev/redis-role";
 pub const RELOADER_AUTO: &str = "reloader.stakater.com/auto";
+/// Reloader restarts the workload when this Secret changes.
+pub const RELOAD_ON_SECRET: &str = "secret.reloader.stakater.com/reload";
 
 /// The env-independent labels of a component's objects. The env label is added
 /// by the overlay (`labels:` in kustomization.yaml), so bases stay shareable.

@@ -29,7 +29,7 @@ fn values(model: &Model, env: &Env, op: &Operator) -> J {
                 "sources": ["ingress", "crd"],
                 "policy": "sync",
                 "txtOwnerId": format!("{}-{}", model.project.name, env.name),
-                "domainFilters": [],
+                "domainFilters": domain_filters(env),
                 "env": [{ "name": "CF_API_TOKEN", "valueFrom": { "secretKeyRef": { "name": "cloudflare-api-token", "key": "api-token" } } }],
             });
             let (prefix, set) = catalog::operators::external_dns_prefix(&op.version);
@@ -68,6 +68,28 @@ fn reads_secret(v: &J) -> bool {
         J::Array(a) => a.iter().any(reads_secret),
         _ => false,
     }
+}
+
+/// The DNS names External-DNS may manage: the parent domain of each public
+/// hostname (`api.example.com` → `example.com`; an apex stays itself). With
+/// `policy: sync`, an empty list would let it manage every zone the token reaches.
+fn domain_filters(env: &Env) -> Vec<String> {
+    let mut out: Vec<String> = env
+        .apps
+        .iter()
+        .flat_map(|a| a.public.iter())
+        .map(|h| {
+            let labels: Vec<&str> = h.split('.').collect();
+            if labels.len() > 2 {
+                labels[1..].join(".")
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 pub fn operators(model: &Model, env: &Env) -> Vec<Component> {

@@ -98,6 +98,8 @@ pub fn component(model: &Model, env: &Env, p: &Postgres) -> Component {
                     "method": "plugin",
                     "pluginConfiguration": { "name": BARMAN_PLUGIN },
                     "backupOwnerReference": "self",
+                    // A first backup at once, not a day after the cluster exists.
+                    "immediate": true,
                 }),
             ),
             b.span,

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value as J};
 
 use super::meta::{
     annotate, container_security, disruption_budget, labels, object, protect_stateful, selector,
-    with_spec, RELOADER_AUTO, ROLE_LABEL,
+    with_spec, RELOADER_AUTO, RELOAD_ON_SECRET, ROLE_LABEL,
 };
 use super::secrets::external_secret;
 use super::{wave, Component, Object, Source};
@@ -135,16 +135,27 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
         },
         "redisConfig": { "additionalRedisConfig": config_map_name(r) },
         "redisExporter": { "enabled": r.exporter, "image": OT_EXPORTER_IMAGE },
-        "storage": { "volumeClaimTemplate": { "spec": pvc(r) } },
+        // Deleting the CR (or the operator's chart, whose CRDs go with it)
+        // must not delete the data: the operator keeps the claims.
+        "storage": { "volumeClaimTemplate": { "spec": pvc(r) }, "keepAfterDelete": true },
         "podSecurityContext": { "runAsUser": 1000, "fsGroup": 1000 },
     });
     if let Some(tls) = &r.tls_secret {
         spec["TLS"] = json!({ "ca": "ca.crt", "cert": "tls.crt", "key": "tls.key", "secret": { "secretName": tls } });
     }
+    // Redis reads its certificate once, at start: restart on renewal. The
+    // operator copies a CR's annotations to its StatefulSet, where Reloader
+    // reads them.
+    let tls_reload = |o: &mut J| {
+        if let Some(tls) = &r.tls_secret {
+            annotate(o, RELOAD_ON_SECRET, tls);
+        }
+    };
     match r.topology {
         Topology::Standalone => {
             let mut redis = with_spec(object(OT_API, "Redis", name, redis_labels(model, r)), spec);
             protect_stateful(&mut redis);
+            tls_reload(&mut redis);
             objects.push(Object::new(redis, r.span));
         }
         Topology::Sentinel => {
@@ -155,6 +166,7 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
                 repl,
             );
             protect_stateful(&mut replication);
+            tls_reload(&mut replication);
             objects
                 .push(Object::new(replication, r.span).field("spec.clusterSize", r.replicas_span));
             let mut sentinel = json!({
@@ -176,15 +188,14 @@ fn ot_objects(model: &Model, r: &Redis, name: &str, objects: &mut Vec<Object>) {
             if let Some(tls) = spec.get("TLS") {
                 sentinel["TLS"] = tls.clone();
             }
-            objects.push(Object::new(
-                with_spec(
-                    // Named like the replication: the operator labels its pods
-                    // `app=<name>-sentinel` and creates the `<name>-sentinel` Service.
-                    object(OT_API, "RedisSentinel", name, redis_labels(model, r)),
-                    sentinel,
-                ),
-                r.span,
-            ));
+            let mut sentinel = with_spec(
+                // Named like the replication: the operator labels its pods
+                // `app=<name>-sentinel` and creates the `<name>-sentinel` Service.
+                object(OT_API, "RedisSentinel", name, redis_labels(model, r)),
+                sentinel,
+            );
+            tls_reload(&mut sentinel);
+            objects.push(Object::new(sentinel, r.span));
         }
     }
 }
@@ -427,6 +438,9 @@ fn certificates(model: &Model, env: &Env, r: &Redis, secret: &str) -> Vec<Object
                     "commonName": r.service_name(),
                     "dnsNames": dns,
                     "usages": ["server auth", "client auth"],
+                    // 90 days, renewed 30 days ahead; Redis restarts on renewal.
+                    "duration": "2160h",
+                    "renewBefore": "720h",
                     "privateKey": { "algorithm": "ECDSA", "size": 256 },
                     "issuerRef": { "name": ca, "kind": "Issuer", "group": "cert-manager.io" },
                 }),

@@ -114,7 +114,11 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
         .collect();
     for ns in elsewhere {
         let mut n = object("v1", "Namespace", &ns, labels(model, component));
-        annotate(&mut n, "argocd.argoproj.io/sync-options", STATEFUL_SYNC_OPTIONS);
+        annotate(
+            &mut n,
+            "argocd.argoproj.io/sync-options",
+            STATEFUL_SYNC_OPTIONS,
+        );
         objects.push(Object::new(n, d.span));
     }
     Some(Component {
@@ -144,7 +148,11 @@ pub fn finish(components: &mut [Component]) {
                 .is_some_and(|s| s.contains("Delete=false"))
                 && o.kind() != "Namespace"
         });
-        for o in c.objects.iter_mut().filter(|o| o.kind() == "ExternalSecret") {
+        for o in c
+            .objects
+            .iter_mut()
+            .filter(|o| o.kind() == "ExternalSecret")
+        {
             let ns = o.value["metadata"]["namespace"]
                 .as_str()
                 .map(str::to_string)
@@ -156,7 +164,11 @@ pub fn finish(components: &mut [Component]) {
         }
     }
     for c in components.iter_mut() {
-        for o in c.objects.iter_mut().filter(|o| o.kind() == "ClusterSecretStore") {
+        for o in c
+            .objects
+            .iter_mut()
+            .filter(|o| o.kind() == "ClusterSecretStore")
+        {
             o.value["spec"]["conditions"] = json!([{ "namespaces": readers }]);
         }
     }

@@ -15,7 +15,10 @@ pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 pub enum Admission {
     Admitted,
     /// Refused: why, and how to fix it.
-    Refused { why: String, fix: String },
+    Refused {
+        why: String,
+        fix: String,
+    },
     /// The project is not in the set: admission cannot be judged.
     Unknown(String),
 }
@@ -74,7 +77,11 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
         };
     };
     if let Some(repo) = &app.repo_url {
-        let repos: Vec<Option<&str>> = project.source_repos.iter().map(|s| Some(s.as_str())).collect();
+        let repos: Vec<Option<&str>> = project
+            .source_repos
+            .iter()
+            .map(|s| Some(s.as_str()))
+            .collect();
         if !permits(&repos, repo) {
             return Admission::Refused {
                 why: format!(
@@ -88,15 +95,18 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
     let ns = app.dest_ns.as_deref().unwrap_or("");
     // A destination by cluster name matches an entry by name, or by server
     // once Argo CD resolves the name; only `in-cluster` resolves offline.
-    let server = app.server.as_deref().or_else(|| {
-        (app.cluster_name.as_deref() == Some("in-cluster")).then_some(IN_CLUSTER)
-    });
+    let server = app
+        .server
+        .as_deref()
+        .or_else(|| (app.cluster_name.as_deref() == Some("in-cluster")).then_some(IN_CLUSTER));
     let mut unresolved = false;
     let destination_ok = project.destinations.iter().any(|d| {
         let server_ok = match (server, &app.cluster_name) {
             (Some(s), name) => {
                 permits(&[d.server.as_deref()], s)
-                    || name.as_deref().is_some_and(|n| permits(&[d.name.as_deref()], n))
+                    || name
+                        .as_deref()
+                        .is_some_and(|n| permits(&[d.name.as_deref()], n))
             }
             (None, Some(n)) => {
                 let by_name = permits(&[d.name.as_deref()], n);
@@ -160,7 +170,10 @@ mod tests {
         assert!(glob("*", "anything/at/all"));
         assert!(glob("example-*", "example-prd"));
         assert!(!glob("example-*", "default"));
-        assert!(glob("https://github.com/org/*", "https://github.com/org/repo.git"));
+        assert!(glob(
+            "https://github.com/org/*",
+            "https://github.com/org/repo.git"
+        ));
         assert!(glob("a?c", "abc"));
         assert!(!glob("", "x"));
         assert!(glob("", ""));

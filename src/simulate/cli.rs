@@ -37,7 +37,11 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
     let bad = |p: Problem, s: &Sources| bad_input(&p.into(), s, format);
-    if let Some(env) = args.env.as_deref().filter(|e| crate::spec::types::Name::parse(e).is_err()) {
+    if let Some(env) = args
+        .env
+        .as_deref()
+        .filter(|e| crate::spec::types::Name::parse(e).is_err())
+    {
         return bad(
             Problem::new(
                 "cli::bad-env",
@@ -60,7 +64,7 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         Ok(p) => p,
         Err(p) => return bad_input(&p, &sources, format),
     };
-    let (docs, mut diags, files) = match &args.path {
+    let (docs, diags, files) = match &args.path {
         Some(path) => {
             if !path.exists() {
                 return bad(
@@ -142,14 +146,15 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
             At::Nowhere,
         )
         .with_help(if found.is_empty() {
-            "Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder".to_string()
+            "Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder"
+                .to_string()
         } else {
             format!("envs found: {}", found.join(", "))
         });
         return bad(p, &sources);
     }
-    // Unreadable files are findings too: what was not read was not replayed.
-    diags.retain(|d| d.severity >= crate::lint::Severity::Warning);
+    // What was not read was not replayed: the run fails closed.
+    let unread = diags.len();
     let mut lint = crate::lint::run(
         &sources,
         &docs,
@@ -162,10 +167,18 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
     lint.diagnostics.retain(|d| {
         (RULES.contains(&d.rule.as_str()) || d.rule == "SS900")
             && (d.envs.is_empty()
-                || args.env.as_ref().is_none_or(|env| d.envs.iter().any(|e| e == env)))
+                || args
+                    .env
+                    .as_ref()
+                    .is_none_or(|env| d.envs.iter().any(|e| e == env)))
     });
+    let count =
+        |s: crate::lint::Severity| lint.diagnostics.iter().filter(|d| d.severity == s).count();
+    lint.summary.errors = count(crate::lint::Severity::Error);
+    lint.summary.warnings = count(crate::lint::Severity::Warning);
+    lint.summary.infos = count(crate::lint::Severity::Info);
     let converges = timelines.iter().all(|t| t.converges());
-    let prefix = match format {
+    let mut prefix = match format {
         Format::Human => timelines
             .iter()
             .map(|t| report::human(t, &model.facts))
@@ -173,18 +186,26 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
             .join("\n"),
         _ => String::new(),
     };
+    if unread > 0 && format == Format::Human {
+        prefix.push_str(&format!(
+            "{unread} file{} could not be read: {} not replayed, so the replay is incomplete\n",
+            if unread == 1 { "" } else { "s" },
+            if unread == 1 { "it was" } else { "they were" }
+        ));
+    }
     let mut outcome = finish(&lint, &sources, &policy, &args.output, prefix);
     if format == Format::Json {
         let diagnostics: serde_json::Value =
             serde_json::from_str(&outcome.stdout).unwrap_or(serde_json::Value::Null);
         let out = serde_json::json!({
             "version": 1,
+            "files_not_replayed": unread,
             "simulation": timelines.iter().map(|t| report::json(t, &model.facts)).collect::<Vec<_>>(),
             "report": diagnostics,
         });
         outcome.stdout = serde_json::to_string_pretty(&out).unwrap_or_default() + "\n";
     }
-    if !converges {
+    if !converges || unread > 0 {
         outcome.code = exit::FINDINGS;
     }
     outcome

@@ -178,7 +178,9 @@ impl SyncFacts {
 
     /// What one object tells the model.
     pub fn add(&mut self, o: &Obj) {
-        if o.is_fragment() {
+        // Objects made from an Application's Helm values belong to its chart,
+        // whose needs its AppFact carries.
+        if o.is_fragment() || o.doc.derived {
             return;
         }
         if o.kind == KUSTOMIZATION_HINT {
@@ -317,8 +319,12 @@ fn project(o: &Obj) -> ProjectFact {
             .iter()
             .map(|w| {
                 (
-                    w.get("group").and_then(Node::scalar_text).unwrap_or_default(),
-                    w.get("kind").and_then(Node::scalar_text).unwrap_or_default(),
+                    w.get("group")
+                        .and_then(Node::scalar_text)
+                        .unwrap_or_default(),
+                    w.get("kind")
+                        .and_then(Node::scalar_text)
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -346,7 +352,10 @@ fn kustomization(o: &Obj) -> KustomizationFact {
 
 /// `dir/rel`, with `.` and `..` resolved as text (folders need not exist).
 pub fn join(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     let absolute = dir.starts_with('/');
     for seg in rel.split('/') {
         match seg {

@@ -37,7 +37,10 @@ pub fn user_checks<'o, 'a>(o: &'o Obj<'a>) -> Vec<UserCheck<'o, 'a>> {
         if sc_field(c, pod, "runAsNonRoot").and_then(Node::as_bool) != Some(true) {
             continue;
         }
-        if sc_field(c, pod, "runAsUser").and_then(Node::as_i64).is_some() {
+        if sc_field(c, pod, "runAsUser")
+            .and_then(Node::as_i64)
+            .is_some()
+        {
             // The kubelet checks the number it is given, not the image.
             continue;
         }

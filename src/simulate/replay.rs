@@ -83,8 +83,14 @@ impl Timeline {
 /// segments are the path's (all of them, or all but the first: the output
 /// folder copied elsewhere).
 pub fn dir_matches(dir: &str, path: &str) -> bool {
-    let d: Vec<&str> = dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
-    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let d: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let p: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     if p.is_empty() {
         return false;
     }
@@ -185,16 +191,20 @@ impl<'f> Replay<'f> {
         let mut children = Vec::new();
         for &i in apps {
             let a = &facts.apps[i];
-            let holds_apps = a
-                .path
-                .as_deref()
-                .is_some_and(|p| facts.apps.iter().any(|c| dir_matches(&c.dir, p)));
-            if holds_apps {
+            let objects = owned_objects(facts, a);
+            // A root syncs Applications (and their AppProject) only.
+            let holds_apps = a.path.as_deref().is_some_and(|p| {
+                facts
+                    .apps
+                    .iter()
+                    .any(|c| c.id != a.id && dir_matches(&c.dir, p))
+            });
+            if holds_apps && objects.is_empty() {
                 roots.push(i);
             } else {
                 children.push(i);
             }
-            owned.insert(i, owned_objects(facts, a));
+            owned.insert(i, objects);
         }
         Replay {
             facts,
@@ -265,6 +275,17 @@ impl<'f> Replay<'f> {
         for &r in &self.roots {
             self.admission(r, &mut t, f.apps[r].wave);
         }
+        if !self.roots.is_empty()
+            && !runtime::argocd_judges_health(
+                "argoproj.io/v1alpha1",
+                "Application",
+                &f.health_checks,
+            )
+        {
+            t.unverified.insert(
+                "no health check for argoproj.io/Application in the set (argocd-cm): Argo CD starts each wave without waiting for the one before to be Healthy, so this order is not enforced".into(),
+            );
+        }
         for (w, apps) in waves {
             let mut steps = Vec::new();
             for i in apps {
@@ -288,9 +309,10 @@ impl<'f> Replay<'f> {
                         c.version.map(|v| v.to_string()).unwrap_or_default()
                     ));
                     if c.entry.is_none() {
-                        need.t
-                            .unverified
-                            .insert(format!("chart `{}`: what it needs is not in the catalogue", c.chart));
+                        need.t.unverified.insert(format!(
+                            "chart `{}`: what it needs is not in the catalogue",
+                            c.chart
+                        ));
                     }
                     for s in &c.secrets {
                         if let Some(ns) = &a.dest_ns {
@@ -370,7 +392,10 @@ impl<'f> Replay<'f> {
                     note,
                 });
             }
-            t.waves.push(Wave { wave: w, apps: steps });
+            t.waves.push(Wave {
+                wave: w,
+                apps: steps,
+            });
         }
         t
     }
@@ -460,7 +485,13 @@ impl Needs<'_, '_> {
         );
     }
 
-    fn namespace(&mut self, made: &BTreeMap<String, (i32, usize)>, ns: &str, oi: usize, o: &ObjFact) {
+    fn namespace(
+        &mut self,
+        made: &BTreeMap<String, (i32, usize)>,
+        ns: &str,
+        oi: usize,
+        o: &ObjFact,
+    ) {
         let this = &self.apps[self.app];
         if this.create_namespace && this.dest_ns.as_deref() == Some(ns) {
             return;

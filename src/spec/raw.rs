@@ -320,6 +320,12 @@ pub struct App {
     pub public: Vec<Spanned<PublicName>>,
     /// Restart on secret change through Reloader (default true).
     pub reload_on_secret_change: Option<bool>,
+    /// The numeric user (and group) the app's container runs as. Default: unset,
+    /// so the image's own `USER` applies, which must then be numeric and not
+    /// root (`runAsNonRoot: true` is always on). Set it when the image says
+    /// `USER nonroot` or another name: the kubelet refuses such an image under
+    /// runAsNonRoot. `shipshape simulate` lists images whose user it cannot verify.
+    pub run_as_user: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

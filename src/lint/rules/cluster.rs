@@ -133,7 +133,14 @@ impl ClusterFacts {
         self.sync.add(o);
         if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
             for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
-                let pins = i.get("newTag").is_some() || i.get("digest").is_some();
+                // `newTag: latest` moves the tag to another mutable one: no pin.
+                let tag_pins = i
+                    .get("newTag")
+                    .and_then(Node::scalar_text)
+                    .is_some_and(|t| {
+                        super::ss020_image_tag_mutable::mutable(&format!("x:{t}")).is_none()
+                    });
+                let pins = tag_pins || i.get("digest").is_some();
                 if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
                     self.image_overrides.insert(name.to_string());
                 }

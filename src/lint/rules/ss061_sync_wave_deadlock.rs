@@ -62,9 +62,7 @@ impl Rule for SyncWaveDeadlock {
             vec![k("spec"), k("source")]
         };
         for b in model.blocks_of(app).filter(|b| b.cause == Cause::Deadlock) {
-            out.push(
-                Finding::new(&META, obj, path.clone(), b.message.clone()).help(b.fix.clone()),
-            );
+            out.push(Finding::new(&META, obj, path.clone(), b.message.clone()).help(b.fix.clone()));
         }
     }
 }

@@ -2,7 +2,6 @@ use super::super::object::k;
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
 use crate::catalog::{operators::OT_GROUP, runtime, OperatorKind};
 
-
 declare_rule! {
     /// ## What it flags
     /// An OT Redis Operator resource (Redis, RedisReplication, RedisSentinel,
@@ -54,7 +53,11 @@ impl Rule for OtRedisTlsWithoutInitConfig {
         }
         // The operator of the same env when the set says, else any pin.
         let charts = &cx.cluster().charts;
-        let pins = || charts.iter().filter(|p| p.entry.kind == OperatorKind::RedisOperator);
+        let pins = || {
+            charts
+                .iter()
+                .filter(|p| p.entry.kind == OperatorKind::RedisOperator)
+        };
         let Some(pin) = pins()
             .find(|p| p.env.is_some() && p.env == obj.env)
             .or_else(|| pins().next())
@@ -83,4 +86,3 @@ impl Rule for OtRedisTlsWithoutInitConfig {
         ));
     }
 }
-
