@@ -208,3 +208,107 @@ fn readme_versions_table_is_generated_from_the_catalogue() {
         catalog::versions_table()
     );
 }
+
+/// `../shared/compat/FACTS.md` §8, the runtime contracts read at release tags.
+fn runtime_facts() -> Option<String> {
+    let shared = skip_without_shared("runtime contracts against compat/FACTS.md §8")?;
+    let text = std::fs::read_to_string(shared.join("compat/FACTS.md")).expect("FACTS.md");
+    let start = text.find("## 8.").expect("FACTS.md has §8");
+    // Lines wrap anywhere: compare with white space folded.
+    Some(
+        text[start..]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[test]
+fn runtime_contracts_are_the_ones_facts_md_states() {
+    use shipshape::catalog::runtime::{self, ImageUser, UserAnswer};
+    let Some(facts) = runtime_facts() else {
+        return;
+    };
+    // cloudflared: a named user through 2025.6.1, numeric from 2025.7.0.
+    assert!(
+        facts.contains(&format!(
+            "`USER 65532:65532` from **{}**",
+            runtime::CLOUDFLARED_NUMERIC_USER_SINCE
+        )),
+        "FACTS.md no longer dates cloudflared's numeric user at {}",
+        runtime::CLOUDFLARED_NUMERIC_USER_SINCE
+    );
+    assert!(facts.contains("`USER nonroot` (a name) up to and including **2025.6.1**"));
+    assert_eq!(
+        runtime::image_user("cloudflare/cloudflared:2025.6.1"),
+        UserAnswer::Known(ImageUser::Name("nonroot"))
+    );
+    // The tag shipshape renders is one FACTS.md checked, with a numeric user.
+    assert!(facts.contains(runtime::CLOUDFLARED_DEFAULT_TAG));
+    assert_eq!(
+        runtime::image_user(&format!(
+            "cloudflare/cloudflared:{}",
+            runtime::CLOUDFLARED_DEFAULT_TAG
+        )),
+        UserAnswer::Known(ImageUser::Numeric(runtime::CLOUDFLARED_UID))
+    );
+    // The OT redis images run as 1000.
+    assert!(facts.contains("`Dockerfile` `USER 1000`"));
+    for image in [
+        "quay.io/opstree/redis:v7.0.15",
+        "quay.io/opstree/redis-sentinel:v7.0.15",
+    ] {
+        assert_eq!(
+            runtime::image_user(image),
+            UserAnswer::Known(ImageUser::Numeric(1000))
+        );
+    }
+    // The operator renamed the CA variable at 0.24.0; the gate's name.
+    assert!(facts.contains("**v0.24.0 and later export `REDIS_TLS_CA_CERT`**"));
+    assert!(facts.contains(&format!("{}=true", runtime::OT_INIT_CONFIG_GATE)));
+    assert_eq!(runtime::OT_TLS_CA_RENAMED_SINCE, "0.24.0");
+    // Argo CD's built-in health checks: those FACTS.md names, none for OT Redis.
+    for (group, kinds) in [
+        ("postgresql.cnpg.io", &["Backup", "Cluster", "Database"][..]),
+        (
+            "external-secrets.io",
+            &[
+                "ClusterExternalSecret",
+                "ClusterSecretStore",
+                "ExternalSecret",
+                "PushSecret",
+                "SecretStore",
+            ][..],
+        ),
+    ] {
+        assert!(facts.contains(&format!("`{group}` {}", kinds.join(", "))));
+        for kind in kinds {
+            assert!(
+                runtime::ARGOCD_BUILTIN_HEALTH.contains(&(group, kind)),
+                "{group}/{kind}"
+            );
+        }
+    }
+    assert!(facts.contains("**none for `redis.redis.opstreelabs.in`**"));
+    assert!(!runtime::ARGOCD_BUILTIN_HEALTH
+        .iter()
+        .any(|(g, _)| *g == operators::OT_GROUP));
+}
+
+#[test]
+fn the_ot_ca_rename_is_dated_by_chart_version() {
+    // The contract is keyed by chart version: the chart that ships operator 0.24.0.
+    let Some(rows) = compat("redis-operator-chart-history.json") else {
+        return;
+    };
+    let renamed = Version::parse(shipshape::catalog::runtime::OT_TLS_CA_RENAMED_SINCE).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["chart_version"].as_str().and_then(exact) == Some(renamed))
+        .expect("a chart release at the rename");
+    assert_eq!(row["app_version"].as_str().and_then(exact), Some(renamed));
+    let gates = Version::parse(shipshape::catalog::runtime::OT_FEATURE_GATES_VALUE_SINCE).unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r["chart_version"].as_str().and_then(exact) == Some(gates)));
+}

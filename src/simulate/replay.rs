@@ -103,58 +103,84 @@ pub fn dir_matches(dir: &str, path: &str) -> bool {
     common == p.len() || (p.len() >= 3 && common == p.len() - 1)
 }
 
-/// The objects an Application syncs, each with the namespace it lands in.
-fn owned_objects(facts: &SyncFacts, app: &AppFact) -> Vec<(usize, Option<String>)> {
-    let Some(path) = &app.path else {
-        return Vec::new();
-    };
-    let mut dirs: BTreeSet<&str> = BTreeSet::new();
-    for d in facts
-        .objects
-        .iter()
-        .map(|o| o.dir.as_str())
-        .chain(facts.kustomizations.iter().map(|k| k.dir.as_str()))
-        .chain(facts.apps.iter().map(|a| a.dir.as_str()))
-    {
-        if dir_matches(d, path) {
-            dirs.insert(d);
+/// The set's folders, indexed once per replay: which objects and
+/// kustomizations each holds. Applications are matched against the distinct
+/// folders, not against every object.
+struct Folders<'f> {
+    dirs: BTreeSet<&'f str>,
+    objects: BTreeMap<&'f str, Vec<usize>>,
+    kustomizations: BTreeMap<&'f str, Vec<&'f super::facts::KustomizationFact>>,
+}
+
+impl<'f> Folders<'f> {
+    fn new(facts: &'f SyncFacts) -> Self {
+        let mut objects: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, o) in facts.objects.iter().enumerate() {
+            objects.entry(o.dir.as_str()).or_default().push(i);
+        }
+        let mut kustomizations: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+        for k in &facts.kustomizations {
+            kustomizations.entry(k.dir.as_str()).or_default().push(k);
+        }
+        let dirs = objects
+            .keys()
+            .chain(kustomizations.keys())
+            .copied()
+            .chain(facts.apps.iter().map(|a| a.dir.as_str()))
+            .collect();
+        Folders {
+            dirs,
+            objects,
+            kustomizations,
         }
     }
-    // The namespace of the top kustomization wins over what objects say.
-    let top_ns = dirs.iter().find_map(|d| {
-        facts
-            .kustomizations
+
+    /// The objects an Application syncs, each with the namespace it lands in.
+    fn owned(&self, facts: &SyncFacts, app: &AppFact) -> Vec<(usize, Option<String>)> {
+        let Some(path) = &app.path else {
+            return Vec::new();
+        };
+        let mut dirs: BTreeSet<&str> = self
+            .dirs
             .iter()
-            .find(|k| k.dir == *d)
-            .and_then(|k| k.namespace.clone())
-    });
-    let mut todo: Vec<&str> = dirs.iter().copied().collect();
-    while let Some(d) = todo.pop() {
-        for k in facts.kustomizations.iter().filter(|k| k.dir == d) {
-            for r in &k.resource_dirs {
-                if dirs.insert(r.as_str()) {
-                    todo.push(r.as_str());
+            .copied()
+            .filter(|d| dir_matches(d, path))
+            .collect();
+        // The namespace of the top kustomization wins over what objects say.
+        let top_ns = dirs.iter().find_map(|d| {
+            self.kustomizations
+                .get(d)
+                .and_then(|ks| ks.iter().find_map(|k| k.namespace.clone()))
+        });
+        let mut todo: Vec<&str> = dirs.iter().copied().collect();
+        while let Some(d) = todo.pop() {
+            for k in self.kustomizations.get(d).into_iter().flatten() {
+                for r in &k.resource_dirs {
+                    if dirs.insert(r.as_str()) {
+                        todo.push(r.as_str());
+                    }
                 }
             }
         }
+        let mut out: Vec<(usize, Option<String>)> = dirs
+            .iter()
+            .flat_map(|d| self.objects.get(d).into_iter().flatten())
+            .map(|&i| {
+                let o = &facts.objects[i];
+                let ns = if o.is_cluster_scoped() {
+                    None
+                } else {
+                    top_ns
+                        .clone()
+                        .or_else(|| o.namespace.clone())
+                        .or_else(|| app.dest_ns.clone())
+                };
+                (i, ns)
+            })
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out
     }
-    facts
-        .objects
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| dirs.contains(o.dir.as_str()))
-        .map(|(i, o)| {
-            let ns = if o.is_cluster_scoped() {
-                None
-            } else {
-                top_ns
-                    .clone()
-                    .or_else(|| o.namespace.clone())
-                    .or_else(|| app.dest_ns.clone())
-            };
-            (i, ns)
-        })
-        .collect()
 }
 
 /// The app-of-apps an Application belongs to: its env. (A root lives on
@@ -170,9 +196,10 @@ pub fn replay(facts: &SyncFacts) -> Vec<Timeline> {
         groups.entry(group_key(a)).or_default().push(i);
     }
     // Roots hold Applications; they group with their children's env.
+    let folders = Folders::new(facts);
     groups
         .into_iter()
-        .map(|(env, apps)| Replay::new(facts, env, &apps).run())
+        .map(|(env, apps)| Replay::new(facts, &folders, env, &apps).run())
         .collect()
 }
 
@@ -185,13 +212,13 @@ struct Replay<'f> {
 }
 
 impl<'f> Replay<'f> {
-    fn new(facts: &'f SyncFacts, env: Option<String>, apps: &[usize]) -> Self {
+    fn new(facts: &'f SyncFacts, folders: &Folders, env: Option<String>, apps: &[usize]) -> Self {
         let mut owned = BTreeMap::new();
         let mut roots = Vec::new();
         let mut children = Vec::new();
         for &i in apps {
             let a = &facts.apps[i];
-            let objects = owned_objects(facts, a);
+            let objects = folders.owned(facts, a);
             // A root syncs Applications (and their AppProject) only.
             let holds_apps = a.path.as_deref().is_some_and(|p| {
                 facts
