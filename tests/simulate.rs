@@ -211,3 +211,37 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no Argo CD Application of env `prd`"), "{err}");
 }
+
+#[test]
+fn stores_namespaces_and_crds_made_too_late_are_each_named() {
+    let dir = repo().join("fixtures/simulate/deadlocks");
+    let (code, out, err) = simulate(&[&dir.to_string_lossy(), "--format", "json"], &repo());
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let blocks: Vec<(String, String)> = j["simulation"][0]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["rule"].as_str().unwrap().to_string(),
+                b["object"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for object in [
+        "Certificate api-tls",
+        "CronJob cleanup",
+        "ExternalSecret api-secrets",
+    ] {
+        assert!(
+            blocks.contains(&("SS061".to_string(), object.to_string())),
+            "{object}: {blocks:?}"
+        );
+    }
+    assert_eq!(blocks.len(), 3, "{blocks:?}");
+    // The report has the same three, at the Application's wave.
+    let diags = j["report"]["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 3);
+    assert!(diags.iter().all(|d| d["rule"] == "SS061" && d["line"] == 8));
+}

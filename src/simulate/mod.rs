@@ -15,23 +15,34 @@ pub mod kubelet;
 pub mod replay;
 pub mod report;
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub use facts::SyncFacts;
 pub use replay::{Block, Cause, Timeline};
 
 /// The facts of a set and, once asked, their replay.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Model {
     pub facts: SyncFacts,
     timelines: OnceLock<Vec<Timeline>>,
+    /// Applications by (folder, name).
+    apps: BTreeMap<(String, String), usize>,
+    /// Blocks by Application: (timeline, block) positions.
+    blocks: OnceLock<BTreeMap<usize, Vec<(usize, usize)>>>,
 }
 
 impl Model {
     pub fn new(facts: SyncFacts) -> Self {
+        let mut apps = BTreeMap::new();
+        for (i, a) in facts.apps.iter().enumerate() {
+            apps.entry((a.dir.clone(), a.name.clone())).or_insert(i);
+        }
         Model {
             facts,
             timelines: OnceLock::new(),
+            apps,
+            blocks: OnceLock::new(),
         }
     }
 
@@ -42,17 +53,25 @@ impl Model {
 
     /// The Application read from `dir` named `name`, as an index into the facts.
     pub fn app(&self, dir: &str, name: &str) -> Option<usize> {
-        self.facts
-            .apps
-            .iter()
-            .position(|a| a.dir == dir && a.name == name)
+        self.apps.get(&(dir.to_string(), name.to_string())).copied()
     }
 
     /// What blocks an Application, in every timeline.
     pub fn blocks_of(&self, app: usize) -> impl Iterator<Item = &Block> {
-        self.timelines()
-            .iter()
-            .flat_map(|t| t.blocks.iter())
-            .filter(move |b| b.app == app)
+        let timelines = self.timelines();
+        let index = self.blocks.get_or_init(|| {
+            let mut m: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+            for (t, tl) in timelines.iter().enumerate() {
+                for (b, block) in tl.blocks.iter().enumerate() {
+                    m.entry(block.app).or_default().push((t, b));
+                }
+            }
+            m
+        });
+        index
+            .get(&app)
+            .into_iter()
+            .flatten()
+            .map(move |&(t, b)| &timelines[t].blocks[b])
     }
 }

@@ -79,6 +79,10 @@ impl Timeline {
     }
 }
 
+fn last_segment(dir: &str) -> &str {
+    dir.trim_end_matches('/').rsplit('/').next().unwrap_or(dir)
+}
+
 /// Where objects land: `dir` matches an Application's `path` when its last
 /// segments are the path's (all of them, or all but the first: the output
 /// folder copied elsewhere).
@@ -107,7 +111,11 @@ pub fn dir_matches(dir: &str, path: &str) -> bool {
 /// kustomizations each holds. Applications are matched against the distinct
 /// folders, not against every object.
 struct Folders<'f> {
-    dirs: BTreeSet<&'f str>,
+    /// Every folder by its last segment: an Application's path can only
+    /// match folders that end like it.
+    by_last: BTreeMap<&'f str, Vec<&'f str>>,
+    /// The Applications read from each folder.
+    apps: BTreeMap<&'f str, Vec<usize>>,
     objects: BTreeMap<&'f str, Vec<usize>>,
     kustomizations: BTreeMap<&'f str, Vec<&'f super::facts::KustomizationFact>>,
 }
@@ -122,17 +130,45 @@ impl<'f> Folders<'f> {
         for k in &facts.kustomizations {
             kustomizations.entry(k.dir.as_str()).or_default().push(k);
         }
-        let dirs = objects
+        let mut apps: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, a) in facts.apps.iter().enumerate() {
+            apps.entry(a.dir.as_str()).or_default().push(i);
+        }
+        let dirs: BTreeSet<&str> = objects
             .keys()
             .chain(kustomizations.keys())
+            .chain(apps.keys())
             .copied()
-            .chain(facts.apps.iter().map(|a| a.dir.as_str()))
             .collect();
+        let mut by_last: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for d in dirs {
+            by_last.entry(last_segment(d)).or_default().push(d);
+        }
         Folders {
-            dirs,
+            by_last,
+            apps,
             objects,
             kustomizations,
         }
+    }
+
+    /// The folders a repository path names.
+    fn matching<'p>(&'p self, path: &'p str) -> impl Iterator<Item = &'f str> + 'p {
+        self.by_last
+            .get(last_segment(path))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |d| dir_matches(d, path))
+    }
+
+    /// Whether an Application's path holds other Applications.
+    fn holds_apps(&self, path: &str, except: usize) -> bool {
+        self.matching(path).any(|d| {
+            self.apps
+                .get(d)
+                .is_some_and(|a| a.iter().any(|&i| i != except))
+        })
     }
 
     /// The objects an Application syncs, each with the namespace it lands in.
@@ -140,12 +176,7 @@ impl<'f> Folders<'f> {
         let Some(path) = &app.path else {
             return Vec::new();
         };
-        let mut dirs: BTreeSet<&str> = self
-            .dirs
-            .iter()
-            .copied()
-            .filter(|d| dir_matches(d, path))
-            .collect();
+        let mut dirs: BTreeSet<&str> = self.matching(path).collect();
         // The namespace of the top kustomization wins over what objects say.
         let top_ns = dirs.iter().find_map(|d| {
             self.kustomizations
@@ -220,12 +251,7 @@ impl<'f> Replay<'f> {
             let a = &facts.apps[i];
             let objects = folders.owned(facts, a);
             // A root syncs Applications (and their AppProject) only.
-            let holds_apps = a.path.as_deref().is_some_and(|p| {
-                facts
-                    .apps
-                    .iter()
-                    .any(|c| c.id != a.id && dir_matches(&c.dir, p))
-            });
+            let holds_apps = a.path.as_deref().is_some_and(|p| folders.holds_apps(p, i));
             if holds_apps && objects.is_empty() {
                 roots.push(i);
             } else {
