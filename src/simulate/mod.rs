@@ -11,7 +11,9 @@
 pub mod argocd;
 pub mod cli;
 pub mod facts;
+mod folders;
 pub mod kubelet;
+mod needs;
 pub mod replay;
 pub mod report;
 
