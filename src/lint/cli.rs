@@ -360,7 +360,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
 }
 
 /// `--env` must be an environment name, and one of the project's when known.
-fn check_env_arg(env: &str, known: Option<&[String]>) -> Result<(), Problems> {
+pub(crate) fn check_env_arg(env: &str, known: Option<&[String]>) -> Result<(), Problems> {
     if crate::spec::types::Name::parse(env).is_err() {
         let lower = env.to_ascii_lowercase();
         return Err(Problem::new(

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 
 use super::{facts::SyncFacts, report, Model};
 use crate::cli::{exit, Outcome};
-use crate::lint::cli::{bad_input, finish, load_project, policy_files, settings, OutputArgs};
+use crate::lint::cli::{
+    bad_input, check_env_arg, finish, load_project, policy_files, settings, OutputArgs,
+};
 use crate::lint::{input, policy::Policy, rendered, Obj};
-use crate::problem::{did_you_mean, At, Problem};
+use crate::problem::{At, Problem};
 use crate::report::Format;
 use crate::source::Sources;
 use crate::{render, spec};
@@ -92,19 +94,9 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
                     &sources,
                 );
             };
-            let names: Vec<&str> = model.envs.iter().map(|e| e.name.as_str()).collect();
             let env = args.env.clone().unwrap_or_default();
-            if !names.contains(&env.as_str()) {
-                let p = Problem::new(
-                    "cli::unknown-env",
-                    format!("the project has no environment `{env}`"),
-                    At::Nowhere,
-                );
-                let p = match did_you_mean(&env, names.iter().copied()) {
-                    Some(m) => p.with_help(format!("did you mean `{m}`?")),
-                    None => p.with_help(format!("environments: {}", names.join(", "))),
-                };
-                return bad(p, &sources);
+            if let Err(p) = check_env_arg(&env, known.as_deref()) {
+                return bad_input(&p, &sources, format);
             }
             let bundle = render::render(model, Some(std::slice::from_ref(&env)));
             let production: BTreeMap<String, bool> = model

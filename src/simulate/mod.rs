@@ -58,6 +58,16 @@ impl Model {
         self.apps.get(&(dir.to_string(), name.to_string())).copied()
     }
 
+    /// What blocks an Application object of the set (nothing for other objects).
+    pub fn blocks_of_object(&self, obj: &crate::lint::Obj) -> Vec<&Block> {
+        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
+            return Vec::new();
+        }
+        self.app(&obj.doc.dir, obj.name.unwrap_or(""))
+            .map(|i| self.blocks_of(i).collect())
+            .unwrap_or_default()
+    }
+
     /// What blocks an Application, in every timeline.
     pub fn blocks_of(&self, app: usize) -> impl Iterator<Item = &Block> {
         let timelines = self.timelines();

@@ -48,15 +48,9 @@ impl Rule for ArgocdDestinationNotPermitted {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
-            return;
-        }
-        let model = &cx.cluster().sync;
-        let Some(app) = model.app(&obj.doc.dir, obj.name.unwrap_or("")) else {
-            return;
-        };
+        let blocks = cx.cluster().sync.blocks_of_object(obj);
         // Reported once: the first timeline that refuses it.
-        if let Some(b) = model.blocks_of(app).find(|b| b.cause == Cause::Refused) {
+        if let Some(b) = blocks.iter().find(|b| b.cause == Cause::Refused) {
             let path: Vec<Seg> = if b.message.contains("source repository") {
                 vec![k("spec"), k("source"), k("repoURL")]
             } else {

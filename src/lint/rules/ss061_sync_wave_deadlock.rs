@@ -49,19 +49,13 @@ impl Rule for SyncWaveDeadlock {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
-            return;
-        }
-        let model = &cx.cluster().sync;
-        let Some(app) = model.app(&obj.doc.dir, obj.name.unwrap_or("")) else {
-            return;
-        };
+        let blocks = cx.cluster().sync.blocks_of_object(obj);
         let path = if obj.annotation(WAVE_ANNOTATION).is_some() {
             vec![k("metadata"), k("annotations"), k(WAVE_ANNOTATION)]
         } else {
             vec![k("spec"), k("source")]
         };
-        for b in model.blocks_of(app).filter(|b| b.cause == Cause::Deadlock) {
+        for b in blocks.iter().filter(|b| b.cause == Cause::Deadlock) {
             out.push(Finding::new(&META, obj, path.clone(), b.message.clone()).help(b.fix.clone()));
         }
     }
