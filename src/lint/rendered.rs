@@ -96,7 +96,7 @@ pub fn from_bundle(
                 derived: false,
             }
         })
-        .chain(kustomizations(bundle, output, sources, production))
+        .chain(read_as_files(bundle, output, sources, production))
         .collect()
 }
 
@@ -104,7 +104,7 @@ pub fn from_bundle(
 /// overlay pulls in and the namespace it sets decide which Application syncs
 /// which object (the sync model), as they do on disk. And the argocd-cm
 /// patch, whose health checks decide when a sync wave is Healthy.
-fn kustomizations(
+fn read_as_files(
     bundle: &Bundle,
     output: &str,
     sources: &mut Sources,
