@@ -196,6 +196,18 @@ pub fn run(cli: Cli) -> Outcome {
 
 fn diff_cmd(root: &Path, args: &DiffArgs) -> Outcome {
     use crate::diff;
+    // `--env` names environments of the working tree: a typo is bad input,
+    // never "no change".
+    if !args.envs.is_empty() {
+        if let Ok(loaded) = load(root) {
+            let known: Vec<String> = loaded.model.envs.iter().map(|e| e.name.clone()).collect();
+            for env in &args.envs {
+                if let Err(p) = crate::lint::cli::check_env_arg(env, Some(&known)) {
+                    return Outcome::problems(&p, &Sources::new());
+                }
+            }
+        }
+    }
     match diff::diff(root, args.base.as_deref(), &args.envs) {
         Ok(d) => {
             let stdout = match args.format {
@@ -238,6 +250,21 @@ fn find_project_upwards() -> Option<PathBuf> {
 
 fn run_command(cli: Cli) -> Outcome {
     let root = PathBuf::from(".");
+    // `lint` reads paths where the user stands, and the project (its
+    // policies, its environments) from the nearest folder up that has one.
+    if let Command::Lint(args) = &cli.command {
+        if !Path::new(spec::PROJECT_FILE).is_file() {
+            if let Some(up) = find_project_upwards() {
+                let mut o = crate::lint::cli::lint(&up, args);
+                let up_text = up.to_string_lossy().replace('\\', "/");
+                o.stderr.insert_str(
+                    0,
+                    &format!("note: applying the policies of the project in `{up_text}`\n"),
+                );
+                return o;
+            }
+        }
+    }
     match cli.command {
         Command::Render(args) => render_cmd(&root, &args),
         Command::Schema(args) => schema_cmd(&root, &args),

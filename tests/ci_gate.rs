@@ -88,31 +88,68 @@ fn a_secret_in_a_bad_spec_stays_out_of_every_format() {
 
 const MANIFEST: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:latest\n";
 
+/// The gate never fails open: an environment that does not load stops `lint`
+/// with its located error (exit 2, in every format), where it used to fall
+/// back to defaults that lowered production severities and dropped findings.
 #[test]
-fn lint_needs_no_valid_environment_spec() {
+fn a_broken_env_stops_lint_instead_of_lowering_production() {
+    let live = "production: true\napps: []\n";
     let tmp = project(&[
         ("shipshape.yaml", PROJECT),
-        ("envs/dev.yaml", "apps:\n  - name: api\n    replica: 2\n"),
-        ("manifests/api.yaml", MANIFEST),
+        ("envs/live.yaml", live),
+        ("envs/dev.yaml", "apps: []\n"),
+        ("m/a.yaml", MANIFEST),
     ]);
-    let out = run(
-        &[
-            "lint",
-            "manifests",
-            "--format",
-            "json",
-            "--fail-on",
-            "warning",
-        ],
-        tmp.path(),
-    );
+    let lint = |format: &str| {
+        run(
+            &["lint", "m", "--env", "live", "--format", format],
+            tmp.path(),
+        )
+    };
+    let out = lint("json");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(j["diagnostics"]
+    let errors: Vec<&str> = j["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|d| d["rule"] == "SS020"));
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        errors.contains(&"SS020") && errors.contains(&"SS021"),
+        "{errors:?}"
+    );
+
+    // A typo in the unrelated dev env.
+    std::fs::write(tmp.path().join("envs/dev.yaml"), "apps: []\nreplica: 2\n").expect("write");
+    for format in ["human", "json", "sarif"] {
+        let out = lint(format);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{format}: {}",
+            text(&out.stdout)
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains("envs/dev.yaml:2:1"), "{format}: {err}");
+        // No finding computed from defaults: only the bad input is reported.
+        let stdout = text(&out.stdout);
+        let found = match format {
+            "human" => stdout.contains("SS020"),
+            "json" => serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["rule"] == "SS020"),
+            _ => serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["ruleId"] == "SS020"),
+        };
+        assert!(!found, "{format}: {stdout}");
+    }
 }
 
 #[test]
@@ -544,4 +581,68 @@ fn env_inference_is_configurable_and_reads_namespaces() {
         "overlays is not configured here"
     );
     assert_eq!(sev("plain/c.yaml").as_deref(), Some("error"));
+}
+
+/// A YAML syntax error fails the gate at its line; only templates are skipped.
+#[test]
+fn a_yaml_syntax_error_fails_closed_and_templates_are_skipped() {
+    let tmp = project(&[
+        ("m/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nfoo: [\n"),
+        (
+            "t/chart.yaml",
+            "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n",
+        ),
+    ]);
+    let out = run(&["lint", "m", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &j["diagnostics"][0];
+    assert_eq!(d["rule"], "SS900");
+    assert_eq!(d["severity"], "error");
+    assert!(d["line"].as_u64().unwrap() >= 3, "{d}");
+    assert!(
+        d["message"].as_str().unwrap().contains("syntax error"),
+        "{d}"
+    );
+    let out = run(&["lint", "t", "--format", "json"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["diagnostics"][0]["severity"], "warning");
+    assert!(j["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("templated"));
+}
+
+/// `lint` from a subfolder finds the project upwards, like `render` and
+/// `check`, applies its policies and says so; paths stay where the user stands.
+#[test]
+fn lint_from_a_subfolder_applies_the_projects_policies() {
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}policies: [policy.yaml]\n"),
+        ),
+        ("envs/dev.yaml", "apps: []\n"),
+        ("policy.yaml", "rules: { image-tag-mutable: off }\n"),
+        ("sub/m/a.yaml", MANIFEST),
+    ]);
+    let sub = tmp.path().join("sub");
+    let out = run(&["lint", "m", "--format", "json"], &sub);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.is_empty() && !rules.contains(&"SS020"), "{rules:?}");
+    assert!(
+        j["diagnostics"][0]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("m/"),
+        "{j}"
+    );
+    assert!(text(&out.stderr).contains("note: applying the policies of the project in `..`"));
 }

@@ -274,3 +274,17 @@ fn lint_baseline_reports_only_new_findings() {
     let out = run(&["lint", "m.yaml", "--baseline", "bad.json"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `diff --env X` names an environment of the project: a typo exits 2 with a
+/// hint, where it used to print "no change".
+#[test]
+fn diff_of_an_unknown_env_is_bad_input() {
+    let tmp = repo_with_change();
+    let out = run(&["diff", "--base", "HEAD", "--env", "prdd"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`prdd`") && err.contains("did you mean `prd`?"),
+        "{err}"
+    );
+}

@@ -129,21 +129,32 @@ fn secrets_beside_other_problems_never_reach_any_output() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec:\n  selector: { matchLabels: { a: b } }\n  template:\n    metadata: { labels: { a: b } }\n    spec:\n      containers:\n        - name: a\n          image: a:1\n          env:\n            - { name: DB_PASS, value: hunter2hunter2 }\n",
     )
     .unwrap();
-    let runs: Vec<Vec<&str>> = vec![
-        vec!["render", "--all"],
-        vec!["render", "--all", "--stdout"],
-        vec!["check"],
-        vec!["lint", "m"],
-        vec!["lint", "m2.yaml", "--policy", "policy.yaml"],
-        vec!["tunnel", "validate", "tunnel.yaml"],
+    // The same manifests outside the project, where lint gets past the specs
+    // (inside, the broken env stops it first, which is checked too).
+    let outside = tempfile::tempdir().unwrap();
+    for f in ["m/bad.yaml", "tunnel.yaml", "policy.yaml", "m2.yaml"] {
+        std::fs::create_dir_all(outside.path().join(f).parent().unwrap()).unwrap();
+        std::fs::copy(tmp.path().join(f), outside.path().join(f)).unwrap();
+    }
+    let runs: Vec<(Vec<&str>, &std::path::Path)> = vec![
+        (vec!["render", "--all"], tmp.path()),
+        (vec!["render", "--all", "--stdout"], tmp.path()),
+        (vec!["check"], tmp.path()),
+        (vec!["lint", "m"], tmp.path()),
+        (vec!["lint", "m"], outside.path()),
+        (
+            vec!["lint", "m2.yaml", "--policy", "policy.yaml"],
+            outside.path(),
+        ),
+        (vec!["tunnel", "validate", "tunnel.yaml"], tmp.path()),
     ];
-    for args in runs {
+    for (args, dir) in runs {
         for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
             let mut a = args.clone();
             if format != "human" && !(args[0] == "render" && args.contains(&"--stdout")) {
                 a.extend(["--format", format]);
             }
-            let out = run(&a, tmp.path());
+            let out = run(&a, dir);
             let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
             assert!(!all.contains("panicked"), "{a:?}: {all}");
             if a.contains(&"policy.yaml") {
@@ -202,8 +213,10 @@ fn text_that_is_not_utf8_is_refused_with_its_file() {
     std::fs::create_dir_all(tmp.path().join("envs")).unwrap();
     std::fs::write(tmp.path().join("envs/dev.yaml"), &utf16).unwrap();
     refused(&tmp, &["envs/dev.yaml: error[spec::unreadable]", "UTF-16"]);
-    std::fs::write(tmp.path().join("m.yaml"), b"kind: \xff\xfe\x00\n").unwrap();
-    let out = run(&["lint", "m.yaml", "--format", "json"], tmp.path());
+    // Outside the project (inside, the unreadable env stops lint first).
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("m.yaml"), b"kind: \xff\xfe\x00\n").unwrap();
+    let out = run(&["lint", "m.yaml", "--format", "json"], outside.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("not UTF-8"));
 }
@@ -228,7 +241,13 @@ fn alias_bombs_and_deep_nesting_stop_with_an_error() {
                 || stderr.contains("recursion"),
             "{stderr}"
         );
+        // Inside the project the bomb in the env stops lint (exit 2); outside,
+        // lint reports the bomb in the manifest itself.
         let out = run(&["lint", name], tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stdout));
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join(name), text_).unwrap();
+        let out = run(&["lint", name], outside.path());
         assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stdout));
         let out = run(&["tunnel", "validate", name], tmp.path());
         assert!(matches!(out.status.code(), Some(1 | 2)), "{name}");

@@ -105,12 +105,13 @@ impl Project {
     }
 }
 
-/// `check` needs the whole project; `lint` only its project file, so that a typo
-/// in an environment does not stop linting unrelated manifests.
+/// The project around `root`, with its environments. Every command that
+/// judges manifests needs the env facts (names, which are production): an
+/// environment that does not load stops it with the located error, never a
+/// silent fall back to defaults that would lower production severities.
 pub(crate) fn load_project(
     root: &Path,
     sources: &mut Sources,
-    need_envs: bool,
 ) -> Result<Option<Project>, Problems> {
     if !root.join(spec::PROJECT_FILE).is_file() {
         return Ok(None);
@@ -121,12 +122,7 @@ pub(crate) fn load_project(
         .iter()
         .map(|s| (s.to_string(), s.span))
         .collect();
-    let model = if need_envs {
-        Some(model::load(root, sources)?)
-    } else {
-        // Loaded into scratch sources: its problems belong to `check`, not here.
-        model::load(root, &mut Sources::new()).ok()
-    };
+    let model = Some(model::load(root, sources)?);
     let env_folders = file
         .lint
         .as_ref()
@@ -224,7 +220,7 @@ pub(crate) fn finish(
 pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
-    let project = match load_project(root, &mut sources, false) {
+    let project = match load_project(root, &mut sources) {
         Ok(p) => p,
         Err(p) => return bad_input(&p.sorted(), &sources, format),
     };
@@ -394,7 +390,7 @@ pub(crate) fn check_env_arg(env: &str, known: Option<&[String]>) -> Result<(), P
 pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
-    let project = match load_project(root, &mut sources, true) {
+    let project = match load_project(root, &mut sources) {
         Ok(Some(p)) => p,
         Ok(None) => {
             let p = Problem::new(

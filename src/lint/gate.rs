@@ -56,7 +56,7 @@ pub struct Evaluated {
 /// committed output to compare with at another revision).
 pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
     let mut sources = Sources::new();
-    let project = match load_project(root, &mut sources, true) {
+    let project = match load_project(root, &mut sources) {
         Ok(Some(p)) => p,
         Ok(None) => {
             let p = Problem::new(

@@ -448,11 +448,30 @@ fn parse_error(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Diagnostic
         d.help = "split the file, or lint the documents in smaller files".into();
         return d;
     }
-    Diagnostic::about_input(
+    // Templates (Helm, Jinja, Flux substitutions) are not YAML until
+    // rendered: skipped with a warning. Anything else is a syntax error, and
+    // the gate fails closed on it.
+    let templated = sources
+        .try_text(id)
+        .is_some_and(|t| t.contains("{{") || t.contains("{%") || t.contains("${"));
+    if templated {
+        return Diagnostic::about_input(
+            &INVALID_YAML,
+            location_of(sources, id, e),
+            format!("templated, not plain YAML: skipped ({})", e.message),
+        );
+    }
+    let mut d = Diagnostic::about_input(
         &INVALID_YAML,
         location_of(sources, id, e),
-        format!("not plain YAML, skipped: {}", e.message),
-    )
+        format!(
+            "YAML syntax error, nothing in the file was checked: {}",
+            e.message
+        ),
+    );
+    d.severity = crate::lint::Severity::Error;
+    d.help = "fix the YAML at this line".into();
+    d
 }
 
 fn location_of(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Location {

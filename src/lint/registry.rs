@@ -48,9 +48,9 @@ pub static INVALID_YAML: RuleMeta = RuleMeta {
     id: "SS900",
     name: "invalid-yaml",
     severity: Severity::Warning,
-    summary: "file is not plain YAML and was skipped",
+    summary: "file is not plain YAML: a syntax error, or a template skipped",
     help: "Templated files (Helm, Flux `${…}` in keys) cannot be linted; lint their rendered output instead.",
-    doc: " ## What it flags\n A file that does not parse as plain YAML (Helm or Go templating, custom tags). It is skipped and the run goes on.\n\n ## Why it matters\n Nothing in it is checked.\n\n ## Example (bad)\n ```yaml\n image: {{ .Values.image }}\n ```\n\n ## Use instead\n Lint the rendered output (`helm template … | shipshape lint -`), or exclude the folder.\n\n ## References\n - https://yaml.org/spec/1.2.2/\n",
+    doc: " ## What it flags\n A file that does not parse as plain YAML. A template (Helm or Go `{{ }}`, Jinja `{% %}`, Flux `${…}`) is skipped with a warning and the run goes on; any other file is a syntax error, reported as an error at its line (the gate fails closed).\n\n ## Why it matters\n Nothing in it is checked, and a syntax error fails at sync.\n\n ## Example (bad)\n ```yaml\n image: {{ .Values.image }}\n ```\n\n ## Use instead\n Lint the rendered output (`helm template … | shipshape lint -`), or exclude the folder.\n\n ## References\n - https://yaml.org/spec/1.2.2/\n",
 };
 
 pub static SUPPRESSION_WITHOUT_REASON: RuleMeta = RuleMeta {

@@ -53,7 +53,7 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
             &sources,
         );
     }
-    let project = match load_project(root, &mut sources, args.path.is_none()) {
+    let project = match load_project(root, &mut sources) {
         Ok(p) => p,
         Err(p) => return bad_input(&p.sorted(), &sources, format),
     };
