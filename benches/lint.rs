@@ -76,6 +76,7 @@ fn main() {
             &Settings::default(),
             &Policy::default(),
             true,
+            false,
         );
         std::hint::black_box(kept.len());
         std::hint::black_box(shipshape::report::human::render(&report, &sources).len());

@@ -646,3 +646,68 @@ fn lint_from_a_subfolder_applies_the_projects_policies() {
     );
     assert!(text(&out.stderr).contains("note: applying the policies of the project in `..`"));
 }
+
+/// A Deployment reading a Secret nothing makes and naming a Service nothing
+/// creates, beside a NetworkPolicy selecting an operator's pods by a label
+/// they do not carry.
+const WHOLE_SET: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api, namespace: shop }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:1.0.0\n          env:\n            - name: TOKEN\n              valueFrom: { secretKeyRef: { name: api-token, key: token } }\n            - name: REDIS_HOST\n              value: redis-cache-master.shop.svc.cluster.local\n---\napiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: RedisReplication\nmetadata: { name: redis-queue, namespace: shop }\nspec: { clusterSize: 2, kubernetesConfig: { image: \"quay.io/opstree/redis:v7.0.15\" } }\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: redis-queue, namespace: shop }\nspec:\n  podSelector: { matchLabels: { app: redis-queue-sentinel } }\n  policyTypes: [Ingress]\n";
+
+/// The whole-set rules run on `lint --complete` (files and standard input)
+/// at their nodes; without it the summary names them as not run.
+#[test]
+fn whole_set_rules_run_with_complete_and_are_named_without() {
+    let tmp = project(&[("set.yaml", WHOLE_SET)]);
+    let found = |out: &std::process::Output| -> Vec<(String, u64, u64)> {
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| matches!(d["rule"].as_str(), Some("SS003" | "SS025" | "SS027")))
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                    d["column"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let want = vec![
+        ("SS003".to_string(), 14, 50),
+        ("SS027".to_string(), 16, 22),
+        ("SS025".to_string(), 27, 16),
+    ];
+    let out = run(
+        &["lint", "set.yaml", "--complete", "--format", "json"],
+        tmp.path(),
+    );
+    assert_eq!(found(&out), want);
+    let piped = bin()
+        .args(["lint", "-", "--complete", "--format", "json"])
+        .current_dir(tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(WHOLE_SET.as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("lint -");
+    assert_eq!(found(&piped), want);
+
+    let out = run(&["lint", "set.yaml", "--format", "json"], tmp.path());
+    assert!(found(&out).is_empty());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        j["summary"]["rules_not_run"],
+        serde_json::json!(["SS003", "SS025", "SS027", "SS032"])
+    );
+    let out = run(&["lint", "set.yaml"], tmp.path());
+    assert!(
+        text(&out.stdout).contains("4 whole-set rules not run (SS003, SS025, SS027, SS032)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

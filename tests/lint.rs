@@ -180,7 +180,12 @@ fn suppressions_need_reasons_and_must_match() {
 
 #[test]
 fn custom_cel_rules_fire_and_broken_ones_are_bad_input() {
-    let dir = repo().join("fixtures/lint/custom");
+    // A copy outside the repository, so that only the policies named apply
+    // (inside, `lint` finds the bundled example's project upwards).
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("fixtures/lint/custom"), tmp.path());
+    let dir = tmp.path().to_path_buf();
+    let custom = repo().join("policies/custom.yaml");
     let out = bin()
         .current_dir(&dir)
         .args([
@@ -189,7 +194,7 @@ fn custom_cel_rules_fire_and_broken_ones_are_bad_input() {
             "--env",
             "prd",
             "--policy",
-            "../../../policies/custom.yaml",
+            &custom.to_string_lossy(),
         ])
         .output()
         .expect("runs");

@@ -20,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
         &shipshape::lint::Settings::default(),
         &policy,
         true,
+        // Every rule, the whole-set ones too.
+        true,
     );
     for f in [
         shipshape::report::Format::Human,

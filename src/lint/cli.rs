@@ -64,6 +64,12 @@ pub struct LintArgs {
     /// Report only findings not in this baseline (written by `--write-baseline`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// The paths hold every object the manifests refer to (a whole rendered
+    /// tree, or `kustomize build` output): also run the rules that need the
+    /// whole set (dangling Secret and Service references, selectors matching
+    /// no pod). Without it they are not run, and the summary says so.
+    #[arg(long)]
+    pub complete: bool,
     /// Write the run's findings to FILE as a baseline, and report nothing.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
@@ -300,6 +306,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         &settings,
         &policy,
         format.shows_excerpts(),
+        args.complete,
     );
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report
@@ -488,13 +495,17 @@ pub fn rules() -> Outcome {
     );
     for m in registry::all_metas() {
         s.push_str(&format!(
-            "{:<7} {:<38} {:<8} {}\n",
+            "{:<7} {:<38} {:<8} {}{}\n",
             m.id,
             m.name,
             m.severity.as_str(),
-            m.summary
+            m.summary,
+            if m.whole_set { " (whole set)" } else { "" }
         ));
     }
+    s.push_str(
+        "\n(whole set): runs only over a complete set of objects: `check`, `lint --complete`\n",
+    );
     Outcome::ok(s, String::new())
 }
 
@@ -506,11 +517,12 @@ pub fn explain(rule: &str) -> Outcome {
     {
         Some(m) => Outcome::ok(
             format!(
-                "{} {} ({} by default)\n{}\n\n{}",
+                "{} {} ({} by default)\n{}\n{}\n{}",
                 m.id,
                 m.name,
                 m.severity.as_str(),
                 m.summary,
+                registry::whole_set_note(m),
                 registry::doc_text(m)
             ),
             String::new(),

@@ -37,6 +37,8 @@ pub struct Engine<'r> {
     policy: &'r Policy,
     complete: bool,
     rules: Vec<&'static dyn Rule>,
+    /// Selected rules that need the whole set, on input that may be partial.
+    not_run: Vec<&'static str>,
     /// Keep every object to the end (see [`Engine::checking_at_end`]).
     at_end: bool,
 }
@@ -125,17 +127,20 @@ impl<'r> Engine<'r> {
         policy: &'r Policy,
         complete: bool,
     ) -> Self {
-        let rules = registry::RULES
+        // Rules that need the whole set run only over a complete one: the
+        // engine decides from their metadata, and the summary names the rest.
+        let (rules, not_run): (Vec<&'static dyn Rule>, Vec<&'static dyn Rule>) = registry::RULES
             .iter()
             .copied()
             .filter(|r| policy.selects(r.meta().id))
-            .collect();
+            .partition(|r| complete || !r.meta().whole_set);
         Engine {
             sources,
             settings,
             policy,
             complete,
             rules,
+            not_run: not_run.iter().map(|r| r.meta().id).collect(),
             at_end: false,
         }
     }
@@ -357,6 +362,7 @@ impl<'r> Engine<'r> {
             objects: all.objects,
             skipped: all.skipped,
             values_unread: all.values_unread.into_iter().map(|(_, s)| s).collect(),
+            rules_not_run: self.not_run.iter().map(|s| s.to_string()).collect(),
             ..Summary::default()
         };
         for d in &diagnostics {
@@ -410,8 +416,9 @@ pub fn lint_files(
     settings: &Settings,
     policy: &Policy,
     excerpts: bool,
+    complete: bool,
 ) -> (Report, Kept) {
-    let engine = Engine::new(sources, settings, policy, false);
+    let engine = Engine::new(sources, settings, policy, complete);
     let (streamed, parse_diags) = input::parse_each(
         &loaded,
         sources,

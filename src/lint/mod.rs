@@ -70,6 +70,11 @@ pub struct RuleMeta {
     pub help: &'static str,
     /// The doc comment of the rule's file: what `explain` prints.
     pub doc: &'static str,
+    /// It judges references to objects the set must hold (a Secret, a Service,
+    /// a pod): on partial input it would flag what lives elsewhere, so the
+    /// engine runs it only over a complete set (`check`, `lint --complete`)
+    /// and says when it did not.
+    pub whole_set: bool,
 }
 
 /// A built-in rule: one file under `rules/`, one line in the registry.
@@ -302,6 +307,9 @@ pub struct Summary {
     /// HelmReleases and Applications whose Helm values no adapter reads (their
     /// chart is unknown to shipshape): not checked, and said so.
     pub values_unread: Vec<String>,
+    /// Rules the policy selects that did not run because the input may be
+    /// partial (they need the whole set): run them with `lint --complete`.
+    pub rules_not_run: Vec<String>,
 }
 
 /// What rules can know about the whole set.

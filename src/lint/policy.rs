@@ -362,6 +362,7 @@ impl Policy {
                     summary: Box::leak(c.message.clone().into_boxed_str()),
                     help: Box::leak(c.help.clone().unwrap_or_else(|| c.message.clone()).into_boxed_str()),
                     doc: Box::leak(format!(" ## What it flags\n {}\n\n Custom rule from `{name}`:\n ```\n {}\n ```\n", c.message, c.expr.value).into_boxed_str()),
+                    whole_set: false,
                 }));
                 policy.custom.push(CustomRule {
                     meta,

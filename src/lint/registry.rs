@@ -51,6 +51,7 @@ pub static INVALID_YAML: RuleMeta = RuleMeta {
     summary: "file is not plain YAML: a syntax error, or a template skipped",
     help: "Templated files (Helm, Flux `${…}` in keys) cannot be linted; lint their rendered output instead.",
     doc: " ## What it flags\n A file that does not parse as plain YAML. A template (Helm or Go `{{ }}`, Jinja `{% %}`, Flux `${…}`) is skipped with a warning and the run goes on; any other file is a syntax error, reported as an error at its line (the gate fails closed).\n\n ## Why it matters\n Nothing in it is checked, and a syntax error fails at sync.\n\n ## Example (bad)\n ```yaml\n image: {{ .Values.image }}\n ```\n\n ## Use instead\n Lint the rendered output (`helm template … | shipshape lint -`), or exclude the folder.\n\n ## References\n - https://yaml.org/spec/1.2.2/\n",
+    whole_set: false,
 };
 
 pub static SUPPRESSION_WITHOUT_REASON: RuleMeta = RuleMeta {
@@ -60,6 +61,7 @@ pub static SUPPRESSION_WITHOUT_REASON: RuleMeta = RuleMeta {
     summary: "suppression without a reason, or naming an unknown rule",
     help: "Write the reason after the rule: `shipshape.dev/ignore: \"SS020: vendor image, pinned by digest upstream\"`.",
     doc: " ## What it flags\n A suppression (annotation, `# shipshape:ignore` comment or policy exemption) with no reason, or naming a rule that does not exist.\n\n ## Why it matters\n A silenced check with no reason is impossible to review or revisit.\n\n ## Example (bad)\n ```yaml\n shipshape.dev/ignore: SS020\n ```\n\n ## Use instead\n ```yaml\n shipshape.dev/ignore: \"SS020: upstream publishes only latest; mirrored nightly\"\n ```\n\n ## References\n - shipshape explain SS902\n",
+    whole_set: false,
 };
 
 pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
@@ -69,6 +71,7 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     summary: "suppression that matches no finding",
     help: "Remove the suppression: the finding it silenced is gone.",
     doc: " ## What it flags\n A suppression that silenced nothing in this run.\n\n ## Why it matters\n Stale suppressions hide the next real finding of that rule on the same object.\n\n ## Example (bad)\n ```yaml\n # shipshape:ignore SS022 probes come later\n ```\n (on an object that has probes now)\n\n ## Use instead\n Delete the suppression.\n\n ## References\n - shipshape explain SS901\n",
+    whole_set: false,
 };
 
 /// Drift of the committed render, reported like a finding.
@@ -79,6 +82,7 @@ pub static DRIFT: RuleMeta = RuleMeta {
     summary: "committed output differs from the specs",
     help: "Run `shipshape render --all` and commit the result.",
     doc: " ## What it flags\n A file in the output folder that differs from what the specs render, is missing, or is no longer rendered.\n\n ## Why it matters\n ArgoCD deploys the committed files, not the specs: the cluster does not get what the spec says.\n\n ## Example (bad)\n A spec edit committed without the re-rendered output.\n\n ## Use instead\n `shipshape render --all`, then commit both.\n\n ## References\n - shipshape render --help\n",
+    whole_set: false,
 };
 
 pub static META_RULES: &[&RuleMeta] = &[
@@ -107,6 +111,16 @@ pub fn doc_text(meta: &RuleMeta) -> String {
     s
 }
 
+/// Whether a rule needs the whole set, as `explain` and RULES.md say it
+/// (an empty line for the others).
+pub fn whole_set_note(meta: &RuleMeta) -> &'static str {
+    if meta.whole_set {
+        "Needs the whole set: runs under `check` and `lint --complete`; a plain `lint` names it as not run.\n"
+    } else {
+        ""
+    }
+}
+
 /// `policies/RULES.md`: every rule's documentation, generated from the registry.
 pub fn rules_markdown() -> String {
     let mut s = String::from("<!-- Generated from src/lint/rules/ by the test suite (UPDATE_GENERATED=1 cargo test). Do not edit. -->\n# shipshape rules\n\n| id | name | default | summary |\n| --- | --- | --- | --- |\n");
@@ -122,6 +136,10 @@ pub fn rules_markdown() -> String {
     }
     for m in &metas {
         s.push_str(&format!("\n## {} `{}`\n\n", m.id, m.name));
+        if m.whole_set {
+            s.push_str(whole_set_note(m));
+            s.push('\n');
+        }
         for line in doc_text(m).lines() {
             // Rule docs use `##` headings; nest them under the rule's heading.
             if let Some(h) = line.strip_prefix("## ") {

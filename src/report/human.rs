@@ -69,5 +69,12 @@ pub fn render(report: &Report, sources: &Sources) -> String {
         plural(sum.objects, "object"),
         sum.skipped
     ));
+    if !sum.rules_not_run.is_empty() {
+        s.push_str(&format!(
+            "note: {} not run ({}): they need the whole set and the input may be partial; pass --complete when it holds every object\n",
+            plural(sum.rules_not_run.len(), "whole-set rule"),
+            sum.rules_not_run.join(", ")
+        ));
+    }
     s
 }

@@ -13,7 +13,8 @@ macro_rules! declare_rule {
             name: $rname:literal,
             severity: $sev:ident,
             summary: $summary:literal,
-            help: $help:literal $(,)?
+            help: $help:literal
+            $(, whole_set: $ws:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -26,6 +27,7 @@ macro_rules! declare_rule {
             summary: $summary,
             help: $help,
             doc: concat!($($doc, "\n"),*),
+            whole_set: false $(|| $ws)?,
         };
     };
 }

@@ -11,7 +11,7 @@ declare_rule! {
     /// Barman Cloud `ObjectStore` credentials). Producers: Secrets, ExternalSecret
     /// targets, cert-manager Certificates, CloudNativePG clusters (`<name>-app`,
     /// `-superuser`, `-ca`, `-server`, `-replication`), SealedSecrets. Runs only
-    /// when the set is complete (a rendered bundle, or `shipshape check`).
+    /// when the set is complete (`shipshape check`, `lint --complete`).
     ///
     /// ## Why it matters
     /// The pod never starts: it waits in `CreateContainerConfigError` until someone
@@ -34,6 +34,7 @@ declare_rule! {
         severity: Error,
         summary: "reference to a Secret or key nothing produces",
         help: "Create the Secret through an ExternalSecret, or fix the name or key in the reference.",
+        whole_set: true,
     }
 }
 
@@ -42,7 +43,7 @@ impl Rule for DanglingSecretRef {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !cx.complete || obj.is_fragment() {
+        if obj.is_fragment() {
             return;
         }
         let produced = cx.produced_secrets();

@@ -12,7 +12,7 @@ declare_rule! {
     /// resources, with the labels the operators really set (OT Redis: `app=<name>`
     /// for Redis and RedisReplication, `app=<name>-sentinel` for RedisSentinel;
     /// CloudNativePG: `cnpg.io/cluster=<name>`). An `In` value that matches nothing
-    /// is reported on its own. Runs when the set is complete (`shipshape check`).
+    /// is reported on its own. Runs when the set is complete (`shipshape check`, `lint --complete`).
     ///
     /// ## Why it matters
     /// The Service has no endpoints, the NetworkPolicy admits nobody (Sentinel
@@ -36,6 +36,7 @@ declare_rule! {
         severity: Error,
         summary: "selector that matches no pod in its namespace",
         help: "Select the labels the pods really carry (operators set their own: see `shipshape explain SS025`).",
+        whole_set: true,
     }
 }
 
@@ -113,7 +114,7 @@ impl Rule for SelectorMatchesNothing {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !cx.complete || obj.is_fragment() {
+        if obj.is_fragment() {
             return;
         }
         match (obj.api_version, obj.kind) {

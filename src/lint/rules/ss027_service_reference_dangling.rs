@@ -10,7 +10,7 @@ declare_rule! {
     /// (`…_HOST`, `…_ADDR`, `…_SERVICE`), or the host of a `redis://`,
     /// `postgres://`, `http(s)://` URL. Services operators create count (OT Redis
     /// `-headless`, `-master`, `-replica`, `-sentinel` for the pinned version;
-    /// CloudNativePG `-rw`, `-ro`, `-r`). Runs when the set is complete.
+    /// CloudNativePG `-rw`, `-ro`, `-r`). Runs when the set is complete (`shipshape check`, `lint --complete`).
     ///
     /// ## Why it matters
     /// DNS does not resolve and the app crash-loops, e.g. `redis-queue-master`
@@ -32,6 +32,7 @@ declare_rule! {
         severity: Error,
         summary: "env value names an in-cluster Service that does not exist",
         help: "Name a Service that exists (for an operator, one it creates at the pinned version).",
+        whole_set: true,
     }
 }
 
@@ -90,7 +91,7 @@ impl Rule for ServiceReferenceDangling {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !cx.complete || obj.is_fragment() {
+        if obj.is_fragment() {
             return;
         }
         let ix = cx.cluster();

@@ -31,6 +31,7 @@ declare_rule! {
         severity: Error,
         summary: "cloudflared routes to a Service that does not exist",
         help: "Point the rule at an existing Service name, namespace and port.",
+        whole_set: true,
     }
 }
 
@@ -53,9 +54,6 @@ impl Rule for CloudflaredDanglingService {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        if !cx.complete {
-            return;
-        }
         let configs = cloudflared_configs(obj);
         if configs.is_empty() {
             return;
