@@ -711,3 +711,53 @@ fn whole_set_rules_run_with_complete_and_are_named_without() {
         text(&out.stdout)
     );
 }
+
+/// What `check` and `lint --complete` of the rendered tree report, as
+/// (rule, object, message): `check` points at the spec line, `lint` at the
+/// rendered file, but the verdicts must be the same.
+fn verdicts(out: &std::process::Output) -> std::collections::BTreeSet<(String, String, String)> {
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                format!("{} {}", d["object"]["kind"], d["object"]["name"]),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn check_and_lint_of_the_render_agree() {
+    // The bundled example: nothing at all, from either.
+    let check = run(&["check", "--format", "json"], &repo());
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let lint = run(
+        &["lint", "gitops-out", "--complete", "--format", "json"],
+        &repo(),
+    );
+    assert_eq!(lint.status.code(), Some(0), "{}", text(&lint.stdout));
+    assert!(verdicts(&check).is_empty() && verdicts(&lint).is_empty());
+
+    // A prd app with a floating tag and no probes or resources: the same
+    // findings from the spec and from its render.
+    let tmp = example_copy();
+    let prd = tmp.path().join("fixtures/example/envs/prd.yaml");
+    let spec = std::fs::read_to_string(&prd).unwrap().replace(
+        "    public: [api.example.com]\n",
+        "    public: [api.example.com]\n  - name: worker\n    image: ghcr.io/example-org/worker:latest\n    replicas: 2\n",
+    );
+    std::fs::write(&prd, spec).unwrap();
+    assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
+    let check = verdicts(&run(&["check", "--format", "json"], tmp.path()));
+    let lint = verdicts(&run(
+        &["lint", "gitops-out", "--complete", "--format", "json"],
+        tmp.path(),
+    ));
+    assert!(check.iter().any(|(r, _, _)| r == "SS020"), "{check:?}");
+    assert_eq!(check, lint);
+}

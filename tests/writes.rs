@@ -43,6 +43,12 @@ fn changed_example() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
 
 #[test]
 fn a_failed_write_leaves_the_folder_exactly_as_it_was() {
+    // The failure is injected by a hook that exists in debug builds only
+    // (release code carries no test hooks).
+    if !cfg!(debug_assertions) {
+        eprintln!("SKIPPED: a_failed_write_leaves_the_folder_exactly_as_it_was needs the debug-build write-failure hook; run `cargo test` (debug) to cover it");
+        return;
+    }
     let (tmp, before) = changed_example();
     let out = bin()
         .env("SHIPSHAPE_TEST_FAIL_WRITE", "deployment-example-api.yaml")

@@ -96,7 +96,34 @@ pub fn from_bundle(
                 derived: false,
             }
         })
+        .flat_map(|d| {
+            let made = helm_values(&d);
+            std::iter::once(d).chain(made)
+        })
         .chain(read_as_files(bundle, output, sources, production))
+        .collect()
+}
+
+/// The objects the Helm values of a rendered Application become, read from
+/// its rendered file as `lint` reads them (so `check` and `lint` of the
+/// output judge the same objects, at the same lines).
+fn helm_values(d: &Doc) -> Vec<Doc> {
+    let Origin::Rendered {
+        file_node: Some(node),
+        ..
+    } = &d.origin
+    else {
+        return Vec::new();
+    };
+    super::values::objects(node)
+        .into_iter()
+        .map(|made| Doc {
+            node: made.node,
+            kind_hint: made.kind_hint,
+            origin: Origin::File,
+            derived: true,
+            ..d.clone()
+        })
         .collect()
 }
 

@@ -31,7 +31,13 @@ fn values(model: &Model, env: &Env, op: &Operator) -> J {
                 "txtOwnerId": format!("{}-{}", model.project.name, env.name),
                 "domainFilters": domain_filters(env),
                 "env": [{ "name": "CF_API_TOKEN", "valueFrom": { "secretKeyRef": { "name": "cloudflare-api-token", "key": "api-token" } } }],
+                // One controller pod: small, and bounded.
+                "resources": { "requests": { "cpu": "10m", "memory": "64Mi" }, "limits": { "memory": "128Mi" } },
             });
+            if !model.project.reloader_auto_all {
+                // It reads the API token once, at start: restart on rotation.
+                v["deploymentAnnotations"] = json!({ super::meta::RELOADER_AUTO: "true" });
+            }
             let (prefix, set) = catalog::operators::external_dns_prefix(&op.version);
             if set {
                 v["annotationPrefix"] = J::from(prefix);
