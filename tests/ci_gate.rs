@@ -761,3 +761,32 @@ fn check_and_lint_of_the_render_agree() {
     assert!(check.iter().any(|(r, _, _)| r == "SS020"), "{check:?}");
     assert_eq!(check, lint);
 }
+
+/// SS005 does not tell a user to move to an API their pinned chart does not
+/// serve: with external-secrets 0.10.0 pinned, it names the chart too.
+#[test]
+fn the_api_advice_names_the_chart_that_serves_it() {
+    let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: external-secrets, namespace: argocd }\nspec:\n  project: platform\n  source: { repoURL: https://charts.external-secrets.io, chart: external-secrets, targetRevision: 0.10.0 }\n  destination: { server: https://kubernetes.default.svc, namespace: external-secrets }\n";
+    let es = "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: { name: api, namespace: shop }\nspec:\n  secretStoreRef: { kind: ClusterSecretStore, name: doppler }\n  target: { name: api }\n  data: [{ secretKey: T, remoteRef: { key: T } }]\n";
+    let help = |files: &[(&str, &str)]| -> String {
+        let tmp = project(files);
+        let out = run(&["lint", ".", "--format", "json"], tmp.path());
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "SS005")
+            .expect("SS005")["help"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let pinned = help(&[("app.yaml", app), ("es.yaml", es)]);
+    assert!(
+        pinned.contains("external-secrets 0.10.0") && pinned.contains("pin 0.16.0 or later"),
+        "{pinned}"
+    );
+    let alone = help(&[("es.yaml", es)]);
+    assert_eq!(alone, "Change `apiVersion` to `external-secrets.io/v1`.");
+}

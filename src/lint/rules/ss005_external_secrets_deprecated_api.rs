@@ -37,14 +37,14 @@ impl Rule for ExternalSecretsDeprecatedApi {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
-    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with("external-secrets.io/") {
             return;
         }
         let es = crate::catalog::entry(crate::catalog::OperatorKind::ExternalSecrets);
         let current = es.default_version();
         if let crate::catalog::Served::No { .. } = es.serves(obj.api_version, obj.kind, &current) {
-            out.push(Finding::new(
+            let finding = Finding::new(
                 &META,
                 obj,
                 vec![k("apiVersion")],
@@ -59,7 +59,39 @@ impl Rule for ExternalSecretsDeprecatedApi {
                         .max()
                         .unwrap_or("a release the catalogue knows")
                 ),
-            ));
+            );
+            out.push(match pinned_without_v1(obj, cx, es) {
+                Some(help) => finding.help(help),
+                None => finding,
+            });
         }
     }
+}
+
+/// When the set pins a chart that serves no `v1` of this kind, the API and
+/// the chart move together (SS006 says the pinned chart does not serve
+/// `v1`): the advice names both.
+fn pinned_without_v1(obj: &Obj, cx: &Context, es: &crate::catalog::Entry) -> Option<String> {
+    use crate::catalog::{OperatorKind, Version};
+    let since = es
+        .apis
+        .iter()
+        .find(|a| a.api_version == "external-secrets.io/v1" && a.kinds.contains(&obj.kind))?
+        .since;
+    let charts = &cx.cluster().charts;
+    let pins = || {
+        charts
+            .iter()
+            .filter(|p| p.entry.kind == OperatorKind::ExternalSecrets)
+    };
+    let pin = pins()
+        .find(|p| p.env.is_some() && p.env == obj.env)
+        .or_else(|| pins().next())?;
+    let version = pin.version?;
+    (version < Version::known(since)).then(|| {
+        format!(
+            "Change `apiVersion` to `external-secrets.io/v1` together with the chart: {} pins external-secrets {version}, which does not serve `v1`; pin {since} or later.",
+            pin.display
+        )
+    })
 }
