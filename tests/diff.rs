@@ -288,3 +288,36 @@ fn diff_of_an_unknown_env_is_bad_input() {
         "{err}"
     );
 }
+
+/// `check`, its `--new-only` base side and `lint` are one project session:
+/// `extra-manifests` get the environment `lint` gives them, and an unchanged
+/// tree has nothing new.
+#[test]
+fn extra_manifests_have_their_env_and_nothing_is_new_on_an_unchanged_tree() {
+    let tmp = example_copy();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: tool, namespace: tools }\nspec:\n  replicas: 1\n  selector: { matchLabels: { app: tool } }\n  template:\n    metadata: { labels: { app: tool } }\n    spec:\n      containers:\n        - name: tool\n          image: ghcr.io/example-org/tool:1.0.0\n";
+    std::fs::create_dir_all(tmp.path().join("clusters/prd")).unwrap();
+    std::fs::write(tmp.path().join("clusters/prd/tool.yaml"), manifest).unwrap();
+    let project = tmp.path().join("shipshape.yaml");
+    let text_ = std::fs::read_to_string(&project).unwrap();
+    std::fs::write(&project, format!("{text_}extra-manifests: [clusters]\n")).unwrap();
+    let out = run(&["check", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let single = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "SS021")
+        .unwrap_or_else(|| panic!("no SS021 (production) on the prd extra manifest: {j}"));
+    assert_eq!(single["envs"], serde_json::json!(["prd"]), "{single}");
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "base"]);
+    let out = run(
+        &["check", "--new-only", "--base", "HEAD", "--format", "json"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["diagnostics"], serde_json::json!([]), "{j}");
+}

@@ -361,14 +361,14 @@ pub fn diff(
         None => git::default_base(root).map_err(Err)?,
     };
     let checkout = git::checkout(root, &base).map_err(Err)?;
-    let head = evaluate(root).map_err(|(problems, sources)| {
+    let head = evaluate(root, false).map_err(|(problems, sources)| {
         Ok(Broken {
             side: "the working tree".into(),
             problems,
             sources,
         })
     })?;
-    let base_eval = evaluate(&checkout.root).map_err(|(problems, sources)| {
+    let base_eval = evaluate(&checkout.root, false).map_err(|(problems, sources)| {
         Ok(Broken {
             side: format!("the base `{base}`"),
             problems,
@@ -401,7 +401,7 @@ pub fn base_findings(
         None => git::default_base(root).map_err(Err)?,
     };
     let checkout = git::checkout(root, &base).map_err(Err)?;
-    let e = evaluate(&checkout.root).map_err(|(problems, sources)| {
+    let e = evaluate(&checkout.root, false).map_err(|(problems, sources)| {
         Ok(Broken {
             side: format!("the base `{base}`"),
             problems,

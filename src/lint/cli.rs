@@ -1,18 +1,14 @@
 //! `shipshape lint`, `check`, `rules` and `explain`.
 
 use clap::{Args, ValueEnum};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{
-    input, policy::Policy, registry, Diagnostic, Location, Report, RuleMeta, Settings, Severity,
-};
+use super::{input, policy::Policy, registry, Report, RuleMeta, Settings, Severity};
 use crate::cli::{exit, Outcome};
-use crate::emit::{self, Scope};
 use crate::problem::{did_you_mean, At, Problem, Problems};
 use crate::report::{self, Format};
 use crate::source::Sources;
-use crate::{model, render, spec};
+use crate::{model, spec};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum FailOn {
@@ -139,6 +135,26 @@ pub(crate) fn load_project(
         env_folders,
         model,
     }))
+}
+
+/// How manifests get their environment in a project: `--env`, else the
+/// label, the path (the project's env folders) or the namespace, with the
+/// envs' production flags. `lint` and `check` (its `extra-manifests`) share it.
+pub(crate) fn env_rules(p: Option<&Project>, env: Option<String>) -> super::env::EnvRules {
+    super::env::EnvRules {
+        env,
+        folders: p.and_then(|p| p.env_folders.clone()),
+        known: p.and_then(Project::env_names),
+        production: p
+            .and_then(|p| p.model.as_ref())
+            .map(|m| {
+                m.envs
+                    .iter()
+                    .map(|e| (e.name.clone(), e.production))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 pub(crate) fn settings(p: Option<&Project>) -> Settings {
@@ -283,21 +299,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         }
     }
     let loaded = input::load(&paths, stdin, &mut sources);
-    let envs = super::env::EnvRules {
-        env: args.env.clone(),
-        folders: project.as_ref().and_then(|p| p.env_folders.clone()),
-        known: known.clone(),
-        production: project
-            .as_ref()
-            .and_then(|p| p.model.as_ref())
-            .map(|m| {
-                m.envs
-                    .iter()
-                    .map(|e| (e.name.clone(), e.production))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
+    let envs = env_rules(project.as_ref(), args.env.clone());
     let settings = settings(project.as_ref());
     let (mut report, kept) = super::engine::lint_files(
         loaded,
@@ -395,83 +397,16 @@ pub(crate) fn check_env_arg(env: &str, known: Option<&[String]>) -> Result<(), P
 }
 
 pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
-    let mut sources = Sources::new();
     let format = args.output.format;
-    let project = match load_project(root, &mut sources) {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            let p = Problem::new(
-                "spec::no-project",
-                format!(
-                    "no {} here; `check` needs a shipshape project",
-                    spec::PROJECT_FILE
-                ),
-                At::Nowhere,
-            )
-            .with_help("run it in the project's root, pass -C DIR, or use `shipshape lint` for plain manifests");
-            return bad_input(&p.into(), &sources, format);
-        }
-        Err(p) => return bad_input(&p.sorted(), &sources, format),
-    };
-    let known = project.env_names();
-    let policy = match Policy::load(
-        &policy_files(root, Some(&project), &[]),
-        &mut sources,
-        known.as_deref(),
-    ) {
-        Ok(p) => p,
-        Err(p) => return bad_input(&p, &sources, format),
-    };
-    let Some(model) = project.model.as_ref() else {
-        return Outcome::error("error: the project did not load\n".into());
-    };
-    let bundle = render::render(model, None);
-    let out_dir = root.join(&model.project.output);
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut diffs = String::new();
-    let shown = format!("{}{}", crate::ui::display_prefix(), model.project.output);
-    for d in emit::check(&bundle.files, &out_dir, &Scope::All, &shown) {
-        diffs.push_str(&d.diff);
-        diags.push(Diagnostic::about_input(
-            &registry::DRIFT,
-            Location::file_start(format!("{shown}/{}", d.path)),
-            format!("`{shown}/{}` differs from what the specs render", d.path),
-        ));
-    }
-    let production: BTreeMap<String, bool> = model
-        .envs
-        .iter()
-        .map(|e| (e.name.clone(), e.production))
-        .collect();
-    let mut docs =
-        super::rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
-    let extra: Vec<PathBuf> = model
-        .project
-        .extra_manifests
-        .iter()
-        .map(|(p, _)| root.join(p))
-        .collect();
-    let mut files = bundle.files.len();
-    if !extra.is_empty() {
-        let (more, more_diags, n) = input::read(&extra, &mut sources, None);
-        docs.extend(more);
-        diags.extend(more_diags);
-        files += n;
-    }
     let _ = &args.files;
-    let mut report = super::run(
-        &sources,
-        &docs,
-        diags,
-        true,
-        &settings(Some(&project)),
-        &policy,
-        files,
-    );
+    let mut e = match super::gate::evaluate(root, true) {
+        Ok(e) => e,
+        Err((p, sources)) => return bad_input(&p, &sources, format),
+    };
     if args.new_only {
         match crate::diff::base_findings(root, args.base.as_deref()) {
-            Ok(known) => super::gate::only_new(&mut report, &known),
-            Err(Err(e)) => return bad_input(&crate::diff::git_problem(&e), &sources, format),
+            Ok(known) => super::gate::only_new(&mut e.report, &known),
+            Err(Err(err)) => return bad_input(&crate::diff::git_problem(&err), &e.sources, format),
             Err(Ok(broken)) => {
                 let mut o = bad_input(&broken.problems, &broken.sources, format);
                 o.stderr
@@ -480,12 +415,12 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
             }
         }
     }
-    let prefix = if args.output.format == Format::Human {
-        diffs
+    let prefix = if format == Format::Human {
+        std::mem::take(&mut e.drift)
     } else {
         String::new()
     };
-    finish(&report, &sources, &policy, &args.output, prefix)
+    finish(&e.report, &e.sources, &e.policy, &args.output, prefix)
 }
 
 pub fn rules() -> Outcome {

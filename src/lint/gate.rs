@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::cli::{load_project, policy_files, settings};
+use super::cli::{env_rules, load_project, policy_files, settings};
 use super::{policy::Policy, Diagnostic, Report, Severity};
 use crate::problem::{At, Problem, Problems};
 use crate::source::Sources;
@@ -44,27 +44,37 @@ pub fn only_new(report: &mut Report, known: &BTreeSet<String>) {
     report.summary.infos = i;
 }
 
-/// A project rendered in memory and linted: what `diff` compares.
+/// A project rendered in memory and linted: what `check` reports, and what
+/// `diff` and `check --new-only` compare across revisions.
 pub struct Evaluated {
     pub model: model::Model,
     pub bundle: render::Bundle,
     pub report: Report,
     pub sources: Sources,
+    pub policy: Policy,
+    /// The unified diffs of the committed output, when drift was asked for.
+    pub drift: String,
 }
 
-/// Loads, renders and lints the project at `root` (no drift check: there is no
-/// committed output to compare with at another revision).
-pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
+/// The one project session: load the specs → policy → render in memory →
+/// the documents of the render plus `extra-manifests` (with the environments
+/// `lint` would give them) → lint. `check` adds the committed output's drift
+/// (`drift`); `diff` and the base side of `check --new-only` are the same
+/// session at another revision, so the gates cannot disagree.
+pub fn evaluate(root: &Path, drift: bool) -> Result<Evaluated, (Problems, Sources)> {
     let mut sources = Sources::new();
     let project = match load_project(root, &mut sources) {
         Ok(Some(p)) => p,
         Ok(None) => {
             let p = Problem::new(
                 "spec::no-project",
-                format!("no {} here", spec::PROJECT_FILE),
+                format!(
+                    "no {} here; this command needs a shipshape project",
+                    spec::PROJECT_FILE
+                ),
                 At::Nowhere,
             )
-            .with_help("run it in the project's root, or pass -C DIR");
+            .with_help("run it in the project's root, pass -C DIR, or use `shipshape lint` for plain manifests");
             return Err((p.into(), sources));
         }
         Err(p) => return Err((p.sorted(), sources)),
@@ -79,30 +89,52 @@ pub fn evaluate(root: &Path) -> Result<Evaluated, (Problems, Sources)> {
         Err(p) => return Err((p, sources)),
     };
     let settings = settings(Some(&project));
+    let envs = env_rules(Some(&project), None);
     let Some(model) = project.model else {
         return Err((Problems::default(), sources));
     };
     let bundle = render::render(&model, None);
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut diffs = String::new();
+    if drift {
+        let out_dir = root.join(&model.project.output);
+        let shown = format!("{}{}", crate::ui::display_prefix(), model.project.output);
+        for d in crate::emit::check(&bundle.files, &out_dir, &crate::emit::Scope::All, &shown) {
+            diffs.push_str(&d.diff);
+            diags.push(Diagnostic::about_input(
+                &super::registry::DRIFT,
+                super::Location::file_start(format!("{shown}/{}", d.path)),
+                format!("`{shown}/{}` differs from what the specs render", d.path),
+            ));
+        }
+    }
     let production: BTreeMap<String, bool> = model
         .envs
         .iter()
         .map(|e| (e.name.clone(), e.production))
         .collect();
-    let docs =
+    let mut docs =
         super::rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
-    let report = super::run(
-        &sources,
-        &docs,
-        Vec::new(),
-        true,
-        &settings,
-        &policy,
-        bundle.files.len(),
-    );
+    let extra: Vec<std::path::PathBuf> = model
+        .project
+        .extra_manifests
+        .iter()
+        .map(|(p, _)| root.join(p))
+        .collect();
+    let mut files = bundle.files.len();
+    if !extra.is_empty() {
+        let (more, more_diags, n) = super::input::read_with(&extra, &mut sources, &envs);
+        docs.extend(more);
+        diags.extend(more_diags);
+        files += n;
+    }
+    let report = super::run(&sources, &docs, diags, true, &settings, &policy, files);
     Ok(Evaluated {
         model,
         bundle,
         report,
         sources,
+        policy,
+        drift: diffs,
     })
 }

@@ -197,15 +197,24 @@ pub fn read(
     sources: &mut Sources,
     env: Option<&str>,
 ) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
-    let loaded = load(paths, None, sources);
     let envs = EnvRules {
         env: env.map(str::to_string),
         ..EnvRules::default()
     };
+    read_with(paths, sources, &envs)
+}
+
+/// [`read`] with a project's rules for environments.
+pub fn read_with(
+    paths: &[PathBuf],
+    sources: &mut Sources,
+    envs: &EnvRules,
+) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
+    let loaded = load(paths, None, sources);
     let (docs, diags) = parse_each(
         &loaded,
         sources,
-        &envs,
+        envs,
         Vec::new,
         |all, _, docs| all.extend(docs),
         |all, later| all.extend(later),
