@@ -180,6 +180,7 @@ impl Problem {
             object: None,
             path: String::new(),
             envs: Vec::new(),
+            identity_path: String::new(),
             secret: self.secret,
         }
     }

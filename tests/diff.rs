@@ -92,7 +92,7 @@ fn diff_shows_what_the_change_does_per_env() {
     );
     assert!(
         fields.contains(&(
-            "spec.template.spec.containers[0].image".into(),
+            "spec.template.spec.containers[example-api].image".into(),
             "ghcr.io/example-org/example-api:1.4.2".into(),
             "ghcr.io/example-org/example-api:1.5.0".into()
         )),
@@ -320,4 +320,45 @@ fn extra_manifests_have_their_env_and_nothing_is_new_on_an_unchanged_tree() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(j["diagnostics"], serde_json::json!([]), "{j}");
+}
+
+/// Findings are identified by name, not list position: inserting an env var
+/// before a flagged one keeps the old finding known.
+#[test]
+fn a_baseline_survives_an_inserted_list_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deploy = |extra: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: api }}\nspec:\n  selector: {{ matchLabels: {{ app: api }} }}\n  template:\n    metadata: {{ labels: {{ app: api }} }}\n    spec:\n      containers:\n        - name: api\n          image: x/api:1.0.0\n          env:\n{extra}            - {{ name: DB_PASSWORD, value: hunter2hunter2 }}\n")
+    };
+    std::fs::write(tmp.path().join("m.yaml"), deploy("")).unwrap();
+    let lint = |args: &[&str]| {
+        let mut a = vec!["lint", "m.yaml"];
+        a.extend_from_slice(args);
+        run(&a, tmp.path())
+    };
+    assert_eq!(lint(&["--write-baseline", "b.json"]).status.code(), Some(0));
+    std::fs::write(
+        tmp.path().join("m.yaml"),
+        deploy("            - { name: LOG_LEVEL, value: info }\n"),
+    )
+    .unwrap();
+    let out = lint(&["--baseline", "b.json", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        !j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "SS001"),
+        "the moved DB_PASSWORD finding came back as new: {j}"
+    );
+    // A baseline of the old, positional format is refused with the way out.
+    std::fs::write(
+        tmp.path().join("old.json"),
+        "{\"version\": 1, \"findings\": []}",
+    )
+    .unwrap();
+    let out = lint(&["--baseline", "old.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--write-baseline"));
 }

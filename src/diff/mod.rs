@@ -151,6 +151,16 @@ fn shown(key: &str, v: &J) -> String {
     }
 }
 
+/// The items of a list by their `name`, when every item has a distinct one.
+fn named(items: &[J]) -> Option<Vec<(&str, &J)>> {
+    let out: Vec<(&str, &J)> = items
+        .iter()
+        .map(|v| v.get("name").and_then(J::as_str).map(|n| (n, v)))
+        .collect::<Option<_>>()?;
+    let distinct: BTreeSet<&str> = out.iter().map(|(n, _)| *n).collect();
+    (distinct.len() == out.len()).then_some(out)
+}
+
 fn field_changes(
     path: &str,
     key: &str,
@@ -170,11 +180,28 @@ fn field_changes(
                 field_changes(&p, k, a.get(k), b.get(k), out);
             }
         }
-        (Some(J::Array(a)), Some(J::Array(b))) => {
-            for i in 0..a.len().max(b.len()) {
-                field_changes(&format!("{path}[{i}]"), key, a.get(i), b.get(i), out);
+        (Some(J::Array(a)), Some(J::Array(b))) => match (named(a), named(b)) {
+            // Lists of named items (containers, env, ports, volumes) compare by
+            // name: inserting one is one change, not a rename of every later one.
+            (Some(na), Some(nb)) => {
+                let mut names: Vec<&str> = na.iter().map(|(n, _)| *n).collect();
+                names.extend(
+                    nb.iter()
+                        .map(|(n, _)| *n)
+                        .filter(|n| !na.iter().any(|(m, _)| m == n)),
+                );
+                for n in names {
+                    let old = na.iter().find(|(m, _)| *m == n).map(|(_, v)| *v);
+                    let new = nb.iter().find(|(m, _)| *m == n).map(|(_, v)| *v);
+                    field_changes(&format!("{path}[{n}]"), key, old, new, out);
+                }
             }
-        }
+            _ => {
+                for i in 0..a.len().max(b.len()) {
+                    field_changes(&format!("{path}[{i}]"), key, a.get(i), b.get(i), out);
+                }
+            }
+        },
         (a, b) if a != b => out.push(FieldChange {
             path: path.to_string(),
             old: a.map(|v| shown(key, v)),
@@ -413,4 +440,36 @@ pub fn base_findings(
         .iter()
         .map(crate::lint::gate::identity)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field_changes, FieldChange};
+    use serde_json::json;
+
+    fn changes(
+        a: serde_json::Value,
+        b: serde_json::Value,
+    ) -> Vec<(String, Option<String>, Option<String>)> {
+        let mut out: Vec<FieldChange> = Vec::new();
+        field_changes("", "", Some(&a), Some(&b), &mut out);
+        out.into_iter().map(|c| (c.path, c.old, c.new)).collect()
+    }
+
+    #[test]
+    fn an_inserted_env_var_is_one_change_not_a_rename_of_every_later_one() {
+        let before =
+            json!({ "env": [{ "name": "A", "value": "1" }, { "name": "B", "value": "2" }] });
+        let after = json!({ "env": [{ "name": "NEW", "value": "0" }, { "name": "A", "value": "1" }, { "name": "B", "value": "2" }] });
+        let c = changes(before, after);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].0, "env[NEW]");
+        assert_eq!(c[0].1, None);
+        // Lists without names (or with duplicates) still compare by position.
+        let c = changes(
+            json!({ "args": ["a", "b"] }),
+            json!({ "args": ["x", "a", "b"] }),
+        );
+        assert_eq!(c.len(), 3);
+    }
 }

@@ -239,6 +239,9 @@ pub(crate) fn finish(
     }
 }
 
+/// The baseline file format: 2 identifies list items by name.
+const BASELINE_VERSION: u32 = 2;
+
 pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
@@ -316,9 +319,10 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             .iter()
             .map(super::gate::identity)
             .collect();
-        let text =
-            serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "findings": ids }))
-                .unwrap_or_default();
+        let text = serde_json::to_string_pretty(
+            &serde_json::json!({ "version": BASELINE_VERSION, "findings": ids }),
+        )
+        .unwrap_or_default();
         return match std::fs::write(path, text + "\n") {
             Ok(()) => Outcome::ok(
                 String::new(),
@@ -328,25 +332,33 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         };
     }
     if let Some(path) = &args.baseline {
-        let known: Option<std::collections::BTreeSet<String>> = crate::source::read_text(path)
+        let json = crate::source::read_text(path)
             .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .filter(|j| j["version"] == 1)
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let known: Option<std::collections::BTreeSet<String>> = json
+            .as_ref()
+            .filter(|j| j["version"] == BASELINE_VERSION)
             .and_then(|j| serde_json::from_value(j["findings"].clone()).ok());
         match known {
             Some(k) => super::gate::only_new(&mut report, &k),
             None => {
-                return bad_input(
-                    &Problem::new(
+                let old = json.is_some_and(|j| j["version"] == 1);
+                let problem = if old {
+                    Problem::new(
+                        "lint::baseline",
+                        format!("`{}` is a baseline of an older shipshape, whose findings were identified by list position", path.display()),
+                        At::Nowhere,
+                    )
+                    .with_help("write it again with `shipshape lint --write-baseline FILE`: findings are now identified by name, so inserting an item no longer makes old ones new")
+                } else {
+                    Problem::new(
                         "lint::baseline",
                         format!("`{}` is not a shipshape baseline", path.display()),
                         At::Nowhere,
                     )
                     .with_help("write one with `shipshape lint --write-baseline FILE`")
-                    .into(),
-                    &sources,
-                    format,
-                )
+                };
+                return bad_input(&problem.into(), &sources, format);
             }
         }
     }

@@ -12,7 +12,8 @@ use crate::source::Sources;
 use crate::{model, render, spec};
 
 /// A finding's identity across revisions and line moves: rule, object, field
-/// path and environments (file and message for findings about a file).
+/// path (list items by name where they have one) and environments (file and
+/// message for findings about a file).
 pub fn identity(d: &Diagnostic) -> String {
     match &d.object {
         Some(o) => format!(
@@ -21,7 +22,11 @@ pub fn identity(d: &Diagnostic) -> String {
             o.kind,
             o.namespace.as_deref().unwrap_or("-"),
             o.name.as_deref().unwrap_or("-"),
-            d.path,
+            if d.identity_path.is_empty() {
+                &d.path
+            } else {
+                &d.identity_path
+            },
             d.envs.join(",")
         ),
         None => format!("{} {} {}", d.rule, d.location.file, d.message),

@@ -113,6 +113,37 @@ pub fn path_string(path: &[Seg]) -> String {
     s
 }
 
+/// [`path_string`] with each list item that has a `name` (containers, env
+/// entries, volumes, ports) named by it instead of its position.
+pub fn identity_path(root: &Node, path: &[Seg]) -> String {
+    let mut s = String::new();
+    let mut node = Some(root);
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+                node = node.and_then(|n| n.get(k));
+            }
+            Seg::Index(i) => {
+                let item = node.and_then(Node::as_seq).and_then(|items| items.get(*i));
+                match item
+                    .and_then(|it| it.get("name"))
+                    .and_then(Node::scalar_text)
+                {
+                    Some(name) => s.push_str(&format!("[{name}]")),
+                    None => s.push_str(&format!("[{i}]")),
+                }
+                node = item;
+            }
+            Seg::KeyNode => {}
+        }
+    }
+    s
+}
+
 /// A path written as `spec.template.spec.containers[0].image`.
 pub fn path(p: &str) -> Vec<Seg> {
     let mut out = Vec::new();
@@ -254,6 +285,11 @@ pub struct Diagnostic {
     pub envs: Vec<String>,
     #[serde(skip)]
     pub secret: bool,
+    /// `path` with list items named where they have a name
+    /// (`containers[api].env[DB_PASSWORD]`): a finding's identity across
+    /// revisions, so inserting an item does not make old findings new.
+    #[serde(skip)]
+    pub identity_path: String,
 }
 
 impl Location {
@@ -289,6 +325,7 @@ impl Diagnostic {
             object: None,
             path: String::new(),
             envs: Vec::new(),
+            identity_path: String::new(),
             secret: false,
         }
     }
@@ -608,6 +645,7 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
         object: Some(obj.object_ref()),
         path: path_string(&f.path),
         envs: obj.env.iter().cloned().collect(),
+        identity_path: identity_path(obj.node(), &f.path),
         secret: f.secret,
     }
 }

@@ -525,6 +525,7 @@ impl CustomRule {
             },
             rendered: None,
             envs: o.env.iter().cloned().collect(),
+            identity_path: String::new(),
             object: Some(o.object_ref()),
             path: String::new(),
             secret: false,

@@ -49,6 +49,7 @@ fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
                 object: None,
                 path: String::new(),
                 envs: Vec::new(),
+                identity_path: String::new(),
                 secret: false,
             });
         }
