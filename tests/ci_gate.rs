@@ -790,3 +790,25 @@ fn the_api_advice_names_the_chart_that_serves_it() {
     let alone = help(&[("es.yaml", es)]);
     assert_eq!(alone, "Change `apiVersion` to `external-secrets.io/v1`.");
 }
+
+/// `lint: { complete: true }` in shipshape.yaml: the repository's manifests
+/// are a whole set, and lint runs the whole-set rules without the flag.
+#[test]
+fn a_project_can_declare_its_manifests_complete() {
+    let tmp = project(&[
+        (
+            "shipshape.yaml",
+            &format!("{PROJECT}lint: {{ complete: true }}\n"),
+        ),
+        ("envs/dev.yaml", "apps: []\n"),
+        ("m/set.yaml", WHOLE_SET),
+    ]);
+    let out = run(&["lint", "m", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule"] == "SS003"));
+    assert_eq!(j["summary"]["rules_not_run"], serde_json::json!([]));
+}

@@ -96,6 +96,8 @@ pub struct CheckArgs {
 pub(crate) struct Project {
     pub(crate) policies: Vec<(String, crate::yaml::Span)>,
     pub(crate) env_folders: Option<Vec<String>>,
+    /// `lint: { complete: true }`: lint always runs the whole-set rules.
+    pub(crate) complete: bool,
     pub(crate) model: Option<model::Model>,
 }
 
@@ -130,9 +132,11 @@ pub(crate) fn load_project(
         .as_ref()
         .and_then(|l| l.env_folders.as_ref())
         .map(|f| f.iter().map(ToString::to_string).collect());
+    let complete = file.lint.as_ref().and_then(|l| l.complete).unwrap_or(false);
     Ok(Some(Project {
         policies,
         env_folders,
+        complete,
         model,
     }))
 }
@@ -311,7 +315,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         &settings,
         &policy,
         format.shows_excerpts(),
-        args.complete,
+        args.complete || project.as_ref().is_some_and(|p| p.complete),
     );
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report

@@ -48,6 +48,9 @@ pub struct LintProject {
     /// Folders whose child folder names a manifest's environment when it has no
     /// `shipshape.dev/env` label (default: overlays, clusters, envs, environments).
     pub env_folders: Option<Vec<Name>>,
+    /// The manifests `lint` is given hold every object they refer to (a whole
+    /// rendered tree): run the whole-set rules as `lint --complete` does.
+    pub complete: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
