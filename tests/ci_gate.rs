@@ -812,3 +812,68 @@ fn a_project_can_declare_its_manifests_complete() {
         .any(|d| d["rule"] == "SS003"));
     assert_eq!(j["summary"]["rules_not_run"], serde_json::json!([]));
 }
+
+/// A repository with only `.shipshape.yaml` (no specs): its `paths:` map
+/// gives production manifests their env, `exclude:` and `.gitignore` keep
+/// folders out, and the file is found from a subfolder too.
+#[test]
+fn a_lint_only_repository_maps_paths_to_production_and_excludes_folders() {
+    let deploy = |name: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: {name} }}\nspec:\n  replicas: 1\n  selector: {{ matchLabels: {{ app: {name} }} }}\n  template:\n    metadata: {{ labels: {{ app: {name} }} }}\n    spec:\n      containers: [{{ name: c, image: \"x/{name}:latest\" }}]\n")
+    };
+    let tmp = project(&[
+        (
+            ".shipshape.yaml",
+            "paths:\n  \"clusters/main/**\": main\nproduction: [main]\nexclude: [\"archive/**\"]\n",
+        ),
+        (".gitignore", "scratch/\n"),
+        ("clusters/main/apps/api.yaml", &deploy("api")),
+        ("archive/old.yaml", &deploy("old")),
+        ("scratch/tmp.yaml", &deploy("tmp")),
+    ]);
+    let findings = |dir: &std::path::Path| -> Vec<(String, String, String)> {
+        let out = run(&["lint", ".", "--format", "json"], dir);
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["file"].as_str().unwrap().to_string(),
+                    d["envs"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let all = findings(tmp.path());
+    assert!(
+        all.contains(&(
+            "SS021".to_string(),
+            "clusters/main/apps/api.yaml".to_string(),
+            "[\"main\"]".to_string()
+        )),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().all(|(_, f, _)| f.starts_with("clusters/")),
+        "excluded or ignored files were read: {all:?}"
+    );
+    // From a subfolder: the configuration is found upwards.
+    let sub = findings(&tmp.path().join("clusters"));
+    assert!(
+        sub.iter()
+            .any(|(r, _, e)| r == "SS021" && e == "[\"main\"]"),
+        "{sub:?}"
+    );
+    // A bad glob is a located error.
+    std::fs::write(tmp.path().join(".shipshape.yaml"), "exclude: [\"a/[\"]\n").unwrap();
+    let out = run(&["lint", "."], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(".shipshape.yaml:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -95,9 +95,8 @@ pub struct CheckArgs {
 /// the environments load, the model (env names, production flags, pinned charts).
 pub(crate) struct Project {
     pub(crate) policies: Vec<(String, crate::yaml::Span)>,
-    pub(crate) env_folders: Option<Vec<String>>,
-    /// `lint: { complete: true }`: lint always runs the whole-set rules.
-    pub(crate) complete: bool,
+    /// The `lint:` section: paths → env, excludes, env folders, completeness.
+    pub(crate) scope: super::scope::Scope,
     pub(crate) model: Option<model::Model>,
 }
 
@@ -127,16 +126,13 @@ pub(crate) fn load_project(
         .map(|s| (s.to_string(), s.span))
         .collect();
     let model = Some(model::load(root, sources)?);
-    let env_folders = file
-        .lint
-        .as_ref()
-        .and_then(|l| l.env_folders.as_ref())
-        .map(|f| f.iter().map(ToString::to_string).collect());
-    let complete = file.lint.as_ref().and_then(|l| l.complete).unwrap_or(false);
+    let scope = match &file.lint {
+        Some(l) => super::scope::Scope::from_raw(l, root)?,
+        None => super::scope::Scope::at(root),
+    };
     Ok(Some(Project {
         policies,
-        env_folders,
-        complete,
+        scope,
         model,
     }))
 }
@@ -145,19 +141,30 @@ pub(crate) fn load_project(
 /// label, the path (the project's env folders) or the namespace, with the
 /// envs' production flags. `lint` and `check` (its `extra-manifests`) share it.
 pub(crate) fn env_rules(p: Option<&Project>, env: Option<String>) -> super::env::EnvRules {
+    scoped_env_rules(p, p.map(|p| &p.scope), env)
+}
+
+/// [`env_rules`] for a repository that has only a lint configuration
+/// (`.shipshape.yaml`), or a project and its `lint:` section.
+pub(crate) fn scoped_env_rules(
+    p: Option<&Project>,
+    scope: Option<&super::scope::Scope>,
+    env: Option<String>,
+) -> super::env::EnvRules {
+    // The env specs decide production; a lint configuration names it for
+    // envs that have no spec.
+    let mut production: std::collections::BTreeMap<String, bool> = scope
+        .map(|s| s.production.iter().map(|e| (e.clone(), true)).collect())
+        .unwrap_or_default();
+    if let Some(m) = p.and_then(|p| p.model.as_ref()) {
+        production.extend(m.envs.iter().map(|e| (e.name.clone(), e.production)));
+    }
     super::env::EnvRules {
         env,
-        folders: p.and_then(|p| p.env_folders.clone()),
+        folders: scope.and_then(|s| s.env_folders.clone()),
         known: p.and_then(Project::env_names),
-        production: p
-            .and_then(|p| p.model.as_ref())
-            .map(|m| {
-                m.envs
-                    .iter()
-                    .map(|e| (e.name.clone(), e.production))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        production,
+        scope: scope.cloned(),
     }
 }
 
@@ -259,6 +266,20 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             return bad_input(&p, &sources, format);
         }
     }
+    // The repository's lint configuration: the project's `lint:` section, or
+    // `.shipshape.yaml` here or in the nearest parent folder.
+    let scope = match &project {
+        Some(p) => Some(p.scope.clone()),
+        None => match lint_file_upwards(root) {
+            Some(dir) => match crate::spec::load_lint_file(&dir, &mut sources)
+                .and_then(|raw| super::scope::Scope::from_raw(&raw, &dir))
+            {
+                Ok(s) => Some(s),
+                Err(p) => return bad_input(&p, &sources, format),
+            },
+            None => None,
+        },
+    };
     let policy = match Policy::load(
         &policy_files(root, project.as_ref(), &args.policies),
         &mut sources,
@@ -305,8 +326,8 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             return bad_input(&problem.into(), &sources, format);
         }
     }
-    let loaded = input::load(&paths, stdin, &mut sources);
-    let envs = env_rules(project.as_ref(), args.env.clone());
+    let loaded = input::load_scoped(&paths, stdin, &mut sources, scope.as_ref());
+    let envs = scoped_env_rules(project.as_ref(), scope.as_ref(), args.env.clone());
     let settings = settings(project.as_ref());
     let (mut report, kept) = super::engine::lint_files(
         loaded,
@@ -315,7 +336,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         &settings,
         &policy,
         format.shows_excerpts(),
-        args.complete || project.as_ref().is_some_and(|p| p.complete),
+        args.complete || scope.as_ref().is_some_and(|s| s.complete),
     );
     if let Some(path) = &args.write_baseline {
         let ids: std::collections::BTreeSet<String> = report
@@ -378,6 +399,19 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         }
     }
     outcome
+}
+
+/// The folder of the nearest `.shipshape.yaml`: `root` or a parent of it.
+fn lint_file_upwards(root: &Path) -> Option<std::path::PathBuf> {
+    let start = std::fs::canonicalize(root).ok()?;
+    let mut rel = root.to_path_buf();
+    for dir in start.ancestors() {
+        if dir.join(crate::spec::LINT_FILE).is_file() {
+            return Some(rel);
+        }
+        rel.push("..");
+    }
+    None
 }
 
 /// `--env` must be an environment name, and one of the project's when known.

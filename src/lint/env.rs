@@ -42,11 +42,17 @@ pub struct EnvRules {
     pub known: Option<Vec<String>>,
     /// Production-ness by env, from the env specs.
     pub production: BTreeMap<String, bool>,
+    /// The repository's lint configuration (paths → env, excludes).
+    pub scope: Option<super::scope::Scope>,
 }
 
 impl EnvRules {
-    /// The env a file's path names (once per file).
+    /// The env a file's path names (once per file): the repository's `paths:`
+    /// map first, then the env folders.
     pub(super) fn of_path(&self, path: &Path) -> Option<String> {
+        if let Some(env) = self.scope.as_ref().and_then(|s| s.env_of(path)) {
+            return Some(env);
+        }
         match &self.folders {
             Some(f) => env_from_path(path, f),
             None => env_from_path(path, ENV_FOLDERS),

@@ -102,6 +102,13 @@ pub const CLOUDFLARED_HINT: &str = "CloudflaredConfig";
 
 /// YAML files under the given paths, sorted, skipping VCS and build folders.
 pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    yaml_files_in(paths, None)
+}
+
+/// [`yaml_files`] within a repository's lint scope: what `.gitignore` ignores
+/// and what the configuration excludes is not read. A file named on the
+/// command line is always read.
+pub fn yaml_files_in(paths: &[PathBuf], scope: Option<&super::scope::Scope>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         // A named path that is not a folder is read as a file (a FIFO or device
@@ -110,21 +117,27 @@ pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
             out.push(p.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(p)
-            .sort_by_file_name()
-            .into_iter()
+        let walker = ignore::WalkBuilder::new(p)
+            .standard_filters(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .require_git(false)
+            .parents(true)
+            .sort_by_file_name(|a, b| a.cmp(b))
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();
                 e.depth() == 0
-                    || !(e.file_type().is_dir()
+                    || !(e.file_type().is_some_and(|t| t.is_dir())
                         && (name.starts_with('.') || name == "target" || name == "node_modules"))
-            });
+            })
+            .build();
         for e in walker.filter_map(Result::ok) {
-            if e.file_type().is_file()
+            if e.file_type().is_some_and(|t| t.is_file())
                 && matches!(
                     e.path().extension().and_then(|x| x.to_str()),
                     Some("yaml" | "yml")
                 )
+                && !scope.is_some_and(|s| s.excluded(e.path()))
             {
                 out.push(e.path().to_path_buf());
             }
@@ -210,7 +223,7 @@ pub fn read_with(
     sources: &mut Sources,
     envs: &EnvRules,
 ) -> (Vec<Doc>, Vec<Diagnostic>, usize) {
-    let loaded = load(paths, None, sources);
+    let loaded = load_scoped(paths, None, sources, envs.scope.as_ref());
     let (docs, diags) = parse_each(
         &loaded,
         sources,
@@ -233,7 +246,17 @@ pub struct Loaded {
 /// Finds every YAML file under `paths`, plus a document stream that came on
 /// standard input, as `(name to show, text)`.
 pub fn load(paths: &[PathBuf], stdin: Option<(String, String)>, sources: &mut Sources) -> Loaded {
-    let mut files = yaml_files(paths);
+    load_scoped(paths, stdin, sources, None)
+}
+
+/// [`load`] within a repository's lint scope ([`yaml_files_in`]).
+pub fn load_scoped(
+    paths: &[PathBuf],
+    stdin: Option<(String, String)>,
+    sources: &mut Sources,
+    scope: Option<&super::scope::Scope>,
+) -> Loaded {
+    let mut files = yaml_files_in(paths, scope);
     let mut ids = Vec::new();
     if let Some((name, text)) = stdin {
         let path = PathBuf::from(&name);

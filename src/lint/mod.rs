@@ -18,6 +18,7 @@ pub mod policy;
 pub mod registry;
 pub mod rendered;
 pub mod rules;
+pub mod scope;
 pub mod suppress;
 pub mod values;
 mod watchdog;

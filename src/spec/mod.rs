@@ -65,6 +65,24 @@ pub fn load_project_file(
     }
 }
 
+/// The lint-only configuration of a repository without a project.
+pub const LINT_FILE: &str = ".shipshape.yaml";
+
+/// Reads `root/.shipshape.yaml`, checked like every spec file.
+pub fn load_lint_file(root: &Path, sources: &mut Sources) -> Result<raw::LintProject, Problems> {
+    let path = root.join(LINT_FILE);
+    let text = crate::source::read_text(&path).map_err(|e| {
+        Problem::new(
+            "spec::unreadable",
+            format!("cannot read {LINT_FILE} in `{}`: {e}", root.display()),
+            At::Nowhere,
+        )
+    })?;
+    let id = sources.add(LINT_FILE, &path, text);
+    let node = parse(sources, id)?;
+    checked_decode::<raw::LintProject>(&node, schema::Kind::Lint).map_err(Problems::sorted)
+}
+
 /// Reads `root/shipshape.yaml` and every environment file it points at.
 pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
     let (spec, problems) = load_partial(root, sources)?;

@@ -42,6 +42,9 @@ pub struct ProjectFile {
     pub lint: Option<LintProject>,
 }
 
+/// How `lint` reads the manifests of a repository: the `lint:` section of
+/// `shipshape.yaml`, or the whole of `.shipshape.yaml` in a repository that
+/// only lints (no environment specs).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LintProject {
@@ -51,6 +54,20 @@ pub struct LintProject {
     /// The manifests `lint` is given hold every object they refer to (a whole
     /// rendered tree): run the whole-set rules as `lint --complete` does.
     pub complete: Option<bool>,
+    /// Paths `lint` never reads: globs relative to this file's folder, e.g.
+    /// `archive/**` (`.gitignore` is honoured as well).
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// The environment of the manifests under a path: glob (relative to this
+    /// file's folder) → env name, e.g. `clusters/main/**: prd`. Checked before
+    /// labels' absence falls back to `env-folders`.
+    #[serde(default)]
+    pub paths: BTreeMap<String, Spanned<Name>>,
+    /// Environments whose manifests get the production rules, for
+    /// repositories without environment specs (with specs, their
+    /// `production:` decides).
+    #[serde(default)]
+    pub production: Vec<Spanned<Name>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

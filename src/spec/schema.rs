@@ -8,7 +8,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value as J;
 use std::sync::OnceLock;
 
-use super::raw::{EnvFile, ProjectFile};
+use super::raw::{EnvFile, LintProject, ProjectFile};
 use crate::problem::{did_you_mean, Problem, Problems};
 use crate::yaml::{Node, Value};
 
@@ -18,6 +18,7 @@ pub fn all() -> Vec<(&'static str, J)> {
         ("project.schema.json", project()),
         ("environment.schema.json", environment()),
         ("policy.schema.json", crate::lint::policy::schema()),
+        ("lint.schema.json", lint()),
     ]
 }
 
@@ -39,12 +40,18 @@ pub fn environment() -> J {
     generate::<EnvFile>()
 }
 
+/// `.shipshape.yaml`, the lint-only configuration.
+pub fn lint() -> J {
+    generate::<LintProject>()
+}
+
 /// Which spec file kind a node is checked as.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Project,
     Environment,
     Policy,
+    Lint,
 }
 
 struct Compiled {
@@ -56,10 +63,12 @@ fn compiled(kind: Kind) -> &'static Compiled {
     static PROJECT: OnceLock<Compiled> = OnceLock::new();
     static ENV: OnceLock<Compiled> = OnceLock::new();
     static POLICY: OnceLock<Compiled> = OnceLock::new();
+    static LINT: OnceLock<Compiled> = OnceLock::new();
     let (cell, make): (&OnceLock<Compiled>, fn() -> J) = match kind {
         Kind::Project => (&PROJECT, project),
         Kind::Environment => (&ENV, environment),
         Kind::Policy => (&POLICY, crate::lint::policy::schema),
+        Kind::Lint => (&LINT, lint),
     };
     cell.get_or_init(|| {
         let schema = make();
