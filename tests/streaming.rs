@@ -136,3 +136,33 @@ fn files_masked_from_their_trees_match_masking_the_text() {
     }
     assert!(secrets > 5, "only {secrets} files with secrets to mask");
 }
+
+/// A plain workload is checked as it is read and its tree dropped: no rule
+/// asks about the set for it (a rule that did, for every object, once kept
+/// every tree of a 10k-file run to the end: 58 MB became 109 MB).
+#[test]
+fn objects_no_rule_asks_about_are_not_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api, namespace: shop }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:1.0.0\n";
+    let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: api, namespace: argocd }\nspec:\n  project: default\n  source: { repoURL: https://example.com/x.git, path: api, targetRevision: v1.0.0 }\n  destination: { server: https://kubernetes.default.svc, namespace: shop }\n";
+    std::fs::write(tmp.path().join("deploy.yaml"), deploy).unwrap();
+    let kept = |files: &[&std::path::Path]| {
+        let mut sources = Sources::new();
+        let paths: Vec<std::path::PathBuf> = files.iter().map(|p| p.to_path_buf()).collect();
+        let loaded = lint::input::load(&paths, None, &mut sources);
+        let (_, kept) = lint::engine::lint_files(
+            loaded,
+            &sources,
+            &lint::env::EnvRules::default(),
+            &Settings::default(),
+            &Policy::default(),
+            false,
+            false,
+        );
+        kept.len()
+    };
+    assert_eq!(kept(&[&tmp.path().join("deploy.yaml")]), 0);
+    // An Application asks the sync model about the set: it is kept.
+    std::fs::write(tmp.path().join("app.yaml"), app).unwrap();
+    assert_eq!(kept(&[&tmp.path().join("app.yaml")]), 1);
+}

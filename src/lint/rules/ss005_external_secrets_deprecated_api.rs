@@ -37,7 +37,7 @@ impl Rule for ExternalSecretsDeprecatedApi {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with("external-secrets.io/") {
             return;
         }
@@ -60,38 +60,22 @@ impl Rule for ExternalSecretsDeprecatedApi {
                         .unwrap_or("a release the catalogue knows")
                 ),
             );
-            out.push(match pinned_without_v1(obj, cx, es) {
-                Some(help) => finding.help(help),
+            out.push(match v1_since(obj, es) {
+                Some(since) => finding.help(format!(
+                    "Change `apiVersion` to `external-secrets.io/v1`, which the external-secrets chart serves from {since}: move a chart pinned below it together with the API (SS006 names such a pin)."
+                )),
                 None => finding,
             });
         }
     }
 }
 
-/// When the set pins a chart that serves no `v1` of this kind, the API and
-/// the chart move together (SS006 says the pinned chart does not serve
-/// `v1`): the advice names both.
-fn pinned_without_v1(obj: &Obj, cx: &Context, es: &crate::catalog::Entry) -> Option<String> {
-    use crate::catalog::{OperatorKind, Version};
-    let since = es
-        .apis
+/// The chart release that first serves `v1` of the object's kind: the
+/// advice names it, so that it agrees with SS006 on a set that pins an older
+/// chart (asked without the set, so the object is checked as it is read).
+fn v1_since(obj: &Obj, es: &crate::catalog::Entry) -> Option<&'static str> {
+    es.apis
         .iter()
-        .find(|a| a.api_version == "external-secrets.io/v1" && a.kinds.contains(&obj.kind))?
-        .since;
-    let charts = &cx.cluster().charts;
-    let pins = || {
-        charts
-            .iter()
-            .filter(|p| p.entry.kind == OperatorKind::ExternalSecrets)
-    };
-    let pin = pins()
-        .find(|p| p.env.is_some() && p.env == obj.env)
-        .or_else(|| pins().next())?;
-    let version = pin.version?;
-    (version < Version::known(since)).then(|| {
-        format!(
-            "Change `apiVersion` to `external-secrets.io/v1` together with the chart: {} pins external-secrets {version}, which does not serve `v1`; pin {since} or later.",
-            pin.display
-        )
-    })
+        .find(|a| a.api_version == "external-secrets.io/v1" && a.kinds.contains(&obj.kind))
+        .map(|a| a.since)
 }

@@ -48,6 +48,11 @@ impl Rule for ArgocdDestinationNotPermitted {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        // Only Applications ask the set: any other object asking would be
+        // kept to the end of the run (deferred) for nothing.
+        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
+            return;
+        }
         let blocks = cx.cluster().sync.blocks_of_object(obj);
         // Reported once: the first timeline that refuses it.
         if let Some(b) = blocks.iter().find(|b| b.cause == Cause::Refused) {

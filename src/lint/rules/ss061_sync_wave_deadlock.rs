@@ -49,6 +49,11 @@ impl Rule for SyncWaveDeadlock {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+        // Only Applications ask the set: any other object asking would be
+        // kept to the end of the run (deferred) for nothing.
+        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
+            return;
+        }
         let blocks = cx.cluster().sync.blocks_of_object(obj);
         let path = if obj.annotation(WAVE_ANNOTATION).is_some() {
             vec![k("metadata"), k("annotations"), k(WAVE_ANNOTATION)]
