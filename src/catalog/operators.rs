@@ -142,6 +142,43 @@ pub fn chart_services(kind: super::OperatorKind, release: &str) -> Vec<String> {
     }
 }
 
+/// The Secrets a chart release reads in its namespace: those its chart
+/// always mounts ([`chart_secrets`]) and every `secretKeyRef` its values pass
+/// through (charts hand `env` lists to their containers as written), sorted.
+/// `render` orders waves by it; the sync model checks it.
+pub fn release_secrets(
+    kind: Option<super::OperatorKind>,
+    values: &serde_json::Value,
+) -> Vec<String> {
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "secretKeyRef" {
+                        if x["optional"] != serde_json::Value::Bool(true) {
+                            out.extend(x["name"].as_str().map(str::to_string));
+                        }
+                    } else {
+                        refs(x, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut out: Vec<String> = kind
+        .map(chart_secrets)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    refs(values, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Secrets a chart reads that something else must create in its namespace.
 pub fn chart_secrets(kind: super::OperatorKind) -> &'static [&'static str] {
     match kind {

@@ -166,8 +166,9 @@ impl<'r> Engine<'r> {
         part.skipped += docs.len() - objects.len();
         let mut keep = Vec::new();
         for o in &objects {
-            part.facts.produced.add(o);
-            part.facts.cluster.add(o, self.complete);
+            let made = rules::produced(o);
+            part.facts.cluster.add(o, self.complete, &made);
+            part.facts.produced.extend(made);
             // Custom rules run at the end, one evaluation at a time, under the
             // watchdog that bounds them.
             if self.at_end || needs_tree(o, self.complete) || self.policy.custom_matches(o) {

@@ -83,11 +83,6 @@ impl Scope {
         problems.into_result(scope)
     }
 
-    /// Whether path globs apply at all (relative paths are computed only then).
-    fn has_globs(&self) -> bool {
-        self.exclude.is_some() || !self.paths.is_empty()
-    }
-
     /// `path` relative to the configuration's folder, when it lies inside it.
     fn relative(&self, path: &Path) -> Option<PathBuf> {
         let root = self.root_abs.as_ref()?;
@@ -97,10 +92,10 @@ impl Scope {
 
     /// Whether `lint` leaves the file out.
     pub fn excluded(&self, path: &Path) -> bool {
-        match (&self.exclude, self.has_globs()) {
-            (Some(set), true) => self.relative(path).is_some_and(|r| set.is_match(r)),
-            _ => false,
-        }
+        // Relative paths (a canonicalize each) only when something excludes.
+        self.exclude
+            .as_ref()
+            .is_some_and(|set| self.relative(path).is_some_and(|r| set.is_match(r)))
     }
 
     /// The env the `paths:` map gives a file, first match in key order.

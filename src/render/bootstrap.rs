@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{argocd, EnvRender};
+use super::{argocd, secrets, EnvRender};
 use crate::model::{Cluster, Env, Model};
 
 /// The Argo CD release shipshape's Applications need: `valuesObject` in a
@@ -118,14 +118,15 @@ pub fn text(model: &Model, env: &Env, r: &EnvRender) -> String {
             "- The tunnel `{}` (locally managed): `cloudflared tunnel create <name>`; put the \
              credentials JSON it writes into Doppler key `{}`.\n\
              - An API token for External-DNS with **Zone → Zone → Read** and **Zone → DNS → Edit** \
-             on the zone(s) {}; put it into Doppler key `CLOUDFLARE_API_TOKEN`.\n",
+             on the zone(s) {}; put it into Doppler key `{}`.\n",
             t.tunnel_id,
             t.credentials_key,
             if zones.is_empty() {
                 "it manages".to_string()
             } else {
                 zones.join(", ")
-            }
+            },
+            secrets::CLOUDFLARE_API_TOKEN_KEY
         );
     }
 
@@ -161,12 +162,13 @@ pub fn text(model: &Model, env: &Env, r: &EnvRender) -> String {
             "- In the tailnet policy file, let the operator own the tags it gives devices:\n\n\
              ```json\n\"tagOwners\": {{\n  \"tag:k8s-operator\": [],\n{}\n}}\n```\n\n\
              - An OAuth client with the **Devices Core** and **Auth Keys** write scopes and tag \
-             `tag:k8s-operator`; its id and secret into Doppler keys `TAILSCALE_OAUTH_CLIENT_ID` and \
-             `TAILSCALE_OAUTH_CLIENT_SECRET`.\n",
+             `tag:k8s-operator`; its id and secret into Doppler keys `{}` and `{}`.\n",
             tags.iter()
                 .map(|t| format!("  {t}: [\"tag:k8s-operator\"]"))
                 .collect::<Vec<_>>()
-                .join(",\n")
+                .join(",\n"),
+            secrets::TAILSCALE_CLIENT_ID_KEY,
+            secrets::TAILSCALE_CLIENT_SECRET_KEY
         );
     }
 

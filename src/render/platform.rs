@@ -65,17 +65,6 @@ fn values(model: &Model, env: &Env, op: &Operator) -> J {
     }
 }
 
-/// Whether values pass a `secretKeyRef` to the chart's containers.
-fn reads_secret(v: &J) -> bool {
-    match v {
-        J::Object(m) => m
-            .iter()
-            .any(|(k, x)| k == "secretKeyRef" || reads_secret(x)),
-        J::Array(a) => a.iter().any(reads_secret),
-        _ => false,
-    }
-}
-
 /// The DNS names External-DNS may manage: the parent domain of each public
 /// hostname (`api.example.com` → `example.com`; an apex stays itself). With
 /// `policy: sync`, an empty list would let it manage every zone the token reaches.
@@ -109,9 +98,7 @@ pub fn operators(model: &Model, env: &Env) -> Vec<Component> {
             // for the store's wave, or it never turns Healthy.
             let wave = if op.kind == OperatorKind::CertManager {
                 wave::PREREQUISITES
-            } else if reads_secret(&values)
-                || !catalog::operators::chart_secrets(op.kind).is_empty()
-            {
+            } else if !catalog::operators::release_secrets(Some(op.kind), &values).is_empty() {
                 wave::SECRET_READERS
             } else {
                 wave::OPERATORS

@@ -12,6 +12,11 @@ use crate::model::{Env, Model, OperatorKind};
 /// Where the secret store's Application goes: External Secrets' own
 /// namespace, which holds the Doppler token and which the AppProject lists.
 pub const STORE_NAMESPACE: &str = "external-secrets";
+/// Doppler keys of the Secrets the platform operators read (BOOTSTRAP.md
+/// tells where each comes from).
+pub const CLOUDFLARE_API_TOKEN_KEY: &str = "CLOUDFLARE_API_TOKEN";
+pub const TAILSCALE_CLIENT_ID_KEY: &str = "TAILSCALE_OAUTH_CLIENT_ID";
+pub const TAILSCALE_CLIENT_SECRET_KEY: &str = "TAILSCALE_OAUTH_CLIENT_SECRET";
 
 pub const API: &str = "external-secrets.io/v1";
 
@@ -78,7 +83,7 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
             env,
             component,
             "cloudflare-api-token",
-            &[("api-token", "CLOUDFLARE_API_TOKEN")],
+            &[("api-token", CLOUDFLARE_API_TOKEN_KEY)],
             None,
         );
         es["metadata"]["namespace"] = J::from("external-dns");
@@ -95,8 +100,8 @@ pub fn store(model: &Model, env: &Env) -> Option<Component> {
             component,
             "operator-oauth",
             &[
-                ("client_id", "TAILSCALE_OAUTH_CLIENT_ID"),
-                ("client_secret", "TAILSCALE_OAUTH_CLIENT_SECRET"),
+                ("client_id", TAILSCALE_CLIENT_ID_KEY),
+                ("client_secret", TAILSCALE_CLIENT_SECRET_KEY),
             ],
             None,
         );

@@ -14,10 +14,11 @@ pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
-    /// Refused: why, and how to fix it.
+    /// Refused: why, how to fix it, and the Application's field at fault.
     Refused {
         why: String,
         fix: String,
+        field: &'static str,
     },
     /// The project is not in the set: admission cannot be judged.
     Unknown(String),
@@ -72,6 +73,7 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
             ));
         }
         return Admission::Refused {
+            field: "spec.project",
             why: format!("AppProject `{}` does not exist", app.project),
             fix: "name an AppProject the repository renders, or add it".into(),
         };
@@ -84,6 +86,7 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
             .collect();
         if !permits(&repos, repo) {
             return Admission::Refused {
+                field: "spec.source.repoURL",
                 why: format!(
                     "AppProject `{}` does not permit source repository `{repo}`",
                     project.name
@@ -133,6 +136,7 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
     });
     if !destination_ok || denied {
         return Admission::Refused {
+            field: "spec.destination.namespace",
             why: format!(
                 "AppProject `{}` does not permit destination {}",
                 project.name,
@@ -150,6 +154,8 @@ pub fn admit(app: &AppFact, projects: &[ProjectFact], kinds: &[(String, String)]
             .any(|(g, k)| glob(g, group) && glob(k, kind));
         if !ok {
             return Admission::Refused {
+                // The objects the source holds are what the project refuses.
+                field: "spec.source",
                 why: format!(
                     "AppProject `{}` does not permit cluster-scoped {kind} (not in `clusterResourceWhitelist`)",
                     project.name

@@ -18,9 +18,6 @@ use crate::report::Format;
 use crate::source::Sources;
 use crate::{render, spec};
 
-/// The rules whose findings are the simulator's blocking steps.
-pub const RULES: &[&str] = &["SS026", "SS060", "SS061", "SS062", "SS063"];
-
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// The environment whose app-of-apps to replay (required for the
@@ -114,7 +111,7 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
     let mut facts = SyncFacts::default();
     for (i, d) in docs.iter().enumerate() {
         if let Some(o) = Obj::new(i, d) {
-            facts.add(&o);
+            facts.add(&o, &crate::lint::rules::produced(&o));
         }
     }
     let model = Model::new(facts);
@@ -161,7 +158,10 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         files,
     );
     lint.diagnostics.retain(|d| {
-        (RULES.contains(&d.rule.as_str()) || d.rule == "SS900")
+        // The rules that report the simulator's blocking steps, and files
+        // that could not be read.
+        (super::Cause::ALL.iter().any(|c| c.rule().id == d.rule)
+            || d.rule == crate::lint::registry::INVALID_YAML.id)
             && (d.envs.is_empty()
                 || args
                     .env

@@ -7,7 +7,7 @@
 
 use crate::catalog::{self, runtime, Version};
 use crate::lint::input::KUSTOMIZATION_HINT;
-use crate::lint::rules::{custom_resource_secret_refs, secret_refs, ProducedSecrets};
+use crate::lint::rules::{custom_resource_secret_refs, secret_refs, Produced};
 use crate::lint::Obj;
 use crate::yaml::Node;
 
@@ -16,14 +16,9 @@ pub const WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
 /// An argocd-cm key that gives a kind a health check.
 const HEALTH_KEY_PREFIX: &str = "resource.customizations.health.";
 
-/// Which object of the input a fact came from (its position in the run),
-/// so that a judgement can be reported at that object.
-pub type ObjId = usize;
-
 /// An Argo CD Application.
 #[derive(Debug, Clone)]
 pub struct AppFact {
-    pub id: ObjId,
     pub name: String,
     /// Where the Application object itself lives (Argo CD's namespace).
     pub argocd_ns: Option<String>,
@@ -102,7 +97,6 @@ pub struct KustomizationFact {
 /// Any other object.
 #[derive(Debug, Clone)]
 pub struct ObjFact {
-    pub id: ObjId,
     pub api_version: String,
     pub kind: String,
     pub name: String,
@@ -176,8 +170,9 @@ impl SyncFacts {
         self.health_checks.append(&mut other.health_checks);
     }
 
-    /// What one object tells the model.
-    pub fn add(&mut self, o: &Obj) {
+    /// What one object tells the model; `made` is what it produces
+    /// ([`crate::lint::rules::produced`]).
+    pub fn add(&mut self, o: &Obj, made: &[Produced]) {
         // Objects made from an Application's Helm values belong to its chart,
         // whose needs its AppFact carries.
         if o.is_fragment() || o.doc.derived {
@@ -207,7 +202,7 @@ impl SyncFacts {
         if o.api_version.is_empty() {
             return;
         }
-        self.objects.push(object(o));
+        self.objects.push(object(o, made));
     }
 }
 
@@ -238,17 +233,10 @@ fn application(o: &Obj) -> AppFact {
     let chart = s("chart").map(|chart| {
         let entry = catalog::by_chart(&chart);
         let values = source.and_then(|s| s.pointer(["helm", "valuesObject"]));
-        let mut secrets: Vec<String> = entry
-            .map(|e| catalog::operators::chart_secrets(e.kind))
-            .unwrap_or_default()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        if let Some(v) = values {
-            secret_key_refs(v, &mut secrets);
-        }
-        secrets.sort();
-        secrets.dedup();
+        let secrets = catalog::operators::release_secrets(
+            entry.map(|e| e.kind),
+            &values.map_or(serde_json::Value::Null, Node::to_json),
+        );
         let ot_init_config = values
             .and_then(|v| v.pointer(["featureGates", runtime::OT_INIT_CONFIG_GATE]))
             .is_some_and(|g| g.as_bool() == Some(true) || g.as_str() == Some("true"));
@@ -261,7 +249,6 @@ fn application(o: &Obj) -> AppFact {
         }
     });
     AppFact {
-        id: o.index,
         name: o.name.unwrap_or("").to_string(),
         argocd_ns: o.namespace.map(str::to_string),
         env: o.env.clone(),
@@ -275,27 +262,6 @@ fn application(o: &Obj) -> AppFact {
         repo_url: s("repoURL"),
         path: s("path").filter(|_| s("chart").is_none()),
         chart,
-    }
-}
-
-/// Every `secretKeyRef.name` in a chart's values: charts pass `env` lists
-/// through to their containers as written.
-fn secret_key_refs(v: &Node, out: &mut Vec<String>) {
-    if let Some(m) = v.as_map() {
-        for (k, x) in m {
-            if k.as_str() == Some("secretKeyRef") {
-                if x.get("optional").and_then(Node::as_bool) == Some(true) {
-                    continue;
-                }
-                out.extend(x.get("name").and_then(Node::as_str).map(str::to_string));
-            } else {
-                secret_key_refs(x, out);
-            }
-        }
-    } else if let Some(s) = v.as_seq() {
-        for x in s {
-            secret_key_refs(x, out);
-        }
     }
 }
 
@@ -378,7 +344,7 @@ pub fn join(dir: &str, rel: &str) -> String {
     }
 }
 
-fn object(o: &Obj) -> ObjFact {
+fn object(o: &Obj, made: &[Produced]) -> ObjFact {
     let mut needs_secrets: Vec<String> = secret_refs(o)
         .into_iter()
         .chain(custom_resource_secret_refs(o))
@@ -386,9 +352,9 @@ fn object(o: &Obj) -> ObjFact {
         .collect();
     needs_secrets.sort();
     needs_secrets.dedup();
-    let mut produced = ProducedSecrets::default();
-    produced.add(o);
-    let makes_secrets = produced.names();
+    let mut makes_secrets: Vec<String> = made.iter().map(|p| p.name.clone()).collect();
+    makes_secrets.sort();
+    makes_secrets.dedup();
     let is_es = o.is("external-secrets.io/", "ExternalSecret");
     let needs_stores = if is_es
         && o.get("spec.secretStoreRef.kind").and_then(Node::as_str) == Some("ClusterSecretStore")
@@ -410,7 +376,6 @@ fn object(o: &Obj) -> ObjFact {
     }
     let (stops, unverified) = super::kubelet::start_problems(o);
     ObjFact {
-        id: o.index,
         api_version: o.api_version.to_string(),
         kind: o.kind.to_string(),
         name: o.name.unwrap_or("").to_string(),

@@ -105,6 +105,7 @@ impl Needs<'_, '_> {
             cause,
             message,
             fix,
+            field: None,
         });
     }
 

@@ -29,6 +29,28 @@ pub enum Cause {
     Contract,
 }
 
+impl Cause {
+    /// The rule that reports this cause in `lint` and `check`.
+    pub fn rule(self) -> &'static crate::lint::RuleMeta {
+        use crate::lint::rules::*;
+        match self {
+            Cause::Refused => &ss060_argocd_destination_not_permitted::META,
+            Cause::ProjectMissing => &ss026_appproject_missing::META,
+            Cause::Deadlock => &ss061_sync_wave_deadlock::META,
+            Cause::PodStart => &ss062_image_user_not_numeric::META,
+            Cause::Contract => &ss063_ot_redis_tls_without_init_config::META,
+        }
+    }
+
+    pub const ALL: [Cause; 5] = [
+        Cause::Refused,
+        Cause::ProjectMissing,
+        Cause::Deadlock,
+        Cause::PodStart,
+        Cause::Contract,
+    ];
+}
+
 #[derive(Debug, Clone)]
 pub struct Block {
     pub wave: i32,
@@ -39,13 +61,16 @@ pub struct Block {
     pub cause: Cause,
     pub message: String,
     pub fix: String,
+    /// The Application's field at fault (`spec.destination.namespace`), when
+    /// the block is about the Application itself.
+    pub field: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
 pub struct AppStep {
     pub app: usize,
     pub objects: usize,
-    /// What it brings: namespaces, CRD groups, Secrets, stores.
+    /// What it brings, as the timeline names it: its namespace, its chart.
     pub creates: Vec<String>,
     pub healthy: bool,
     /// How Argo CD judges its health when that differs from the truth.
@@ -233,7 +258,7 @@ impl<'f> Replay<'f> {
             Admission::Unknown(m) => {
                 t.unverified.insert(format!("{}: {m}", a.display()));
             }
-            Admission::Refused { why, fix } => {
+            Admission::Refused { why, fix, field } => {
                 let cause = if f.projects.iter().any(|p| p.name == a.project) {
                     Cause::Refused
                 } else {
@@ -249,6 +274,7 @@ impl<'f> Replay<'f> {
                         a.display()
                     ),
                     fix,
+                    field: Some(field),
                 });
             }
         }

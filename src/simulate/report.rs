@@ -7,13 +7,7 @@ use super::facts::SyncFacts;
 use super::replay::{Cause, Timeline};
 
 fn cause_rule(c: Cause) -> &'static str {
-    match c {
-        Cause::Refused => "SS060",
-        Cause::ProjectMissing => "SS026",
-        Cause::Deadlock => "SS061",
-        Cause::PodStart => "SS062",
-        Cause::Contract => "SS063",
-    }
+    c.rule().id
 }
 
 /// The timeline as a person reads it: each wave, what each Application

@@ -128,9 +128,9 @@ impl ClusterFacts {
     /// What one object puts on the cluster. Pods, Services and namespaces
     /// matter only to the rules that run when the set is `complete` (SS025,
     /// SS027): a partial set gathers none of them.
-    pub fn add(&mut self, o: &Obj, complete: bool) {
+    pub fn add(&mut self, o: &Obj, complete: bool, made: &[super::Produced]) {
         self.charts.extend(pinned(o));
-        self.sync.add(o);
+        self.sync.add(o, made);
         if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
             for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
                 // `newTag: latest` moves the tag to another mutable one: no pin.

@@ -274,10 +274,6 @@ impl ProducedSecrets {
         static NONE: ProducedSecrets = ProducedSecrets(std::collections::BTreeMap::new());
         &NONE
     }
-    /// The names of every Secret produced, sorted.
-    pub fn names(&self) -> Vec<String> {
-        self.0.keys().cloned().collect()
-    }
     /// The producers of Secrets named `name` (in any namespace).
     pub fn named(&self, name: &str) -> &[Produced] {
         self.0.get(name).map_or(&[], Vec::as_slice)
@@ -297,72 +293,81 @@ impl ProducedSecrets {
         self.0.append(&mut other.0);
     }
 
-    /// The Secrets one object produces.
-    pub fn add(&mut self, o: &Obj) {
-        let out = self;
-        let ns = o.namespace.map(str::to_string);
-        if o.kind == "Secret" && o.api_version == "v1" {
-            let mut keys: Vec<String> = Vec::new();
-            for k in ["data", "stringData"] {
-                for (key, _) in o.get(k).and_then(Node::as_map).unwrap_or_default() {
-                    keys.extend(key.scalar_text());
-                }
-            }
-            out.push(Produced {
-                namespace: ns,
-                dir: o.doc.dir.clone(),
-                name: o.name.unwrap_or("").to_string(),
-                keys: Some(keys),
-                by_external_secret: false,
-            });
-        } else if o.api_version.starts_with("external-secrets.io/") && o.kind == "ExternalSecret" {
-            let name = o
-                .get("spec.target.name")
-                .and_then(Node::as_str)
-                .or(o.name)
-                .unwrap_or("")
-                .to_string();
-            let template_keys: Option<Vec<String>> = o
-                .get("spec.target.template.data")
-                .and_then(Node::as_map)
-                .map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect());
-            let data_keys: Vec<String> = o
-                .get("spec.data")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|d| {
-                    d.get("secretKey")
-                        .and_then(Node::as_str)
-                        .map(str::to_string)
-                })
-                .collect();
-            let any = o.get("spec.dataFrom").is_some()
-                || o.get("spec.target.template.templateFrom").is_some();
-            let keys = if any {
-                None
-            } else {
-                Some(template_keys.unwrap_or(data_keys))
-            };
-            out.push(Produced {
-                namespace: ns,
-                dir: o.doc.dir.clone(),
-                name,
-                keys,
-                by_external_secret: true,
-            });
-        } else {
-            for secret in produced_by_other(o) {
-                out.push(Produced {
-                    namespace: ns.clone(),
-                    dir: o.doc.dir.clone(),
-                    name: secret,
-                    keys: None,
-                    by_external_secret: false,
-                });
-            }
+    /// Adds what [`produced`] found.
+    pub fn extend(&mut self, made: Vec<Produced>) {
+        for p in made {
+            self.push(p);
         }
     }
+}
+
+/// The Secrets one object produces (computed once per object: the engine
+/// hands them to the index of produced Secrets and to the sync model).
+pub fn produced(o: &Obj) -> Vec<Produced> {
+    let mut out = Vec::new();
+    let ns = o.namespace.map(str::to_string);
+    if o.kind == "Secret" && o.api_version == "v1" {
+        let mut keys: Vec<String> = Vec::new();
+        for k in ["data", "stringData"] {
+            for (key, _) in o.get(k).and_then(Node::as_map).unwrap_or_default() {
+                keys.extend(key.scalar_text());
+            }
+        }
+        out.push(Produced {
+            namespace: ns,
+            dir: o.doc.dir.clone(),
+            name: o.name.unwrap_or("").to_string(),
+            keys: Some(keys),
+            by_external_secret: false,
+        });
+    } else if o.api_version.starts_with("external-secrets.io/") && o.kind == "ExternalSecret" {
+        let name = o
+            .get("spec.target.name")
+            .and_then(Node::as_str)
+            .or(o.name)
+            .unwrap_or("")
+            .to_string();
+        let template_keys: Option<Vec<String>> = o
+            .get("spec.target.template.data")
+            .and_then(Node::as_map)
+            .map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect());
+        let data_keys: Vec<String> = o
+            .get("spec.data")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| {
+                d.get("secretKey")
+                    .and_then(Node::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        let any = o.get("spec.dataFrom").is_some()
+            || o.get("spec.target.template.templateFrom").is_some();
+        let keys = if any {
+            None
+        } else {
+            Some(template_keys.unwrap_or(data_keys))
+        };
+        out.push(Produced {
+            namespace: ns,
+            dir: o.doc.dir.clone(),
+            name,
+            keys,
+            by_external_secret: true,
+        });
+    } else {
+        for secret in produced_by_other(o) {
+            out.push(Produced {
+                namespace: ns.clone(),
+                dir: o.doc.dir.clone(),
+                name: secret,
+                keys: None,
+                by_external_secret: false,
+            });
+        }
+    }
+    out
 }
 
 /// Secrets other controllers write (cert-manager, Sealed Secrets, CloudNativePG).

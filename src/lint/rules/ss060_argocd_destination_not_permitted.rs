@@ -1,5 +1,4 @@
-use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, RuleMeta};
 use crate::simulate::Cause;
 
 declare_rule! {
@@ -56,11 +55,7 @@ impl Rule for ArgocdDestinationNotPermitted {
         let blocks = cx.cluster().sync.blocks_of_object(obj);
         // Reported once: the first timeline that refuses it.
         if let Some(b) = blocks.iter().find(|b| b.cause == Cause::Refused) {
-            let path: Vec<Seg> = if b.message.contains("source repository") {
-                vec![k("spec"), k("source"), k("repoURL")]
-            } else {
-                vec![k("spec"), k("destination"), k("namespace")]
-            };
+            let path = crate::lint::path(b.field.unwrap_or("spec"));
             out.push(Finding::new(&META, obj, path, b.message.clone()).help(b.fix.clone()));
         }
     }
