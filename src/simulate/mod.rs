@@ -58,13 +58,21 @@ impl Model {
         self.apps.get(&(dir.to_string(), name.to_string())).copied()
     }
 
-    /// What blocks an Application object of the set (nothing for other objects).
-    pub fn blocks_of_object(&self, obj: &crate::lint::Obj) -> Vec<&Block> {
+    /// What blocks an Application object for one cause, as the rules that
+    /// report it ask. Only Applications ask the set: any other object asking
+    /// would be kept to the end of the run (deferred) for nothing.
+    pub fn blocks_for<'c>(
+        obj: &crate::lint::Obj,
+        cx: &'c crate::lint::Context,
+        cause: Cause,
+    ) -> Vec<&'c Block> {
         if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
             return Vec::new();
         }
-        self.app(&obj.doc.dir, obj.name.unwrap_or(""))
-            .map(|i| self.blocks_of(i).collect())
+        let model = &cx.cluster().sync;
+        model
+            .app(&obj.doc.dir, obj.name.unwrap_or(""))
+            .map(|i| model.blocks_of(i).filter(|b| b.cause == cause).collect())
             .unwrap_or_default()
     }
 

@@ -1,5 +1,5 @@
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use crate::simulate::Cause;
+use crate::simulate::{Cause, Model};
 
 declare_rule! {
     /// ## What it flags
@@ -47,14 +47,8 @@ impl Rule for ArgocdDestinationNotPermitted {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        // Only Applications ask the set: any other object asking would be
-        // kept to the end of the run (deferred) for nothing.
-        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
-            return;
-        }
-        let blocks = cx.cluster().sync.blocks_of_object(obj);
         // Reported once: the first timeline that refuses it.
-        if let Some(b) = blocks.iter().find(|b| b.cause == Cause::Refused) {
+        if let Some(b) = Model::blocks_for(obj, cx, Cause::Refused).first() {
             let path = crate::lint::path(b.field.unwrap_or("spec"));
             out.push(Finding::new(&META, obj, path, b.message.clone()).help(b.fix.clone()));
         }

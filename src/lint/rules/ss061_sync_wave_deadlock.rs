@@ -1,6 +1,6 @@
 use super::super::object::k;
 use super::super::{Context, Finding, Obj, Rule, RuleMeta};
-use crate::simulate::{facts::WAVE_ANNOTATION, Cause};
+use crate::simulate::{facts::WAVE_ANNOTATION, Cause, Model};
 
 declare_rule! {
     /// ## What it flags
@@ -49,18 +49,13 @@ impl Rule for SyncWaveDeadlock {
         &META
     }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        // Only Applications ask the set: any other object asking would be
-        // kept to the end of the run (deferred) for nothing.
-        if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
-            return;
-        }
-        let blocks = cx.cluster().sync.blocks_of_object(obj);
+        let blocks = Model::blocks_for(obj, cx, Cause::Deadlock);
         let path = if obj.annotation(WAVE_ANNOTATION).is_some() {
             vec![k("metadata"), k("annotations"), k(WAVE_ANNOTATION)]
         } else {
             vec![k("spec"), k("source")]
         };
-        for b in blocks.iter().filter(|b| b.cause == Cause::Deadlock) {
+        for b in blocks {
             out.push(Finding::new(&META, obj, path.clone(), b.message.clone()).help(b.fix.clone()));
         }
     }
