@@ -94,6 +94,8 @@ codes! {
     "Write one with `shipshape lint --write-baseline FILE`.";
     "lint::no-path" => "a path given to `lint` does not exist",
     "Pass existing files or folders, or `-` for standard input.";
+    "lint::unknown-rule" => "`--select` names no rule",
+    "`shipshape rules` lists every rule by id and name; custom rules of the policies in force count too.";
     "internal::schema" => "the built-in schema does not compile",
     "A bug in shipshape: please report it.";
     "internal::extends" => "an empty extends chain",

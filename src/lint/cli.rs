@@ -69,6 +69,10 @@ pub struct LintArgs {
     /// Write the run's findings to FILE as a baseline, and report nothing.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+    /// Run only these rules (ids or names, comma-separated or repeated), at
+    /// the severities the policy gives them.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -288,6 +292,12 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         Ok(p) => p,
         Err(p) => return bad_input(&p, &sources, format),
     };
+    let mut policy = policy;
+    if !args.select.is_empty() {
+        if let Err(p) = policy.select(&args.select) {
+            return bad_input(&p.into(), &sources, format);
+        }
+    }
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::env::EnvRules;
+use super::kustomize::{Graph, Reach};
 use super::registry::INVALID_YAML;
 use super::{Diagnostic, Location};
 use crate::source::{FileId, Sources};
@@ -53,6 +54,9 @@ pub struct Doc {
     /// Made from another document (a `List`'s item, an ApplicationSet's
     /// template, the objects Helm values become), not read as it stands.
     pub derived: bool,
+    /// Emitted by a kustomization build among the linted files: its
+    /// `images:`, `replicas:` and patches are applied already.
+    pub built: bool,
 }
 
 /// Objects a document holds inside it: the items of a `List`, and the
@@ -332,6 +336,7 @@ pub fn parse_each<A: Send>(
     // Keyed by normalized path text: compared once per file.
     let mut kust_ns: BTreeMap<String, String> = BTreeMap::new();
     let mut patch_files: BTreeSet<String> = BTreeSet::new();
+    let mut kustomizations: BTreeMap<String, &Node> = BTreeMap::new();
     for ((_, path), result) in loaded.files.iter().zip(&pre) {
         let Some(Ok(docs)) = result else { continue };
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -340,6 +345,9 @@ pub fn parse_each<A: Send>(
             .find_map(|d| d.get("namespace").and_then(Node::as_str))
         {
             kust_ns.insert(slashed(&normalize(dir)), ns.to_string());
+        }
+        if let Some(k) = docs.iter().find(|d| d.as_map().is_some()) {
+            kustomizations.insert(slashed(&normalize(dir)), k);
         }
         // Files a kustomization lists as patches hold fragments, not objects.
         for d in docs {
@@ -350,6 +358,29 @@ pub fn parse_each<A: Send>(
             );
         }
     }
+    let graph = if kustomizations.is_empty() {
+        Graph::default()
+    } else {
+        // Only the files kustomizations name are looked up, not every file.
+        let named = super::kustomize::named_files(&kustomizations);
+        let mut files = BTreeSet::new();
+        let mut patches: Vec<(String, FileId, &PathBuf)> = Vec::new();
+        for (id, path) in &loaded.files {
+            let name = slashed(&normalize(path));
+            if patch_files.contains(&name) {
+                patches.push((name.clone(), *id, path));
+            }
+            if named.contains(&name) {
+                files.insert(name);
+            }
+        }
+        // Patch files are read first too: each build applies them.
+        let patches: BTreeMap<String, Vec<Node>> = patches
+            .into_par_iter()
+            .filter_map(|(name, id, path)| Some((name, read_and_parse(sources, id, path).ok()?)))
+            .collect();
+        Graph::build(&kustomizations, &files, &patches)
+    };
     let start = || (init(), Vec::new());
     loaded
         .files
@@ -375,12 +406,23 @@ pub fn parse_each<A: Send>(
                 kustomization: is_kustomization_file(path),
                 namespace: kust_ns.get(&dir).cloned(),
                 dir,
+                built: false,
             };
-            let mut docs = file.docs(nodes);
-            let path_env = envs.of_path(path);
-            for d in &mut docs {
-                envs.apply(d, path_env.as_ref());
-            }
+            let reaches = if file.kustomization || file.is_patch || graph.is_empty() {
+                &[]
+            } else {
+                graph.reaches(&slashed(&normalized))
+            };
+            let docs = if reaches.is_empty() {
+                let mut docs = file.docs(nodes);
+                let path_env = envs.of_path(path);
+                for d in &mut docs {
+                    envs.apply(d, path_env.as_ref());
+                }
+                docs
+            } else {
+                built(&file, &nodes, reaches, envs)
+            };
             each(&mut acc, u32::try_from(i).unwrap_or(u32::MAX), docs);
             (acc, diags)
         })
@@ -389,6 +431,30 @@ pub fn parse_each<A: Send>(
             diags.extend(more);
             (acc, diags)
         })
+}
+
+/// A file's documents as each kustomization root that includes it builds
+/// them: in the root's folder (so they join the root's other objects), with
+/// its namespace and environment and its transformations applied.
+fn built(file: &FileFacts, nodes: &[Node], reaches: &[Reach], envs: &EnvRules) -> Vec<Doc> {
+    let mut out = Vec::new();
+    for r in reaches {
+        let facts = FileFacts {
+            id: file.id,
+            dir: r.root().to_string(),
+            is_patch: false,
+            kustomization: false,
+            namespace: r.namespace().map(str::to_string),
+            built: true,
+        };
+        let mut docs = facts.docs(nodes.iter().map(|n| r.build(n.clone())).collect());
+        let path_env = envs.of_path(&Path::new(r.root()).join("kustomization.yaml"));
+        for d in &mut docs {
+            envs.apply(d, path_env.as_ref());
+        }
+        out.extend(docs);
+    }
+    out
 }
 
 /// The files a kustomization lists as patches.
@@ -421,6 +487,7 @@ struct FileFacts {
     kustomization: bool,
     /// The `namespace:` of the folder's kustomization.
     namespace: Option<String>,
+    built: bool,
 }
 
 impl FileFacts {
@@ -440,6 +507,7 @@ impl FileFacts {
             is_patch,
             kind_hint,
             derived,
+            built: self.built,
         };
         let mut docs = Vec::with_capacity(nodes.len());
         for node in nodes {

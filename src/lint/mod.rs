@@ -13,6 +13,7 @@ pub mod engine;
 pub mod env;
 pub mod gate;
 pub mod input;
+pub mod kustomize;
 pub mod object;
 pub mod policy;
 pub mod registry;

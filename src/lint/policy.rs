@@ -390,6 +390,41 @@ impl Policy {
         p
     }
 
+    /// Keeps only the named rules (ids or names; `--select`); every other
+    /// built-in rule and every custom rule is off. An unknown name is an error.
+    pub fn select(&mut self, wanted: &[String]) -> Result<(), Problem> {
+        let mut keep = Vec::new();
+        for w in wanted.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+            let custom = self
+                .custom
+                .iter()
+                .map(|c| c.meta)
+                .find(|m| m.id.eq_ignore_ascii_case(w) || m.name == w);
+            match known_rule(w).or(custom) {
+                Some(m) => keep.push(m.id),
+                None => {
+                    return Err(Problem::new(
+                        "lint::unknown-rule",
+                        format!("`--select {w}`: no rule has this id or name"),
+                        At::Nowhere,
+                    )
+                    .with_help("`shipshape rules` lists them"))
+                }
+            }
+        }
+        for r in super::registry::RULES {
+            let id = r.meta().id;
+            if !keep.contains(&id) {
+                self.rules.insert(id, None);
+                for per_env in self.envs.values_mut() {
+                    per_env.remove(id);
+                }
+            }
+        }
+        self.custom.retain(|c| keep.contains(&c.meta.id));
+        Ok(())
+    }
+
     /// Whether a rule runs at all (off everywhere → not run).
     pub fn selects(&self, id: &str) -> bool {
         !matches!(self.rules.get(id), Some(None))

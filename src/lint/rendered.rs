@@ -94,6 +94,7 @@ pub fn from_bundle(
                 is_patch: false,
                 kind_hint: None,
                 derived: false,
+                built: false,
             }
         })
         .flat_map(|d| {
@@ -122,6 +123,7 @@ fn helm_values(d: &Doc) -> Vec<Doc> {
             kind_hint: made.kind_hint,
             origin: Origin::File,
             derived: true,
+            built: false,
             ..d.clone()
         })
         .collect()
@@ -175,6 +177,7 @@ fn read_as_files(
                 is_patch: false,
                 kind_hint: kustomization.then_some(super::input::KUSTOMIZATION_HINT),
                 derived: false,
+                built: false,
             });
         }
     }

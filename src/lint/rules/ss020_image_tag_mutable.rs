@@ -91,10 +91,11 @@ impl Rule for ImageTagMutable {
         }
         for (path, image) in images {
             let Some(why) = mutable(image) else { continue };
-            // A kustomization that builds the object pins the tag itself
-            // (asked only for mutable tags: most objects then need nothing
-            // from the rest of the set).
-            if cx.cluster().image_overrides.contains(repository(image)) {
+            // A kustomization whose build is not followed (a remote base, a
+            // chart) may pin the tag itself (asked only for mutable tags: most
+            // objects then need nothing from the rest of the set). A followed
+            // build has its `images:` applied already.
+            if !obj.doc.built && cx.cluster().image_overrides.contains(repository(image)) {
                 continue;
             }
             out.push(
