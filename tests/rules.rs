@@ -1,110 +1,144 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
-//! Each built-in rule against its fixture pair, with only that rule enabled:
-//! `fail.yaml` must produce findings (snapshotted), `pass.yaml` none. A fixture's
-//! leading comments set the context: `# env: prd`, `# complete: true`,
-//! `# external-dns-chart: 1.21.1` (the External-DNS chart the env pins).
+//! Each built-in rule against its fixture pair, through the command users run
+//! (`shipshape lint --select RULE`), one test per rule so one failure hides
+//! no other: `fail.yaml` must produce findings of that rule only (snapshotted),
+//! `pass.yaml` none. A fixture's leading comments set the context: `# env:
+//! prd` (`--env`), `# complete: true` (`--complete`), `# external-dns-chart:
+//! 1.21.1` and `# external-dns-values: {…}` (a HelmRelease of that External-DNS
+//! chart with those values beside the fixture, as shipshape renders it).
 
 mod common;
 use common::*;
 
-use shipshape::lint::{self, policy::Policy, registry, Settings};
-use shipshape::report;
-use shipshape::source::Sources;
+use shipshape::lint::registry;
+use std::path::Path;
 
-fn lint_fixture(id: &str, file: &str) -> (lint::Report, Sources) {
-    let path = repo().join("fixtures/rules").join(id).join(file);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+macro_rules! rule_cases {
+    ($($test:ident: $id:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                rule_case($id);
+            }
+        )*
+        const CASES: &[&str] = &[$($id),*];
+    };
+}
+
+rule_cases! {
+    ss001: "SS001", ss002: "SS002", ss003: "SS003", ss004: "SS004", ss005: "SS005",
+    ss006: "SS006", ss010: "SS010", ss011: "SS011", ss012: "SS012", ss013: "SS013",
+    ss014: "SS014", ss015: "SS015", ss016: "SS016", ss017: "SS017", ss020: "SS020",
+    ss021: "SS021", ss022: "SS022", ss023: "SS023", ss024: "SS024", ss025: "SS025",
+    ss026: "SS026", ss027: "SS027", ss030: "SS030", ss031: "SS031", ss032: "SS032",
+    ss040: "SS040", ss041: "SS041", ss042: "SS042", ss043: "SS043", ss044: "SS044",
+    ss045: "SS045", ss050: "SS050", ss051: "SS051", ss060: "SS060", ss061: "SS061",
+    ss062: "SS062", ss063: "SS063",
+}
+
+#[test]
+fn every_rule_has_a_case() {
+    let registered: Vec<&str> = registry::RULES.iter().map(|r| r.meta().id).collect();
+    assert_eq!(registered, CASES, "add the new rule to rule_cases!");
+}
+
+/// A copy of the rule's fixtures in a folder of its own (no project above it),
+/// and the `lint` arguments a fixture's directives ask for.
+fn setup(id: &str, file: &str) -> (tempfile::TempDir, Vec<String>) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let rel = format!("fixtures/rules/{id}");
+    std::fs::create_dir_all(tmp.path().join(&rel)).expect("mkdir");
+    copy_dir(&repo().join(&rel), &tmp.path().join(&rel));
+    let text = std::fs::read_to_string(tmp.path().join(&rel).join(file))
+        .unwrap_or_else(|_| panic!("missing {rel}/{file}"));
     let directive = |k: &str| {
         text.lines()
             .take_while(|l| l.starts_with('#'))
             .find_map(|l| l.strip_prefix(&format!("# {k}: ")).map(str::to_string))
     };
-    let env = directive("env");
-    let complete = directive("complete").as_deref() == Some("true");
-    let external_dns_prefix = match (&env, directive("external-dns-chart")) {
-        (Some(e), Some(chart)) => {
-            let v = shipshape::catalog::Version::parse(&chart).expect("chart version");
-            [(
-                e.clone(),
-                shipshape::catalog::operators::external_dns_prefix(&v).0,
-            )]
-            .into_iter()
-            .collect()
-        }
-        _ => Default::default(),
-    };
-    let settings = Settings {
-        reloader_auto_all: false,
-        external_dns_prefix,
-    };
-    let mut sources = Sources::new();
-    let rel = std::path::PathBuf::from(format!("fixtures/rules/{id}/{file}"));
-    std::env::set_current_dir(repo()).expect("cd");
-    let (docs, diags, files) = lint::input::read(&[rel], &mut sources, env.as_deref());
-    assert!(diags.is_empty(), "{id}/{file} does not parse: {diags:?}");
-    let report = lint::run(
-        &sources,
-        &docs,
-        diags,
-        complete,
-        &settings,
-        &Policy::only(id),
-        files,
-    );
-    (report, sources)
+    let mut args: Vec<String> = vec![
+        "lint".into(),
+        "--select".into(),
+        id.into(),
+        "--color".into(),
+        "never".into(),
+    ];
+    if let Some(env) = directive("env") {
+        args.extend(["--env".into(), env]);
+    }
+    if directive("complete").as_deref() == Some("true") {
+        args.push("--complete".into());
+    }
+    args.push(format!("{rel}/{file}"));
+    if let Some(version) = directive("external-dns-chart") {
+        let values = directive("external-dns-values").unwrap_or_else(|| "{}".into());
+        let release = format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{ name: external-dns, namespace: external-dns }}\nspec:\n  chart: {{ spec: {{ chart: external-dns, version: \"{version}\" }} }}\n  values: {values}\n"
+        );
+        std::fs::write(tmp.path().join(&rel).join("release.yaml"), release).expect("write");
+        args.push(format!("{rel}/release.yaml"));
+    }
+    (tmp, args)
 }
 
-#[test]
-fn every_rule_fires_on_its_bad_fixture_and_not_on_its_good_one() {
-    for rule in registry::RULES {
-        let id = rule.meta().id;
-        let (bad, sources) = lint_fixture(id, "fail.yaml");
-        assert!(
-            !bad.diagnostics.is_empty(),
-            "{id}: fail.yaml produced nothing"
-        );
-        assert!(
-            bad.diagnostics.iter().all(|d| d.rule == id),
-            "{id}: another rule fired"
-        );
-        for d in &bad.diagnostics {
-            assert!(
-                d.location.line >= 1 && d.location.column >= 1,
-                "{id}: {d:?}"
-            );
-        }
-        let rendered = report::human::render(&bad, &sources);
-        insta::assert_snapshot!(format!("rule-{id}"), rendered);
+fn lint(dir: &Path, args: &[String], format: &str) -> std::process::Output {
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend(["--format", format]);
+    run(&all, dir)
+}
 
-        let (good, _) = lint_fixture(id, "pass.yaml");
+fn rule_case(id: &str) {
+    let (tmp, args) = setup(id, "fail.yaml");
+    let out = lint(tmp.path(), &args, "json");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{id}: {e}: {}", text(&out.stderr)));
+    let found = j["diagnostics"].as_array().expect("diagnostics");
+    assert!(!found.is_empty(), "{id}: fail.yaml produced nothing");
+    for d in found {
+        assert_eq!(d["rule"], id, "{id}: another rule fired: {d}");
         assert!(
-            good.diagnostics.is_empty(),
-            "{id}: pass.yaml produced {:#?}",
-            good.diagnostics
+            d["line"].as_u64() >= Some(1) && d["column"].as_u64() >= Some(1),
+            "{d}"
         );
     }
+    let errors = found.iter().any(|d| d["severity"] == "error");
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(errors)),
+        "{id}: exit code"
+    );
+    let human = lint(tmp.path(), &args, "human");
+    insta::assert_snapshot!(format!("rule-{id}"), text(&human.stdout));
+
+    let (tmp, args) = setup(id, "pass.yaml");
+    let out = lint(tmp.path(), &args, "json");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["diagnostics"], serde_json::json!([]), "{id}: pass.yaml");
+    assert_eq!(out.status.code(), Some(0), "{id}: {}", text(&out.stderr));
 }
 
+/// The secrets of the fixtures that hold some never reach an output, in any
+/// format.
 #[test]
 fn secrets_never_reach_any_format() {
     for (id, secrets) in [
         ("SS001", &["hunter2-literal", "tok_live_abcdef"][..]),
-        ("SS002", &["aHVudGVyMg==", "admin"][..]),
+        ("SS002", &["c3VwM3Itc2VjcmV0LXZhbHVl", "admin-7f3k"][..]),
         ("SS004", &["sup3r-secret", "another-secret"][..]),
     ] {
-        let (r, sources) = lint_fixture(id, "fail.yaml");
-        assert!(!r.diagnostics.is_empty());
-        for format in [
-            report::Format::Human,
-            report::Format::Json,
-            report::Format::Sarif,
-            report::Format::Github,
-            report::Format::Junit,
-        ] {
-            let out = report::render(format, &r, &sources, &[]);
+        let (tmp, args) = setup(id, "fail.yaml");
+        let raw =
+            std::fs::read_to_string(tmp.path().join(format!("fixtures/rules/{id}/fail.yaml")))
+                .expect("read");
+        for s in secrets {
+            assert!(raw.contains(s), "{id}: the fixture no longer holds `{s}`");
+        }
+        for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+            let out = lint(tmp.path(), &args, format);
+            assert_eq!(out.status.code(), Some(1), "{id} {format}");
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
             for s in secrets {
-                assert!(!out.contains(s), "{id} {format:?} leaks `{s}`:\n{out}");
+                assert!(!all.contains(s), "{id} {format} leaks `{s}`:\n{all}");
             }
         }
     }
