@@ -21,7 +21,9 @@ codes! {
     "spec::yaml" => "the file is not valid YAML",
     "The file cannot be read as YAML: a syntax error, a duplicate key (readers disagree on which one wins), or an alias that expands past the budget.";
     "spec::unreadable" => "a spec file cannot be read",
-    "The project file or an environment file exists but cannot be read (permissions, not UTF-8).";
+    "The project file or an environment file exists but cannot be read (permissions, not UTF-8, not a regular file, or a symbolic link to a file outside the project, which is never read).";
+    "spec::outside-project" => "the environments folder is a link out of the project",
+    "A committed symbolic link would make shipshape read specs from elsewhere on the machine (and print them in errors); keep the folder inside the project.";
     "spec::no-project" => "no project file",
     "The folder has no `shipshape.yaml`; run the command in the project's root or pass `-C DIR`.";
     "spec::empty-file" => "an empty environment file",

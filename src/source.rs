@@ -143,12 +143,25 @@ pub enum ReadError {
     TooLarge(u64),
     #[error("not UTF-8 text{}", if *.0 { " (it looks like UTF-16: save it as UTF-8)" } else { "" })]
     NotUtf8(bool),
+    #[error("a symbolic link to a file outside the project; shipshape reads only the project's own files")]
+    OutsideProject,
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Largest input file shipshape reads.
 pub const MAX_FILE_BYTES: u64 = 128 << 20;
+
+/// [`read_text`] of a file that must be inside `root` once links are
+/// resolved: a committed link to `~/.netrc` or `/proc/self/environ` is refused
+/// before a byte of it is read, so no error excerpt can print it.
+pub fn read_text_within(path: &Path, root: &Path) -> Result<String, ReadError> {
+    let real = std::fs::canonicalize(path)?;
+    if !real.starts_with(std::fs::canonicalize(root)?) {
+        return Err(ReadError::OutsideProject);
+    }
+    read_text(&real)
+}
 
 /// Reads a text file, refusing what would block or blow up: FIFOs and devices
 /// (also behind a symbolic link), oversized files, and text that is not UTF-8.

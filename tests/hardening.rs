@@ -193,7 +193,7 @@ fn non_regular_files_are_refused_not_read() {
     let out = run(&["tunnel", "validate", "pipe.yaml"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a regular file"));
-    std::os::unix::fs::symlink("/dev/zero", tmp.path().join("envs/dev.yaml")).unwrap();
+    mkfifo(&tmp.path().join("envs/dev.yaml"));
     refused(
         &tmp,
         &[
@@ -201,6 +201,57 @@ fn non_regular_files_are_refused_not_read() {
             "not a regular file",
         ],
     );
+}
+
+/// A committed link from a spec or policy file to a host file (`~/.netrc`,
+/// `/proc/self/environ`) is refused before it is read: its content never
+/// reaches any output of any command; nor does a linked environments folder.
+#[test]
+fn links_out_of_the_project_are_never_read() {
+    let host = tempfile::tempdir().expect("tmp");
+    let secret = "machine api.example.com login ci password hunter2-host-secret";
+    std::fs::write(host.path().join("netrc"), format!("{secret}\n")).unwrap();
+    let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/prd.yaml", "apps: []\n")]);
+    std::os::unix::fs::symlink(host.path().join("netrc"), tmp.path().join("envs/qa.yaml")).unwrap();
+    let stderr = refused(&tmp, &["envs/qa.yaml", "outside the project"]);
+    assert!(!stderr.contains("hunter2-host-secret"), "{stderr}");
+    for args in [
+        &["check", "--format", "json"][..],
+        &["check", "--format", "sarif"],
+        &["check"],
+        &["lint", ".", "--format", "json"],
+        &["simulate", "--env", "prd"],
+    ] {
+        let out = run(args, tmp.path());
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
+        assert!(!all.contains("hunter2-host-secret"), "{args:?}: {all}");
+    }
+
+    // A policy file the project names, linked out.
+    std::fs::remove_file(tmp.path().join("envs/qa.yaml")).unwrap();
+    std::fs::write(
+        tmp.path().join("shipshape.yaml"),
+        format!("{PROJECT}policies: [policy.yaml]\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(host.path().join("netrc"), tmp.path().join("policy.yaml")).unwrap();
+    for args in [&["check"][..], &["lint", "."]] {
+        let out = run(args, tmp.path());
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
+        assert!(all.contains("outside the project"), "{args:?}: {all}");
+        assert!(!all.contains("hunter2-host-secret"), "{args:?}: {all}");
+    }
+
+    // The environments folder itself, linked out.
+    std::fs::remove_file(tmp.path().join("policy.yaml")).unwrap();
+    std::fs::write(tmp.path().join("shipshape.yaml"), PROJECT).unwrap();
+    std::fs::create_dir_all(host.path().join("envs")).unwrap();
+    std::fs::write(host.path().join("envs/prd.yaml"), "apps: []\n").unwrap();
+    std::fs::remove_dir_all(tmp.path().join("envs")).unwrap();
+    std::os::unix::fs::symlink(host.path().join("envs"), tmp.path().join("envs")).unwrap();
+    refused(&tmp, &["spec::outside-project"]);
 }
 
 #[test]

@@ -211,15 +211,15 @@ pub(crate) fn policy_files(
     root: &Path,
     p: Option<&Project>,
     extra: &[PathBuf],
-) -> Vec<(String, PathBuf)> {
+) -> Vec<super::policy::PolicyFile> {
     let mut files = p
         .map(|p| super::policy::project_files(root, &p.policies))
         .unwrap_or_default();
-    files.extend(
-        extra
-            .iter()
-            .map(|f| (f.to_string_lossy().replace('\\', "/"), f.clone())),
-    );
+    files.extend(extra.iter().map(|f| super::policy::PolicyFile {
+        name: f.to_string_lossy().replace('\\', "/"),
+        path: f.clone(),
+        within: None,
+    }));
     files
 }
 

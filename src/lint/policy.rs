@@ -181,7 +181,7 @@ impl Policy {
     /// environments an `envs:` key may name besides `production` and
     /// `non-production`.
     pub fn load(
-        files: &[(String, std::path::PathBuf)],
+        files: &[PolicyFile],
         sources: &mut Sources,
         known_envs: Option<&[String]>,
     ) -> Result<Policy, Problems> {
@@ -196,8 +196,12 @@ impl Policy {
             ));
         }
         let cel_env = Arc::new(cel_env);
-        for (name, path) in files {
-            let text = match crate::source::read_text(path) {
+        for PolicyFile { name, path, within } in files {
+            let read = match within {
+                Some(root) => crate::source::read_text_within(path, root),
+                None => crate::source::read_text(path),
+            };
+            let text = match read {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(Problem::new(
@@ -568,13 +572,24 @@ impl CustomRule {
     }
 }
 
+/// A policy file to load.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub name: String,
+    pub path: std::path::PathBuf,
+    /// The project a file it names must be inside (links resolved); `None`
+    /// for a file the user names on the command line.
+    pub within: Option<std::path::PathBuf>,
+}
+
 /// Policy files a project names, resolved against its root.
-pub fn project_files(
-    root: &std::path::Path,
-    names: &[(String, Span)],
-) -> Vec<(String, std::path::PathBuf)> {
+pub fn project_files(root: &std::path::Path, names: &[(String, Span)]) -> Vec<PolicyFile> {
     names
         .iter()
-        .map(|(n, _)| (n.clone(), root.join(n)))
+        .map(|(n, _)| PolicyFile {
+            name: n.clone(),
+            path: root.join(n),
+            within: Some(root.to_path_buf()),
+        })
         .collect()
 }

@@ -43,7 +43,7 @@ pub fn load_project_file(
     sources: &mut Sources,
 ) -> Result<(ProjectFile, FileId), Problems> {
     let project_path = root.join(PROJECT_FILE);
-    let text = crate::source::read_text(&project_path).map_err(|e| {
+    let text = crate::source::read_text_within(&project_path, root).map_err(|e| {
         Problem::new(
             "spec::no-project",
             format!("cannot read {PROJECT_FILE} in `{}`: {e}", root.display()),
@@ -71,7 +71,7 @@ pub const LINT_FILE: &str = ".shipshape.yaml";
 /// Reads `root/.shipshape.yaml`, checked like every spec file.
 pub fn load_lint_file(root: &Path, sources: &mut Sources) -> Result<raw::LintProject, Problems> {
     let path = root.join(LINT_FILE);
-    let text = crate::source::read_text(&path).map_err(|e| {
+    let text = crate::source::read_text_within(&path, root).map_err(|e| {
         Problem::new(
             "spec::unreadable",
             format!("cannot read {LINT_FILE} in `{}`: {e}", root.display()),
@@ -96,6 +96,26 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
     let mut problems = Problems::default();
 
     let env_dir = root.join(project.environments.as_str());
+    // A committed link for the folder must not make the specs come from
+    // elsewhere on the machine.
+    let inside = |d: &Path| {
+        std::fs::canonicalize(d)
+            .ok()
+            .zip(std::fs::canonicalize(root).ok())
+            .is_none_or(|(d, r)| d.starts_with(r))
+    };
+    if !inside(&env_dir) {
+        return Err(Problem::at_span(
+            "spec::outside-project",
+            format!(
+                "the environments folder `{}` is a link to a folder outside the project",
+                project.environments.as_str()
+            ),
+            project.environments.span,
+        )
+        .with_help("keep the environment files inside the project (shipshape reads only the project's own files)")
+        .into());
+    }
     let mut files = match std::fs::read_dir(&env_dir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
@@ -129,7 +149,7 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = display_path(&path, root);
-        let text = match crate::source::read_text(&path) {
+        let text = match crate::source::read_text_within(&path, root) {
             Ok(t) => t,
             Err(e) => {
                 // Registered without its text, so the problem has a file to point at.
