@@ -58,6 +58,25 @@ pub fn set_display_prefix(prefix: String) {
     let _ = PREFIX.set(prefix);
 }
 
+static INVOCATION: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Remembers the folder the command was started in (after `-C`), before a
+/// project found upwards becomes the working folder: paths a user typed are
+/// relative to it.
+pub fn set_invocation_dir(dir: std::path::PathBuf) {
+    let _ = INVOCATION.set(dir);
+}
+
+/// The folder the command was started in, absolute (the working folder when
+/// none was recorded).
+pub fn invocation_dir() -> std::path::PathBuf {
+    INVOCATION
+        .get()
+        .cloned()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default()
+}
+
 pub fn display_prefix() -> &'static str {
     PREFIX.get().map_or("", String::as_str)
 }

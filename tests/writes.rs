@@ -204,3 +204,140 @@ fn a_killed_render_leaves_old_or_new_and_the_next_render_cleans_up() {
         );
     }
 }
+
+/// An `--out` that is not a folder of its own is refused before anything is
+/// staged: an existing file, a FIFO, the project file, the project itself or
+/// a folder above it, a folder inside the environments. Each stays as it was.
+#[test]
+fn an_output_that_is_not_a_folder_of_its_own_is_refused() {
+    let tmp = example_copy();
+    let before = snapshot_tree(tmp.path());
+    std::fs::write(tmp.path().join("notes.txt"), "mine\n").unwrap();
+    let fifo = tmp.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (out, why) in [
+        ("notes.txt", "is not a folder"),
+        ("pipe", "is not a folder"),
+        ("shipshape.yaml", "is not a folder"),
+        (".", "holds the project"),
+        ("..", "holds the project"),
+        (
+            "fixtures/example/envs/out",
+            "inside one of the project's inputs",
+        ),
+    ] {
+        let res = run(&["render", "--all", "--out", out], tmp.path());
+        let stderr = text(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "--out {out}: {stderr}");
+        assert!(stderr.contains(why), "--out {out}: {stderr}");
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+    }
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::remove_file(tmp.path().join("notes.txt")).unwrap();
+    assert_eq!(snapshot_tree(tmp.path()), before);
+    assert!(
+        leftovers(tmp.path()).is_empty(),
+        "{:?}",
+        leftovers(tmp.path())
+    );
+
+    // `output: .` in the project file is a located spec error.
+    let project = tmp.path().join("shipshape.yaml");
+    let text_before = std::fs::read_to_string(&project).unwrap();
+    let with_dot = text_before.replace("\noutput: gitops-out\n", "\noutput: .\n");
+    assert_ne!(with_dot, text_before);
+    std::fs::write(&project, with_dot).unwrap();
+    let res = run(&["render", "--all"], tmp.path());
+    let stderr = text(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("shipshape.yaml:") && stderr.contains("project folder itself"),
+        "{stderr}"
+    );
+}
+
+/// A relative `--out` is relative to where the user stands, also when the
+/// project was found in a folder above.
+#[test]
+fn a_relative_out_is_where_the_user_stands() {
+    let tmp = example_copy();
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let res = run(&["render", "--all", "--out", "myout"], &sub);
+    assert_eq!(res.status.code(), Some(0), "{}", text(&res.stderr));
+    assert!(sub.join("myout/argocd").is_dir());
+    assert!(!tmp.path().join("myout").exists());
+    assert!(!tmp.path().parent().unwrap().join("myout").exists());
+}
+
+/// Foreign files whose names are not UTF-8 keep their names and contents, and
+/// folders keep their permissions, across a render.
+#[test]
+fn foreign_names_and_folder_modes_survive_a_render() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let (tmp, _) = changed_example();
+    let out = tmp.path().join("gitops-out");
+    let a = out.join(std::ffi::OsStr::from_bytes(b"notes-\xff.txt"));
+    let b = out.join(std::ffi::OsStr::from_bytes(b"notes-\xfe.txt"));
+    std::fs::write(&a, "first\n").unwrap();
+    std::fs::write(&b, "second\n").unwrap();
+    let apps = out.join("apps");
+    std::fs::set_permissions(&apps, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let res = run(&["render", "--all"], tmp.path());
+    assert_eq!(res.status.code(), Some(0), "{}", text(&res.stderr));
+    assert!(text(&res.stderr).contains("1 written") || text(&res.stderr).contains("written"));
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "first\n");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "second\n");
+    let mode = std::fs::metadata(&apps).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}
+
+/// A leftover with a staging name that is a file, not a tree, is cleaned up
+/// like any other, instead of stopping every later render.
+#[test]
+fn a_leftover_file_with_a_staging_name_is_removed() {
+    let (tmp, _) = changed_example();
+    let stray = tmp.path().join(".gitops-out.shipshape-new-999999-0");
+    std::fs::write(&stray, "not a folder\n").unwrap();
+    let res = run(&["render", "--all"], tmp.path());
+    assert_eq!(res.status.code(), Some(0), "{}", text(&res.stderr));
+    assert!(!stray.exists());
+    assert!(
+        leftovers(tmp.path()).is_empty(),
+        "{:?}",
+        leftovers(tmp.path())
+    );
+}
+
+/// `shipshape schema` never writes through a symbolic link.
+#[test]
+fn schema_never_writes_through_a_link() {
+    let tmp = example_copy();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.json");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let schemas = tmp.path().join("schemas");
+    std::fs::create_dir_all(&schemas).unwrap();
+    let target = schemas.join("environment.schema.json");
+    let _ = std::fs::remove_file(&target);
+    std::os::unix::fs::symlink(&victim, &target).unwrap();
+    let res = run(&["schema"], tmp.path());
+    assert_eq!(res.status.code(), Some(2), "{}", text(&res.stderr));
+    assert!(
+        text(&res.stderr).contains("symbolic link"),
+        "{}",
+        text(&res.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    // The folder itself a link.
+    std::fs::remove_dir_all(&schemas).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &schemas).unwrap();
+    let res = run(&["schema"], tmp.path());
+    assert_eq!(res.status.code(), Some(2), "{}", text(&res.stderr));
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+}

@@ -4,6 +4,9 @@
 //! check behind `--check`.
 
 mod swap;
+mod target;
+
+pub use target::check as check_target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +27,12 @@ pub enum EmitError {
     Symlink(String),
     #[error("another shipshape (pid {pid}) is writing this output folder (lock `{lock}`); run again when it has finished")]
     Locked { pid: u32, lock: String },
+    #[error("the output folder `{0}` {1}")]
+    Target(String, String),
+    #[error("`{0}` is left over from an earlier render and cannot be removed ({1}); remove it by hand, then render again")]
+    Leftover(String, String),
+    #[error("the new render is in place, but the old tree `{0}` cannot be removed ({1}); remove it by hand before the next render")]
+    OldTreeLeft(String, String),
 }
 
 /// Which of the bundle's files a command works on.

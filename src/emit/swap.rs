@@ -130,8 +130,8 @@ pub fn recover(dir: &Path) -> Result<(), EmitError> {
             std::fs::rename(old, dir).map_err(|e| io(dir, e))?;
         }
     }
-    for p in leftovers.iter().filter(|p| p.exists()) {
-        std::fs::remove_dir_all(p).map_err(|e| io(p, e))?;
+    for p in &leftovers {
+        remove_leftover(p)?;
     }
     // Lock files being made by a process killed on the spot.
     if let Ok(entries) = std::fs::read_dir(parent) {
@@ -150,6 +150,17 @@ pub fn recover(dir: &Path) -> Result<(), EmitError> {
         }
     }
     Ok(())
+}
+
+/// Removes a leftover of an earlier render (a tree, or a file that took a
+/// staging name), or says exactly what to remove by hand.
+fn remove_leftover(p: &Path) -> Result<(), EmitError> {
+    let result = match std::fs::symlink_metadata(p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+        _ => std::fs::remove_file(p),
+    };
+    result.map_err(|e| EmitError::Leftover(p.display().to_string(), e.to_string()))
 }
 
 /// Refuses an output folder that is, or holds, a symbolic link: writing
@@ -204,19 +215,25 @@ pub fn stage(
     };
     std::fs::create_dir_all(&staging.root).map_err(|e| io(&staging.root, e))?;
     if dir.is_dir() {
+        keep_mode(dir, &staging.root)?;
         for entry in walkdir::WalkDir::new(dir)
             .min_depth(1)
             .sort_by_file_name()
             .follow_links(false)
         {
             let entry = entry.map_err(|e| io(dir, std::io::Error::other(e.to_string())))?;
-            let rel = crate::source::display_path(entry.path(), dir);
-            let target = staging.root.join(&rel);
+            // Names are kept as bytes: a foreign file's name that is not
+            // UTF-8 must not be read lossily (two names would become one).
+            let Ok(rel_path) = entry.path().strip_prefix(dir) else {
+                continue;
+            };
+            let target = staging.root.join(rel_path);
             if entry.file_type().is_dir() {
                 // Folders are recreated as they were; emptied ones are pruned below.
-                std::fs::create_dir_all(&target).map_err(|e| io(&target, e))?;
-            } else if keep(&rel) && std::fs::hard_link(entry.path(), &target).is_err() {
-                std::fs::copy(entry.path(), &target).map_err(|e| io(&target, e))?;
+                std::fs::create_dir(&target).map_err(|e| io(&target, e))?;
+                keep_mode(entry.path(), &target)?;
+            } else if keep(&crate::source::display_path(entry.path(), dir)) {
+                link_or_copy(entry.path(), &target)?;
             }
         }
     }
@@ -229,6 +246,32 @@ pub fn stage(
         std::fs::write(&target, content.as_bytes()).map_err(|e| io(&target, e))?;
     }
     Ok(staging)
+}
+
+/// A kept file in the new tree: the same inode where the filesystem allows,
+/// else a copy into a new file (never through an existing one, which could
+/// share its inode with the old tree).
+fn link_or_copy(from: &Path, to: &Path) -> Result<(), EmitError> {
+    if std::fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    let mut src = std::fs::File::open(from).map_err(|e| io(from, e))?;
+    let mut dst = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(|e| io(to, e))?;
+    std::io::copy(&mut src, &mut dst).map_err(|e| io(to, e))?;
+    let perms = src.metadata().map_err(|e| io(from, e))?.permissions();
+    dst.set_permissions(perms).map_err(|e| io(to, e))
+}
+
+/// A staged folder gets the permissions of the folder it replaces.
+fn keep_mode(from: &Path, to: &Path) -> Result<(), EmitError> {
+    let perms = std::fs::metadata(from)
+        .map_err(|e| io(from, e))?
+        .permissions();
+    std::fs::set_permissions(to, perms).map_err(|e| io(to, e))
 }
 
 /// Removes folders of the staged tree that hold nothing now but did hold files
@@ -259,8 +302,11 @@ pub fn swap(mut staging: Staging, dir: &Path) -> Result<(), EmitError> {
         return Ok(());
     }
     if exchange(&staging.root, dir).is_ok() {
-        // The staging name now holds the old tree; dropping `staging` removes it.
-        return Ok(());
+        // The staging name now holds the old tree: the render is in place,
+        // but a tree that cannot be removed must be said, not left to wedge
+        // the next render.
+        staging.swapped = true;
+        return remove_leftover(&staging.root).map_err(old_tree_left);
     }
     // No atomic exchange here: two renames, which `recover` can finish.
     let old = unique(dir, "old");
@@ -270,8 +316,14 @@ pub fn swap(mut staging: Staging, dir: &Path) -> Result<(), EmitError> {
         return Err(io(dir, e));
     }
     staging.swapped = true;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    remove_leftover(&old).map_err(old_tree_left)
+}
+
+fn old_tree_left(e: EmitError) -> EmitError {
+    match e {
+        EmitError::Leftover(p, why) => EmitError::OldTreeLeft(p, why),
+        other => other,
+    }
 }
 
 #[cfg(target_os = "linux")]

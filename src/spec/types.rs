@@ -100,6 +100,8 @@ string_newtype!(
             Err(format!("`{s}` must be a relative path inside the project (no leading '/', no '..')"))
         } else if s.len() > 1 && s.as_bytes()[1] == b':' {
             Err(format!("`{s}` looks like a drive path; use a path relative to the project"))
+        } else if s.split('/').all(|c| c.is_empty() || c == ".") {
+            Err(format!("`{s}` is the project folder itself; name a folder or file inside it"))
         } else {
             Ok(())
         }
@@ -432,7 +434,7 @@ mod tests {
     #[test]
     fn paths_stay_inside() {
         assert!(RelPath::parse("fixtures/example/envs").is_ok());
-        for bad in ["../etc", "/etc", "a/../../b", "C:\\x"] {
+        for bad in ["../etc", "/etc", "a/../../b", "C:\\x", ".", "./", ""] {
             assert!(RelPath::parse(bad).is_err(), "{bad}");
         }
     }
