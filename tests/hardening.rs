@@ -618,3 +618,59 @@ fn a_runaway_custom_rule_is_stopped() {
     };
     assert!(stderr.contains(budget), "{stderr}");
 }
+
+/// A long comment block before a sequence item is YAML like any other: the
+/// file is read and linted, not skipped.
+#[test]
+fn a_long_comment_block_does_not_hide_a_file() {
+    let mut text = String::from("apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec:\n  template:\n    spec:\n      containers:\n");
+    for i in 0..500 {
+        text.push_str(&format!("      # note {i}\n"));
+    }
+    text.push_str("      - name: c\n        image: nginx:latest\n");
+    let tmp = project(&[("d.yaml", &text)]);
+    let out = run(&["lint", "d.yaml", "--format", "json"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"SS020"), "{j}");
+    assert!(!rules.contains(&"SS900"), "{j}");
+}
+
+/// Standard input has the byte budget of a file: an endless stream is refused
+/// at the budget, not read until memory runs out.
+#[test]
+fn standard_input_has_a_budget() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut child = bin()
+        .args(["lint", "-"])
+        .current_dir(tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let chunk = vec![b'#'; 1 << 20];
+        // Up to 4 GiB: far past the budget; stops when the reader hangs up.
+        for _ in 0..4096 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("larger than"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -307,7 +307,28 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
         paths.remove(i);
         let mut text = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        // The budget of a file: one byte past it says the stream is too large.
+        let limit = crate::source::MAX_FILE_BYTES;
+        let read = std::io::Read::read_to_string(
+            &mut std::io::Read::take(std::io::stdin(), limit + 1),
+            &mut text,
+        );
+        if read.is_ok() && text.len() as u64 > limit {
+            return bad_input(
+                &Problem::new(
+                    "lint::no-path",
+                    format!(
+                        "standard input is larger than {} MiB; lint files instead",
+                        limit >> 20
+                    ),
+                    At::Nowhere,
+                )
+                .into(),
+                &sources,
+                format,
+            );
+        }
+        if let Err(e) = read {
             return bad_input(
                 &Problem::new(
                     "lint::no-path",

@@ -250,7 +250,12 @@ pub fn parse_stream_with(text: &str, file: FileId, limits: Limits) -> Result<Vec
         docs: Vec::new(),
         stack: Vec::new(),
     };
-    let parser = Parser::new_from_str(text);
+    // Comments are found in the text where they matter (suppressions): the
+    // parser need not keep them, and keeping them put a cap on how many may
+    // precede a node (a long comment block made a valid file unreadable).
+    let mut options = granit_parser::Options::default();
+    options.emit_comments = false;
+    let parser = Parser::new_from_str_with_options(text, options);
     for event in parser {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
