@@ -100,6 +100,26 @@ impl Problems {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_links(false);
+        // Each file's lines and secrets, found once: an excerpt then costs
+        // the few lines it shows, not the file (thousands of problems in one
+        // file stay linear).
+        let mut lines: std::collections::BTreeMap<FileId, Vec<usize>> = Default::default();
+        let mut secrets: std::collections::BTreeMap<FileId, Vec<(usize, usize)>> =
+            Default::default();
+        for p in &self.0 {
+            if let At::Span(s) = p.at {
+                lines.entry(s.file).or_insert_with(|| {
+                    let text = sources.shown_text(s.file);
+                    std::iter::once(0)
+                        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                        .collect()
+                });
+                if p.secret {
+                    let range = (s.start.offset as usize, s.end.offset as usize);
+                    secrets.entry(s.file).or_default().push(range);
+                }
+            }
+        }
         let mut out = String::new();
         for p in &self.0 {
             let loc = match p.at {
@@ -117,17 +137,13 @@ impl Problems {
                         s.start.offset as usize..s.start.offset.max(s.end.offset) as usize,
                         "here",
                     );
-                    // Mask every secret of the file: an excerpt shows neighbouring lines.
-                    let mut text = sources.shown_text(s.file).to_string();
-                    for secret in self.0.iter().filter(|q| q.secret) {
-                        if let At::Span(x) = secret.at {
-                            if x.file == s.file {
-                                text = mask(&text, x.start.offset as usize, x.end.offset as usize);
-                            }
-                        }
-                    }
-                    let src =
-                        miette::NamedSource::new(sources.name(s.file), text).with_language("yaml");
+                    let src = Window::around(
+                        sources.name(s.file),
+                        sources.shown_text(s.file),
+                        lines.get(&s.file).map_or(&[][..], Vec::as_slice),
+                        secrets.get(&s.file).map_or(&[][..], Vec::as_slice),
+                        s,
+                    );
                     miette::Report::new(d.with_label(label)).with_source_code(src)
                 }
                 _ => miette::Report::new(d),
@@ -206,6 +222,74 @@ impl Problems {
 }
 
 /// Whether the line of a span is too long to show as an excerpt.
+/// The lines around one problem, standing in for its whole file: miette
+/// finds lines by reading from the start, which made every excerpt cost the
+/// size of the file. Every secret of the file is masked in it (an excerpt
+/// shows neighbouring lines).
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset and 0-based line of the window's start in the file.
+    offset: usize,
+    line: usize,
+}
+
+impl Window {
+    /// Context lines kept on each side (miette shows one).
+    const CONTEXT: usize = 3;
+
+    fn around(
+        name: &str,
+        text: &str,
+        starts: &[usize],
+        secrets: &[(usize, usize)],
+        s: Span,
+    ) -> Window {
+        let first = (s.start.line as usize).saturating_sub(1 + Self::CONTEXT);
+        let last = (s.end.line as usize).max(s.start.line as usize) + Self::CONTEXT;
+        let from = starts.get(first).copied().unwrap_or(0).min(text.len());
+        let to = starts.get(last).copied().unwrap_or(text.len()).max(from);
+        let mut window = text.get(from..to).unwrap_or("").to_string();
+        for &(a, b) in secrets.iter().filter(|(a, b)| *b > from && *a < to) {
+            window = mask(&window, a.saturating_sub(from), b.min(to) - from);
+        }
+        Window {
+            name: name.to_string(),
+            text: window,
+            offset: from,
+            line: first,
+        }
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local =
+            miette::SourceSpan::new(span.offset().saturating_sub(self.offset).into(), span.len());
+        let inner = self.text.as_str().read_span(&local, before, after)?;
+        let whole = miette::SourceSpan::new(
+            (inner.span().offset() + self.offset).into(),
+            inner.span().len(),
+        );
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                whole,
+                inner.line() + self.line,
+                inner.column(),
+                inner.line_count(),
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
 fn too_wide(text: &str, s: Span) -> bool {
     const MAX: usize = 2_000;
     let start = (s.start.offset as usize).min(text.len());

@@ -2,11 +2,40 @@
 
 use crate::yaml::Span;
 
+/// Where each line of a text starts: found once per file, so that showing
+/// many findings of one file stays linear.
+pub struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// Line `n` (1-based), without its line break.
+    fn line(&self, n: usize) -> Option<&'t str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        let end = self.starts.get(n).map_or(self.text.len(), |e| e - 1);
+        let line = self.text.get(start..end.max(start))?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
 /// The line of `span` in `text`, numbered, with `^` under the node (clipped to
 /// the line). `mask` replaces the node's text with `*` (for secret values).
 pub fn excerpt(text: &str, span: Span, mask: bool) -> String {
+    excerpt_in(&Lines::new(text), span, mask)
+}
+
+/// [`excerpt`] with the file's lines found already.
+pub fn excerpt_in(lines: &Lines, span: Span, mask: bool) -> String {
     let line_no = span.start.line as usize;
-    let Some(line) = text.lines().nth(line_no.saturating_sub(1)) else {
+    let Some(line) = lines.line(line_no) else {
         return String::new();
     };
     let col = (span.start.col as usize).saturating_sub(1);

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::excerpt::excerpt;
+use super::excerpt::{excerpt_in, Lines};
 use crate::lint::Report;
 use crate::source::Sources;
 
@@ -15,9 +15,10 @@ pub fn render(report: &Report, sources: &Sources) -> String {
         .iter()
         .filter_map(|d| d.location.span.map(|sp| sp.file))
         .collect();
-    files.par_iter().for_each(|&f| {
-        sources.shown_text(f);
-    });
+    let lines: std::collections::BTreeMap<_, _> = files
+        .par_iter()
+        .map(|&f| (f, Lines::new(sources.shown_text(f))))
+        .collect();
     let mut s = String::new();
     for d in &report.diagnostics {
         let l = &d.location;
@@ -36,8 +37,8 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             d.name,
             d.message
         ));
-        if let Some(span) = l.span {
-            s.push_str(&excerpt(sources.shown_text(span.file), span, d.secret));
+        if let Some((span, lines)) = l.span.and_then(|sp| Some((sp, lines.get(&sp.file)?))) {
+            s.push_str(&excerpt_in(lines, span, d.secret));
         }
         if let Some(r) = &d.rendered {
             s.push_str(&format!("  rendered: {}:{}:{}", r.file, r.line, r.column));

@@ -105,8 +105,17 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                     .and_then(J::as_object)
                     .map(|m| m.keys().map(String::as_str).collect())
                     .unwrap_or_default();
+                // Keys by name once: looking each up in turn made thousands of
+                // unknown keys quadratic.
+                let spans: std::collections::BTreeMap<&str, crate::yaml::Span> = target
+                    .as_map()
+                    .unwrap_or_default()
+                    .iter()
+                    .rev()
+                    .filter_map(|(k, _)| Some((k.as_str()?, k.span)))
+                    .collect();
                 for key in unexpected {
-                    let span = target.entry(key).map_or(target.span, |(k, _)| k.span);
+                    let span = spans.get(key.as_str()).copied().unwrap_or(target.span);
                     let mut p =
                         Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
                     let parent = segments.last().map_or("", String::as_str);
