@@ -2,10 +2,21 @@
 
 use crate::lint::{Report, Severity};
 
+/// Workflow-command data: `%`, CR and LF escaped as the runner decodes them,
+/// and every other control character percent-encoded (shown as typed, never
+/// passed raw to the log: an ESC would drive the reader's terminal).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => out.push_str(&format!("%{:02X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn escape_property(s: &str) -> String {
@@ -33,4 +44,15 @@ pub fn render(report: &Report) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_log_raw() {
+        assert_eq!(escape_data("a\u{1b}[2J\u{7}b%\n"), "a%1B[2J%07b%25%0A");
+        assert_eq!(escape_property("x:y,z"), "x%3Ay%2Cz");
+    }
 }

@@ -3,12 +3,29 @@
 
 use crate::lint::{Report, Severity};
 
+/// Text as XML 1.0 can carry it: markup escaped, and characters it cannot
+/// hold at all (control characters, lone surrogates' stand-ins, U+FFFE/FFFF)
+/// written out as `\u{…}`, so the report stays well-formed whatever a file
+/// name or key holds.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if xml_char(c) => out.push(c),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    out
+}
+
+fn xml_char(c: char) -> bool {
+    matches!(u32::from(c), 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
 pub fn render(report: &Report) -> String {
@@ -52,4 +69,15 @@ pub fn render(report: &Report) -> String {
     }
     s.push_str("  </testsuite>\n</testsuites>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_cannot_hold_are_spelled_out() {
+        assert_eq!(esc("a\u{1b}[31m<b>\u{0}\u{fffe}"), "a\\u{1b}[31m&lt;b&gt;\\u{0}\\u{fffe}");
+        assert_eq!(esc("tab\there\nline"), "tab\there\nline");
+    }
 }
