@@ -121,13 +121,107 @@ pub fn looks_secret_value(v: &str) -> bool {
 pub fn ranges(text: &str) -> Vec<(usize, usize)> {
     match yaml::parse_stream(text, FileId(0)) {
         Ok(docs) => ranges_in(text, &docs),
-        // Not YAML (or not all of it): fall back to `key: value` lines.
+        // Not YAML (or not all of it): a scanner that needs no parse.
         Err(_) => {
             let mut out = Vec::new();
             text_ranges(text, &mut out);
             by_lines(text, &mut out);
+            secret_data_lines(text, &mut out);
             out.sort_unstable();
             out
+        }
+    }
+}
+
+/// Credential keys anywhere on a line, flow style included (`auth: {
+/// password: x }`, `- PASSWORD: x`, `# token: x`): the value is masked to the
+/// end of the line (in flow style more may follow it).
+fn inline_keys() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r#"["']?([A-Za-z0-9_.-]+)["']?[ \t]*:[ \t]+\S"#).ok())
+        .as_ref()
+}
+
+/// In a text that does not parse, the values under `data:` and `stringData:`
+/// of documents that say `kind: Secret` (documents split at `---`).
+fn secret_data_lines(text: &str, out: &mut Vec<(usize, usize)>) {
+    let mut offset = 0;
+    for doc in text
+        .split_inclusive('\n')
+        .collect::<Vec<_>>()
+        .split(|l| l.starts_with("---"))
+    {
+        let start = offset;
+        offset += doc.iter().map(|l| l.len()).sum::<usize>();
+        let is_secret = doc
+            .iter()
+            .any(|l| l.trim_end().trim_start_matches(' ') == "kind: Secret");
+        if !is_secret {
+            // The `---` line that ended this document.
+            offset += text[offset..]
+                .split_inclusive('\n')
+                .next()
+                .map_or(0, str::len);
+            continue;
+        }
+        let mut at = start;
+        let mut data_indent: Option<usize> = None;
+        for line in doc {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let indent = body.len() - body.trim_start().len();
+            let trimmed = body.trim_start();
+            match data_indent {
+                Some(d) if indent > d && !trimmed.is_empty() => {
+                    let value = trimmed.split_once(':').map_or(trimmed, |(_, v)| v);
+                    out.push((at + body.len() - value.len(), at + body.len()));
+                }
+                _ => {
+                    data_indent = None;
+                    if let Some(rest) = trimmed
+                        .strip_prefix("data:")
+                        .or_else(|| trimmed.strip_prefix("stringData:"))
+                    {
+                        data_indent = Some(indent);
+                        // `data: { k: v }` on the line itself.
+                        if !rest.trim().is_empty() {
+                            out.push((at + body.len() - rest.len(), at + body.len()));
+                        }
+                    }
+                }
+            }
+            at += line.len();
+        }
+        offset += text[offset..]
+            .split_inclusive('\n')
+            .next()
+            .map_or(0, str::len);
+    }
+}
+
+/// Comment lines that look like `key: secret` (`# password: hunter2`), which
+/// a hand edit may leave in any file, parsed or not.
+fn comment_lines(text: &str, out: &mut Vec<(usize, usize)>) {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if let Some(hash) = body.find('#') {
+            let comment = &body[hash..];
+            line_keys(comment, offset + hash, out);
+        }
+        offset += line.len();
+    }
+}
+
+/// Every `credential-key: value` in one line (`base` is its offset).
+fn line_keys(line: &str, base: usize, out: &mut Vec<(usize, usize)>) {
+    let Some(r) = inline_keys() else { return };
+    for c in r.captures_iter(line) {
+        let (Some(key), Some(all)) = (c.get(1), c.get(0)) else {
+            continue;
+        };
+        if is_secret_key(key.as_str()) {
+            out.push((base + all.end() - 1, base + line.len()));
+            return;
         }
     }
 }
@@ -144,6 +238,13 @@ fn text_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
     if let Some(r) = token_shapes() {
         out.extend(r.find_iter(text).map(|m| (m.start(), m.end())));
     }
+    if let Some(r) = bare_userinfo() {
+        out.extend(
+            r.captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|m| (m.start(), m.end())),
+        );
+    }
 }
 
 /// [`ranges`] of a text whose documents are already parsed (`docs`, every
@@ -151,6 +252,7 @@ fn text_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
 pub fn ranges_in<'n>(text: &str, docs: impl IntoIterator<Item = &'n Node>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     text_ranges(text, &mut out);
+    comment_lines(text, &mut out);
     for d in docs {
         let is_secret_object = d.get("kind").and_then(Node::as_str) == Some("Secret");
         walk(d, is_secret_object, &mut out);
@@ -181,7 +283,14 @@ fn walk(n: &Node, secret_object: bool, out: &mut Vec<(usize, usize)>) {
             for (k, v) in entries {
                 let key = k.as_str().unwrap_or("");
                 let data = secret_object && matches!(key, "data" | "stringData");
-                if is_scalar(v) && (is_secret_key(key) || (named_secret && key == "value")) {
+                // A credential key's value is masked whatever its shape
+                // (`PASSWORD: [x]`, `token: { a: b }`), except the names of a
+                // reference (`redisSecret: { name: …, key: … }`).
+                if is_secret_key(key) && matches!(v.value, Value::Map(_)) {
+                    under_credential(v, out);
+                } else if (is_secret_key(key) && !matches!(v.value, Value::Null))
+                    || (named_secret && key == "value" && is_scalar(v))
+                {
                     out.push(span_of(v));
                 } else if data {
                     if let Value::Map(d) = &v.value {
@@ -201,20 +310,44 @@ fn walk(n: &Node, secret_object: bool, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// The values of a map under a credential key, but for the keys that name a
+/// Secret rather than hold one.
+fn under_credential(n: &Node, out: &mut Vec<(usize, usize)>) {
+    const REFERENCE: &[&str] = &["name", "key", "namespace", "kind", "secretName", "optional"];
+    for (k, v) in n.as_map().unwrap_or_default() {
+        let key = k.as_str().unwrap_or("");
+        match &v.value {
+            Value::Map(_) => under_credential(v, out),
+            Value::Null => {}
+            _ if REFERENCE.contains(&key) => {}
+            _ => out.push(span_of(v)),
+        }
+    }
+}
+
 fn by_lines(text: &str, out: &mut Vec<(usize, usize)>) {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
-        let trimmed = body.trim_start().trim_start_matches("- ");
-        if let Some((key, value)) = trimmed.split_once(':') {
-            let key = key.trim().trim_matches(['"', '\'']);
-            if is_secret_key(key) && !value.trim().is_empty() {
-                let start = offset + body.len() - value.len();
-                out.push((start, offset + body.len()));
-            }
-        }
+        line_keys(body, offset, out);
         offset += line.len();
     }
+}
+
+/// A message or value with every secret-like part masked: URL passwords and
+/// token shapes. For text built from user input that is not a file excerpt
+/// (a cloudflared `service` in a message, `tunnel match` output).
+pub fn redact(text: &str) -> String {
+    let mut out = Vec::new();
+    text_ranges(text, &mut out);
+    mask(text, &out).unwrap_or_else(|| text.to_string())
+}
+
+/// `user:password@host` without a scheme (a hostname someone pasted a URL into).
+fn bare_userinfo() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?:^|[\s`'\x22(])[^/\s:@`'\x22]+:([^@\s/`'\x22]+)@").ok())
+        .as_ref()
 }
 
 /// `text` with every secret-like value replaced by `*` (same byte length, so
@@ -252,6 +385,33 @@ mod tests {
     #[test]
     fn patterns_compile() {
         assert!(url_password().is_some() && token_shapes().is_some());
+        assert!(inline_keys().is_some() && bare_userinfo().is_some());
+    }
+
+    #[test]
+    fn any_value_shape_and_unparsed_text_are_masked() {
+        // Parsed: a flow sequence and a map under credential keys, a comment.
+        let text = "env:\n  PASSWORD: [hunter2-a]\n  token: { x: hunter2-b }\n# password: hunter2-c\nok: visible\n";
+        let m = masked(text);
+        for s in ["hunter2-a", "hunter2-b", "hunter2-c"] {
+            assert!(!m.contains(s), "{s} in {m}");
+        }
+        assert!(m.contains("visible"));
+        // Not parsed: flow style, and a Secret's data.
+        let broken = "kind: Secret\ndata:\n  tls.key: aHVudGVyMi1k\n  ca: aHVudGVyMi1l\nauth: { password: hunter2-f }\nbad: [\n---\nkind: ConfigMap\ndata:\n  plain: visible\n";
+        let m = masked(broken);
+        for s in ["aHVudGVyMi1k", "aHVudGVyMi1l", "hunter2-f"] {
+            assert!(!m.contains(s), "{s} in {m}");
+        }
+        assert!(m.contains("plain: visible"), "{m}");
+        assert_eq!(m.len(), broken.len());
+    }
+
+    #[test]
+    fn redact_masks_userinfo_with_or_without_a_scheme() {
+        let r = redact("`http://u:pw-secret@origin:8080` and `u:pw-bare@host.example.com`");
+        assert!(!r.contains("pw-secret") && !r.contains("pw-bare"), "{r}");
+        assert!(r.contains("origin:8080") && r.contains("host.example.com"));
     }
 
     #[test]

@@ -674,3 +674,96 @@ fn standard_input_has_a_budget() {
         text(&out.stderr)
     );
 }
+
+/// Secrets in shapes the masker missed never reach an output: a flow sequence
+/// under a credential key in a spec, a Secret's data and a flow-style
+/// password in a manifest that does not parse, credentials in a cloudflared
+/// service URL or hostname (messages and `tunnel match`), and a hand-written
+/// `# password:` comment in a generated file shown by a drift diff.
+#[test]
+fn secrets_in_every_shape_are_masked() {
+    let leaked = |all: &str, secrets: &[&str]| {
+        for s in secrets {
+            assert!(!all.contains(s), "`{s}` leaked:\n{all}");
+        }
+    };
+    // A spec with a wrong-typed credential value.
+    let tmp = project(&[
+        ("shipshape.yaml", PROJECT),
+        (
+            "envs/prd.yaml",
+            "apps:\n  - name: api\n    image: ghcr.io/x/api:1.0\n    env:\n      DB_PASSWORD: [hunter2-flow-seq]\n",
+        ),
+    ]);
+    for args in [
+        &["render", "--all"][..],
+        &["check", "--format", "json"],
+        &["check"],
+    ] {
+        let out = run(args, tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        leaked(
+            &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+            &["hunter2-flow-seq"],
+        );
+    }
+
+    // A manifest that does not parse.
+    let broken = "apiVersion: v1\nkind: Secret\nmetadata: { name: s }\ndata:\n  tls.key: aHVudGVyMi1kYXRh\nauth: { password: hunter2-flow-map }\nbad: [\n";
+    let tmp = project(&[("s.yaml", broken)]);
+    for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+        let out = run(&["lint", "s.yaml", "--format", format], tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        leaked(
+            &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+            &["aHVudGVyMi1kYXRh", "hunter2-flow-map"],
+        );
+    }
+
+    // cloudflared credentials in a service URL and a hostname.
+    let config = "tunnel: t\ncredentials-file: /etc/c.json\ningress:\n  - hostname: u:pw-host-secret@app.example.com\n    service: http://admin:pw-svc-secret@origin:8080/x\n  - service: http_status:404\n";
+    let tmp = project(&[("config.yaml", config)]);
+    for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+        let out = run(
+            &["tunnel", "validate", "config.yaml", "--format", format],
+            tmp.path(),
+        );
+        assert_ne!(out.status.code(), Some(0), "{format}");
+        leaked(
+            &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+            &["pw-host-secret", "pw-svc-secret"],
+        );
+    }
+    for format in ["human", "json"] {
+        let out = run(
+            &[
+                "tunnel",
+                "match",
+                "config.yaml",
+                "https://app.example.com/",
+                "--format",
+                format,
+            ],
+            tmp.path(),
+        );
+        leaked(
+            &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+            &["pw-host-secret", "pw-svc-secret"],
+        );
+    }
+
+    // A hand edit in a generated file, shown by the drift check.
+    let tmp = example_copy();
+    let file = tmp.path().join("gitops-out/argocd/argo-cd-values.yaml");
+    let edited = format!(
+        "{}# password: hunter2-in-a-comment\n",
+        std::fs::read_to_string(&file).unwrap()
+    );
+    std::fs::write(&file, edited).unwrap();
+    let out = run(&["render", "--all", "--check"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    leaked(
+        &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        &["hunter2-in-a-comment"],
+    );
+}

@@ -77,7 +77,10 @@ mod tests {
 
     #[test]
     fn characters_xml_cannot_hold_are_spelled_out() {
-        assert_eq!(esc("a\u{1b}[31m<b>\u{0}\u{fffe}"), "a\\u{1b}[31m&lt;b&gt;\\u{0}\\u{fffe}");
+        assert_eq!(
+            esc("a\u{1b}[31m<b>\u{0}\u{fffe}"),
+            "a\\u{1b}[31m&lt;b&gt;\\u{0}\\u{fffe}"
+        );
         assert_eq!(esc("tab\there\nline"), "tab\there\nline");
     }
 }

@@ -214,7 +214,7 @@ fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome
     for url in urls {
         match match_url(&v.rules, url) {
             Ok(i) => out.push((url.clone(), i)),
-            Err(e) => return Outcome::error(format!("error: {e}\n")),
+            Err(e) => return Outcome::error(crate::secret::redact(&format!("error: {e}\n"))),
         }
     }
     let stdout = match format {
@@ -228,12 +228,13 @@ fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome
                 .iter()
                 .map(|(url, i)| {
                     let r = &v.rules[*i];
+                    let redact = |t: &str| crate::secret::redact(t);
                     json!({
-                        "url": url,
+                        "url": redact(url),
                         "rule": i,
-                        "hostname": (!r.hostname.is_empty()).then_some(&r.hostname),
+                        "hostname": (!r.hostname.is_empty()).then(|| redact(&r.hostname)),
                         "path": r.path_text,
-                        "service": r.service,
+                        "service": redact(&r.service),
                     })
                 })
                 .collect();
@@ -255,10 +256,10 @@ fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome
                     .as_deref()
                     .map(|p| format!(" path {p}"))
                     .unwrap_or_default();
-                format!(
+                crate::secret::redact(&format!(
                     "{url}\trule {i} (line {}): hostname {host}{path} → {}\n",
                     r.span.start.line, r.service
-                )
+                ))
             })
             .collect(),
     };

@@ -118,11 +118,13 @@ impl Checker {
         message: String,
         help: impl Into<String>,
     ) {
+        // Messages quote the user's values (a `service` URL, a hostname):
+        // credentials in them are masked here, for every reader.
         self.findings.push(Finding {
             code,
             severity,
-            message,
-            help: help.into(),
+            message: crate::secret::redact(&message),
+            help: crate::secret::redact(&help.into()),
             rule,
             span,
         });
