@@ -106,6 +106,8 @@ codes! {
     "cloudflared would refuse to start.";
     "tunnel::unknown-key" => "a key cloudflared does not read",
     "cloudflared ignores unknown or mis-cased keys (`noTlsVerify` for `noTLSVerify`) silently: the setting you meant does not apply.";
+    "tunnel::origin-request-type" => "an originRequest value cloudflared cannot decode",
+    "cloudflared decodes originRequest into typed fields: durations as strings such as `30s`, booleans, whole numbers, strings. Anything else stops it at start.";
     "tunnel::no-tls-verify" => "TLS verification of the origin is off",
     "`noTLSVerify: true` accepts any certificate from the origin.";
     "tunnel::ip-rule" => "an ingress rule without a hostname that is not the catch-all",

@@ -62,6 +62,7 @@ fn every_fixture_produces_exactly_its_expected_findings() {
         "rule-shadowed",
         "wildcard-without-dot",
         "no-tls-verify",
+        "origin-request-type",
     ] {
         assert!(seen.contains(code), "no fixture covers {code}");
     }

@@ -17,8 +17,10 @@ pub enum MatchError {
 
 /// Host and decoded path of a URL, as Go's `url.Parse` sees them.
 fn host_and_path(url: &str) -> Option<(String, String)> {
-    // Go refuses control characters and spaces anywhere in a URL.
-    if url.chars().any(|c| c.is_control() || c == ' ') {
+    // Go refuses control characters and spaces anywhere in a URL, and an
+    // escape that is not `%` and two hex digits.
+    if url.chars().any(|c| c.is_control() || c == ' ') || super::service::bad_escape(url).is_some()
+    {
         return None;
     }
     let (_, rest) = split_scheme(url)?;
@@ -26,6 +28,19 @@ fn host_and_path(url: &str) -> Option<(String, String)> {
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..end];
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // In a host, Go allows `%XX` only for non-ASCII bytes (and `%25` in an
+    // IPv6 zone): `%61` for `a` is refused.
+    let ascii_escape = hostport.match_indices('%').any(|(i, _)| {
+        let esc = hostport.get(i..i + 3).unwrap_or("");
+        esc != "%25"
+            && esc
+                .as_bytes()
+                .get(1)
+                .is_some_and(|d| matches!(d, b'0'..=b'7'))
+    });
+    if ascii_escape {
+        return None;
+    }
     // An IPv6 literal must close its bracket; a port must be digits.
     let port = if let Some(v6) = hostport.strip_prefix('[') {
         let (_, after_bracket) = v6.split_once(']')?;
@@ -120,10 +135,15 @@ mod tests {
             "http://h/\u{7}x",
             "http://h/a b",
             "http://[::1]x/",
+            "http://h/%zz",
+            "http://h/%4",
+            "http://%61pp.example.com/",
         ] {
             assert!(host_and_path(bad).is_none(), "{bad}");
         }
         assert!(host_and_path("http://[::1]:8080/x").is_some());
+        assert!(host_and_path("http://h/%41b").is_some());
+        assert!(host_and_path("http://%C3%A9.example.com/").is_some());
         assert!(host_and_path("https://a.example.com:443/p").is_some());
     }
 

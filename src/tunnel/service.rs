@@ -136,7 +136,7 @@ pub fn host_of(host_port: &str) -> &str {
     }
 }
 
-fn bad_escape(s: &str) -> Option<String> {
+pub(super) fn bad_escape(s: &str) -> Option<String> {
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
     while i < chars.len() {
