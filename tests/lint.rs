@@ -679,7 +679,7 @@ fn unread_helm_values_are_reported() {
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         j["summary"]["values_unread"],
-        serde_json::json!(["HelmRelease cert-manager"])
+        serde_json::json!(["HelmRelease cert-manager: no adapter for its chart"])
     );
 }
 
@@ -757,4 +757,51 @@ fn kustomizations_are_followed_from_each_root() {
         .collect();
     // No env from a stream: SS015 is a production rule. The rest agree.
     assert_eq!(rules, ["SS025"], "{j}");
+}
+
+/// Nothing is ignored without a word: a Flux HelmRelease whose values come
+/// partly from `valuesFrom` is listed as not read in full, a non-string
+/// `shipshape.dev/ignore` annotation is an SS901 finding, and a policy
+/// exemption naming no rule is bad input at its line.
+#[test]
+fn what_cannot_be_used_is_said() {
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: app, namespace: apps }\nspec:\n  chart: { spec: { chart: app-template, version: 3.5.1, sourceRef: { kind: HelmRepository, name: bjw-s } } }\n  valuesFrom: [{ kind: ConfigMap, name: app-values }]\n  values: {}\n";
+    let annotated = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: { shipshape.dev/ignore: 20 }\ndata: { a: b }\n";
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join("release.yaml"), release).unwrap();
+    std::fs::write(tmp.path().join("cm.yaml"), annotated).unwrap();
+    std::fs::write(
+        tmp.path().join("policy.yaml"),
+        "exemptions:\n  - rule: SS999\n    kind: ConfigMap\n    reason: typo in the rule\n",
+    )
+    .unwrap();
+    let out = run(&["lint", ".", "--format", "json", "-v"], tmp.path());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let unread = j["summary"]["values_unread"].to_string();
+    assert!(
+        unread.contains("HelmRelease app") && unread.contains("valuesFrom"),
+        "{j}"
+    );
+    assert!(
+        text(&out.stderr).contains("valuesFrom"),
+        "{}",
+        text(&out.stderr)
+    );
+    let ss901: Vec<&serde_json::Value> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS901")
+        .collect();
+    assert_eq!(ss901.len(), 1, "{j}");
+    assert_eq!(ss901[0]["file"], "cm.yaml");
+    assert_eq!(ss901[0]["line"], 5);
+
+    let out = run(&["lint", ".", "--policy", "policy.yaml"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("policy.yaml:2:") && stderr.contains("`SS999`"),
+        "{stderr}"
+    );
 }

@@ -424,9 +424,9 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     std::mem::forget((kept, sources));
     if args.verbose {
         for r in &report.summary.values_unread {
-            outcome.stderr.push_str(&format!(
-                "note: Helm values of {r} not read (no adapter for its chart)\n"
-            ));
+            outcome
+                .stderr
+                .push_str(&format!("note: Helm values of {r} not read in full\n"));
         }
     }
     outcome

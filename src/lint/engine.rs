@@ -220,8 +220,10 @@ impl<'r> Engine<'r> {
             }
         }
         // Values shipshape rendered itself are its own, not a repository's to check.
-        if matches!(o.doc.origin, Origin::File) && values::unread(o.node()) {
-            part.values_unread.push((key, o.display()));
+        if let Some(why) = values::unread(o.node()).filter(|_| matches!(o.doc.origin, Origin::File))
+        {
+            part.values_unread
+                .push((key, format!("{}: {why}", o.display())));
         }
     }
 

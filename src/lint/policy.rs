@@ -380,6 +380,23 @@ impl Policy {
                 });
             }
         }
+        // An exemption of a rule that does not exist exempts nothing: bad
+        // input, like a severity for one (custom rules of any file count).
+        for e in policy.exemptions.iter().filter(|e| e.rule.is_none()) {
+            let custom = policy.custom.iter().any(|c| {
+                c.meta.id.eq_ignore_ascii_case(&e.rule_text) || c.meta.name == e.rule_text
+            });
+            if !custom {
+                problems.push(
+                    Problem::at_span(
+                        "policy::unknown-rule",
+                        format!("the exemption names `{}`, which is not a rule", e.rule_text),
+                        e.span,
+                    )
+                    .with_help("`shipshape rules` lists every rule id and name"),
+                );
+            }
+        }
         problems.into_result(policy)
     }
 

@@ -102,12 +102,21 @@ pub fn annotations(sources: &Sources, o: &Obj, key: DocKey) -> Vec<Suppression> 
     else {
         return Vec::new();
     };
-    let Some(text) = value.as_str() else {
-        return Vec::new();
-    };
     let span = match &o.doc.origin {
         Origin::File => value.span,
         Origin::Rendered { spec, .. } => *spec,
+    };
+    // Not text: the API server refuses a non-string annotation, and it
+    // silences nothing; said through SS901 rather than ignored.
+    let Some(text) = value.as_str() else {
+        return vec![Suppression {
+            rule: None,
+            rule_text: "(a value that is not text)".into(),
+            reason: None,
+            scope: Scope::Object(key),
+            at: loc(sources, span),
+            used: false,
+        }];
     };
     text.lines()
         .filter(|e| !e.trim().is_empty())

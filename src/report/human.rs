@@ -57,7 +57,7 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     let unread = match sum.values_unread.len() {
         0 => String::new(),
         n => format!(
-            "; Helm values of {} not read (no adapter for the chart; --verbose lists them)",
+            "; Helm values of {} not read in full (--verbose lists them and why)",
             plural(n, "release")
         ),
     };

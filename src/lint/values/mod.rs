@@ -202,21 +202,36 @@ pub fn objects(doc: &Node) -> Vec<Made> {
     out
 }
 
-/// A HelmRelease or Application with Helm values that no adapter reads (its
-/// chart is unknown to shipshape, or the values are a string).
-pub fn unread(doc: &Node) -> bool {
+/// Why the Helm values of a HelmRelease or Application were not read in
+/// full, if they were not: its chart is unknown to shipshape, the values are
+/// a string, or (Flux) part of them come from ConfigMaps or Secrets
+/// (`valuesFrom`), which the objects built from the inline values lack.
+pub fn unread(doc: &Node) -> Option<&'static str> {
     let kind = doc.get("kind").and_then(Node::as_str);
     if !matches!(kind, Some("HelmRelease" | "Application")) {
-        return false;
+        return None;
     }
     let as_string = doc
         .pointer(["spec", "source", "helm", "values"])
         .is_some_and(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()));
-    as_string
-        || releases(doc).iter().any(|r| {
+    if as_string {
+        return Some("values written as a string");
+    }
+    let from_elsewhere = kind == Some("HelmRelease")
+        && doc
+            .pointer(["spec", "valuesFrom"])
+            .and_then(Node::as_seq)
+            .is_some_and(|s| !s.is_empty());
+    if from_elsewhere {
+        return Some("values from ConfigMaps or Secrets (valuesFrom)");
+    }
+    releases(doc)
+        .iter()
+        .any(|r| {
             r.values.as_map().is_some_and(|m| !m.is_empty())
                 && !ADAPTERS.iter().any(|a| (a.claims)(r))
         })
+        .then_some("no adapter for its chart")
 }
 
 // Building objects whose nodes keep the spans of the values they come from.
@@ -369,16 +384,16 @@ mod tests {
         let unknown = parse(
             "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: grafana}}\n  values: {replicas: 1}\n",
         );
-        assert!(unread(&unknown));
+        assert_eq!(unread(&unknown), Some("no adapter for its chart"));
         assert!(objects(&unknown).is_empty());
         let redis = parse(
             "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: redis}}\n  values: {architecture: standalone}\n",
         );
-        assert!(!unread(&redis));
+        assert_eq!(unread(&redis), None);
         assert!(!objects(&redis).is_empty());
         let string_values = parse(
             "kind: Application\nmetadata: {name: x}\nspec:\n  source: {chart: redis, helm: {values: 'auth: {enabled: false}'}}\n",
         );
-        assert!(unread(&string_values), "values as a string are not read");
+        assert_eq!(unread(&string_values), Some("values written as a string"), "values as a string are not read");
     }
 }
