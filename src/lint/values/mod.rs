@@ -394,6 +394,10 @@ mod tests {
         let string_values = parse(
             "kind: Application\nmetadata: {name: x}\nspec:\n  source: {chart: redis, helm: {values: 'auth: {enabled: false}'}}\n",
         );
-        assert_eq!(unread(&string_values), Some("values written as a string"), "values as a string are not read");
+        assert_eq!(
+            unread(&string_values),
+            Some("values written as a string"),
+            "values as a string are not read"
+        );
     }
 }
