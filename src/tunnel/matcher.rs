@@ -113,12 +113,14 @@ pub fn match_url(rules: &[Rule], url: &str) -> Result<usize, MatchError> {
                 || r.punycode
                     .as_deref()
                     .is_some_and(|p| host_matches(p, &host));
-            let path_ok = match (&r.path, &r.path_text) {
-                (Some(re), _) => re.is_match(&path),
-                (None, Some(_)) => false,
-                (None, None) => true,
-            };
-            host_ok && path_ok
+            // The path only when the host matches: a pattern is compiled
+            // the first time it is needed.
+            host_ok
+                && match (&r.path, &r.path_text) {
+                    (Some(re), _) => re.is_match(&path),
+                    (None, Some(_)) => false,
+                    (None, None) => true,
+                }
         })
         .ok_or_else(|| MatchError::NoRule(url.to_string()))
 }

@@ -12,8 +12,6 @@ mod service;
 
 pub use matcher::{match_url, MatchError};
 
-use regex::Regex;
-
 use crate::problem::did_you_mean;
 use crate::source::FileId;
 use crate::yaml::{self, Node, Span, Value};
@@ -42,7 +40,7 @@ pub struct Rule {
     pub hostname: String,
     /// The hostname's punycode form, when it differs.
     pub punycode: Option<String>,
-    pub path: Option<Regex>,
+    pub path: Option<PathRegex>,
     pub path_text: Option<String>,
     pub service: String,
     pub span: Span,
@@ -251,6 +249,57 @@ impl Checker {
             );
         }
     }
+}
+
+/// A rule's path pattern (RE2 syntax, unanchored). Validation only parses
+/// it (compiling each of 100,000 rules took seconds); it is compiled, within
+/// bounds, the first time a URL is matched against it. Patterns whose
+/// compiled size depends on more than their length (counted repetition,
+/// classes and escapes) are compiled at once, so a size limit is a finding.
+#[derive(Debug, Clone)]
+pub struct PathRegex {
+    text: String,
+    compiled: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
+}
+
+impl PathRegex {
+    fn new(p: &str) -> Result<PathRegex, String> {
+        regex_syntax::ParserBuilder::new()
+            .nest_limit(100)
+            .build()
+            .parse(p)
+            .map_err(|e| e.to_string())?;
+        let r = PathRegex {
+            text: p.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        };
+        if p.len() > 64 || p.contains(['{', '\\', '[']) {
+            let compiled = compile(p).map_err(|e| e.to_string())?;
+            let _ = r.compiled.set(Some(compiled));
+        }
+        Ok(r)
+    }
+
+    /// Whether the pattern matches somewhere in `path`.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.compiled
+            .get_or_init(|| compile(&self.text).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(path))
+    }
+}
+
+/// Bounded, and without a full DFA (matching one URL needs only the lazy one).
+fn compile(p: &str) -> Result<regex_automata::meta::Regex, regex_automata::meta::BuildError> {
+    use regex_automata::meta;
+    meta::Regex::builder()
+        .configure(
+            meta::Config::new()
+                .dfa(false)
+                .nfa_size_limit(Some(1 << 20))
+                .hybrid_cache_capacity(1 << 20),
+        )
+        .build(p)
 }
 
 /// What an `originRequest` value must be, when it is not: cloudflared
@@ -484,11 +533,7 @@ pub fn validate_node(root: &Node) -> Validation {
         let path_text = str_of(path_node).filter(|p| !p.is_empty());
         let path = match &path_text {
             // Bounded compile: a hostile pattern errors instead of eating memory.
-            Some(p) => match regex::RegexBuilder::new(p)
-                .size_limit(1 << 20)
-                .dfa_size_limit(1 << 20)
-                .build()
-            {
+            Some(p) => match PathRegex::new(p) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     let why = e
