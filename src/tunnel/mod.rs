@@ -274,7 +274,7 @@ impl PathRegex {
             compiled: std::sync::OnceLock::new(),
         };
         if p.len() > 64 || p.contains(['{', '\\', '[']) {
-            let compiled = compile(p).map_err(|e| e.to_string())?;
+            let compiled = compile(p)?;
             let _ = r.compiled.set(Some(compiled));
         }
         Ok(r)
@@ -290,7 +290,7 @@ impl PathRegex {
 }
 
 /// Bounded, and without a full DFA (matching one URL needs only the lazy one).
-fn compile(p: &str) -> Result<regex_automata::meta::Regex, regex_automata::meta::BuildError> {
+fn compile(p: &str) -> Result<regex_automata::meta::Regex, String> {
     use regex_automata::meta;
     meta::Regex::builder()
         .configure(
@@ -300,6 +300,7 @@ fn compile(p: &str) -> Result<regex_automata::meta::Regex, regex_automata::meta:
                 .hybrid_cache_capacity(1 << 20),
         )
         .build(p)
+        .map_err(|e| e.to_string())
 }
 
 /// What an `originRequest` value must be, when it is not: cloudflared
