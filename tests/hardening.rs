@@ -806,3 +806,28 @@ fn a_credential_after_any_file_is_masked() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+/// A custom rule that builds a string bomb (each `replace` multiplies it
+/// tenfold) is stopped at the memory budget, not when the machine runs out.
+#[test]
+fn a_memory_bomb_in_a_custom_rule_is_stopped() {
+    let replace = ".replace('a', 'aaaaaaaaaa')".repeat(9);
+    let policy = format!(
+        "custom:\n  - id: ORG2\n    name: bomb\n    match: {{ kind: ConfigMap }}\n    expr: \"'aaaaaaaaaa'{replace}.size() > 0\"\n    message: m\n"
+    );
+    let tmp = project(&[
+        ("policy.yaml", &policy),
+        (
+            "m.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata: { a: b }\n",
+        ),
+    ]);
+    let out = run(&["lint", "m.yaml", "--policy", "policy.yaml"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("custom rule ORG2 on ConfigMap c")
+            && stderr.contains("used more than 512 MiB of memory"),
+        "{stderr}"
+    );
+}

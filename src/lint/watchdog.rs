@@ -1,7 +1,8 @@
-//! The per-object evaluation budget of custom CEL rules. The `cel` crate cannot
-//! be interrupted, and a nested comprehension over a large list can run for
-//! hours, so a watchdog thread stops the whole run (exit 2, the gate fails
-//! closed) when one evaluation overruns, naming the rule and the object.
+//! The per-object evaluation budget of custom CEL rules, in time and memory.
+//! The `cel` crate cannot be interrupted: a nested comprehension over a large
+//! list can run for hours, and nine `replace()` calls build a gigabyte string.
+//! A watchdog thread stops the whole run (exit 2, the gate fails closed) when
+//! one evaluation overruns either, naming the rule and the object.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,6 +11,17 @@ use std::time::{Duration, Instant};
 
 /// How long one rule may take on one object.
 pub const BUDGET: Duration = Duration::from_secs(10);
+
+/// How much the process may grow while one rule runs on one object.
+pub const MEMORY_BUDGET: u64 = 512 << 20;
+
+/// The process's resident memory in bytes (Linux; elsewhere unknown, 0).
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
 
 /// The budget in milliseconds; tests of debug builds may shorten it with
 /// `SHIPSHAPE_TEST_CEL_BUDGET_MS`.
@@ -48,20 +60,37 @@ impl Watchdog {
         });
         let s = shared.clone();
         std::thread::spawn(move || {
+            // The evaluation last seen, and the resident memory then: read
+            // here, not in `begin`, which runs for every object and rule.
+            let (mut seen, mut base) = (0, 0);
             while !s.done.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
+                // Often enough that a string doubling in a loop is caught
+                // well before it takes the machine's memory.
+                std::thread::sleep(Duration::from_millis(10));
                 let started = s.started.load(Ordering::Relaxed);
+                if started == 0 {
+                    continue;
+                }
+                if started != seen {
+                    (seen, base) = (started, resident_bytes());
+                    continue;
+                }
                 let now = u64::try_from(s.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
                 let budget = budget_ms();
-                if started != 0 && now.saturating_sub(started) > budget {
-                    let what = s.what.lock().map(|w| w.clone()).unwrap_or_default();
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "{what}: error[policy::cel]: the evaluation ran longer than {} ms; nothing was checked\n  help: bound the comprehensions of the expression (nested all/exists/map over large lists)",
-                        budget
-                    );
-                    std::process::exit(2);
-                }
+                let grown = resident_bytes().saturating_sub(base);
+                let over = if now.saturating_sub(started) > budget {
+                    format!("ran longer than {budget} ms")
+                } else if grown > MEMORY_BUDGET {
+                    format!("used more than {} MiB of memory", MEMORY_BUDGET >> 20)
+                } else {
+                    continue;
+                };
+                let what = s.what.lock().map(|w| w.clone()).unwrap_or_default();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{what}: error[policy::cel]: the evaluation {over}; nothing was checked\n  help: bound the comprehensions of the expression (nested all/exists/map over large lists) and what it builds (replace, join, +)",
+                );
+                std::process::exit(2);
             }
         });
         Watchdog { shared }
