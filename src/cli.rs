@@ -415,7 +415,17 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
     let cwd = std::env::current_dir().unwrap_or_default();
     let inputs = [root.join(&loaded.model.project.environments)];
     if let Err(e) = emit::check_target(&out_dir, &cwd, root, &inputs) {
-        return Outcome::error(format!("error: {e}\nnothing was written\n"));
+        // Located at `output:` when the project file chose the folder.
+        let at = match (&args.out, loaded.model.project.output_span) {
+            (None, Some(s)) => format!(
+                "{}:{}:{}: ",
+                loaded.sources.name(s.file),
+                s.start.line,
+                s.start.col
+            ),
+            _ => String::new(),
+        };
+        return Outcome::error(format!("{at}error: {e}\nnothing was written\n"));
     }
     let total = match emit::write(&bundle.files, &out_dir, &scopes) {
         Ok(r) => r,

@@ -236,6 +236,22 @@ fn an_output_that_is_not_a_folder_of_its_own_is_refused() {
         assert!(stderr.contains(why), "--out {out}: {stderr}");
         assert!(stderr.contains("nothing was written"), "{stderr}");
     }
+    // The same refusal for `output:` in the project file, located there.
+    let project_file = tmp.path().join("shipshape.yaml");
+    let original = std::fs::read_to_string(&project_file).unwrap();
+    std::fs::write(
+        &project_file,
+        original.replace("\noutput: gitops-out\n", "\noutput: notes.txt\n"),
+    )
+    .unwrap();
+    let res = run(&["render", "--all"], tmp.path());
+    let stderr = text(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("shipshape.yaml:6:9: error:") && stderr.contains("is not a folder"),
+        "{stderr}"
+    );
+    std::fs::write(&project_file, original).unwrap();
     std::fs::remove_file(&fifo).unwrap();
     std::fs::remove_file(tmp.path().join("notes.txt")).unwrap();
     assert_eq!(snapshot_tree(tmp.path()), before);

@@ -50,6 +50,8 @@ pub struct Project {
     pub file: FileId,
     pub root: PathBuf,
     pub output: String,
+    /// Where `output:` is written, when it is.
+    pub output_span: Option<Span>,
     /// The folder of the environment files, relative to the root.
     pub environments: String,
     pub repo_url: String,

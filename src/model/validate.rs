@@ -34,6 +34,7 @@ pub fn build(spec: &Spec) -> Result<Model, Problems> {
             .output
             .as_ref()
             .map_or("gitops-out".to_string(), |o| o.to_string()),
+        output_span: p.output.as_ref().map(|o| o.span),
         environments: p.environments.as_str().to_string(),
         repo_url: p.repo.url.value.clone(),
         revision: p
