@@ -362,3 +362,25 @@ fn a_baseline_survives_an_inserted_list_item() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--write-baseline"));
 }
+
+/// The base side of a diff reads only its own files: an environment file
+/// committed as a link to a host file is refused, and its content is never
+/// printed.
+#[test]
+fn a_base_with_a_link_out_of_the_project_is_refused() {
+    let host = tempfile::tempdir().unwrap();
+    std::fs::write(host.path().join("netrc"), "password hunter2-base-side\n").unwrap();
+    let tmp = example_copy();
+    let link = tmp.path().join("fixtures/example/envs/qa.yaml");
+    std::os::unix::fs::symlink(host.path().join("netrc"), &link).unwrap();
+    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-qm", "base with a link"]);
+    // The working tree without it: only the base side holds the link.
+    std::fs::remove_file(&link).unwrap();
+    let out = run(&["diff", "--base", "HEAD"], tmp.path());
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("outside the project"), "{all}");
+    assert!(!all.contains("hunter2-base-side"), "{all}");
+}
