@@ -105,6 +105,23 @@ fn is_mount_point(_dir: &Path, _meta: &std::fs::Metadata) -> bool {
 mod tests {
     use super::*;
 
+    /// `/proc` is a mount point on every Linux machine (nothing is written:
+    /// only the check runs).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_mount_point_is_refused() {
+        let err = check(
+            Path::new("/proc"),
+            Path::new("/"),
+            Path::new("/nonexistent"),
+            &[],
+        );
+        assert!(
+            matches!(&err, Err(EmitError::Target(_, why)) if why.contains("mount point")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn paths_resolve_by_name() {
         assert_eq!(
