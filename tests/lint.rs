@@ -602,7 +602,9 @@ fn app_template_values_are_linted_at_their_nodes() {
     };
     assert_eq!(at("SS020"), vec![(13, 58)], "{j}"); // tag: latest
     assert_eq!(at("SS001"), vec![(15, 28), (40, 47)], "{j}"); // literal password, token shape
-    assert_eq!(at("SS022"), vec![(12, 11)], "{j}"); // probes disabled
+                                                              // Probes disabled (shop), and none enabled (web: from chart 3 the
+                                                              // library enables no probe by default).
+    assert_eq!(at("SS022"), vec![(12, 11), (37, 15)], "{j}");
     assert!(at("SS021").contains(&(10, 7)), "{j}"); // shop: one replica in production
     assert!(!text(&out.stdout).contains("hunter2hunter2"));
     let web = j["diagnostics"]

@@ -126,7 +126,23 @@ fn app_template_services_ingresses_and_config_maps_are_checked() {
         "ConfigMap credential: {found:?}"
     );
     assert!(
-        !found.iter().any(|(r, _, _)| r == "SS022"),
-        "app-template's probes are on by default: {found:?}"
+        has(&found, "SS022", 13, 11),
+        "chart 4 enables no probe by default: {found:?}"
     );
+}
+
+/// app-template's probes as the chart version renders them: chart 2 probes
+/// its main container by default and no other; from chart 3 only an enabled
+/// probe exists, and a non-custom one only with a Service to probe.
+#[test]
+fn app_template_probes_follow_the_chart_version() {
+    let found = findings("app-template-probes.yaml", None);
+    let ss022: Vec<(u64, u64)> = found
+        .iter()
+        .filter(|(r, _, _)| r == "SS022")
+        .map(|(_, l, c)| (*l, *c))
+        .collect();
+    // two/sidecar (chart 2, not the main container), three/worker (enabled,
+    // but no Service to probe); not two/main, three/api, three/cron.
+    assert_eq!(ss022, vec![(18, 11), (44, 11)], "{found:?}");
 }

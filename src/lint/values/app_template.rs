@@ -1,7 +1,8 @@
 //! bjw-s `app-template` (the chart behind most HelmReleases of home-lab and
 //! platform repositories): `controllers.<c>.containers.<k>` become the containers
 //! of a `Deployment` (or the controller's `type`), with `image.repository`/`tag`,
-//! `env` as a map or a list, `envFrom`, `args`, `probes` (on unless disabled),
+//! `env` as a map or a list, `envFrom`, `args`, `probes` (as the chart version
+//! turns them on),
 //! `resources` and `securityContext`; `service.<s>`, `ingress.<i>` and
 //! `route.<r>` become Services, Ingresses and HTTPRoutes with their annotations
 //! (External-DNS reads them); `configMaps.<m>` and `secrets.<s>` become their
@@ -83,18 +84,58 @@ fn env_list(env: &Node) -> Node {
     }
 }
 
-/// A probe of app-template: on by default (a TCP probe on the main port), off
-/// with `enabled: false`; `custom: true` brings its own `spec`.
-fn probe(c: &Node, which: &str, span: Span) -> Option<Node> {
+/// How the chart version turns probes on. The common library renders a probe
+/// only when its values say `enabled: true` (`_probes.tpl`, 2.x to 4.x); from
+/// 3.0 no probe is enabled by default, while 2.x's `values.yaml` enables
+/// liveness, readiness and startup for `controllers.main.containers.main`
+/// only. A chart version that is not stated is read as the newest.
+#[derive(Clone, Copy)]
+struct ProbeDefaults {
+    main_on: bool,
+}
+
+impl ProbeDefaults {
+    fn of(version: Option<&str>) -> Self {
+        let major = version
+            .map(|v| v.trim_start_matches('v'))
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse::<u32>().ok());
+        ProbeDefaults {
+            main_on: major == Some(2),
+        }
+    }
+}
+
+/// A probe of app-template, when the chart renders one: enabled in the values
+/// (or by the 2.x default of the main container); `custom: true` brings its
+/// own `spec`, otherwise the chart probes the controller's primary Service
+/// port and renders nothing without one.
+fn probe(c: &Node, which: &str, span: Span, default_on: bool, has_service: bool) -> Option<Node> {
     let p = c.pointer(["probes", which]);
-    if !enabled(p.and_then(|p| p.get("enabled"))) {
+    let on = match p.and_then(|p| p.get("enabled")) {
+        Some(e) => e.as_bool() == Some(true),
+        None => default_on,
+    };
+    if !on {
         return None;
     }
-    Some(
-        p.and_then(|p| p.get("spec"))
-            .cloned()
-            .unwrap_or_else(|| map_node(vec![("tcpSocket", map_node(vec![], span))], span)),
-    )
+    let custom = p.and_then(|p| p.get("custom")).and_then(Node::as_bool) == Some(true);
+    match p.and_then(|p| p.get("spec")) {
+        Some(spec) if custom => Some(spec.clone()),
+        _ if !has_service => None,
+        _ => Some(map_node(vec![("tcpSocket", map_node(vec![], span))], span)),
+    }
+}
+
+/// Whether a controller has a Service the chart can probe: one that names it,
+/// or names no controller when it is the only one.
+fn has_service(values: &Node, controller: &str, only: bool) -> bool {
+    items(values, "service")
+        .iter()
+        .any(|(_, s)| match s.get("controller").and_then(Node::as_str) {
+            Some(c) => c == controller,
+            None => only,
+        })
 }
 
 /// The pod labels app-template gives a controller's pods (and its Services select).
@@ -115,11 +156,14 @@ fn workloads(r: &Release) -> Vec<Node> {
     let values = r.values;
     let controllers = items(values, "controllers");
     let only = controllers.len() == 1;
+    let defaults = ProbeDefaults::of(r.version);
     let mut out = Vec::new();
     for (cname, controller) in controllers {
         let Some(containers) = controller.get("containers").and_then(Node::as_map) else {
             continue;
         };
+        let cn = cname.as_str().unwrap_or("main");
+        let probed = has_service(values, cn, only);
         let span = cname.span;
         let kind = match controller.get("type").and_then(Node::as_str) {
             Some("statefulset") => "StatefulSet",
@@ -151,11 +195,12 @@ fn workloads(r: &Release) -> Vec<Node> {
                     fields.push((key, v.clone()));
                 }
             }
+            let main = defaults.main_on && cn == "main" && name.as_str() == Some("main");
             for (which, key) in [
                 ("readiness", "readinessProbe"),
                 ("liveness", "livenessProbe"),
             ] {
-                if let Some(p) = probe(c, which, name.span) {
+                if let Some(p) = probe(c, which, name.span, main, probed) {
                     fields.push((key, p));
                 }
             }
@@ -165,7 +210,6 @@ fn workloads(r: &Release) -> Vec<Node> {
             value: Value::Seq(list.into()),
             span,
         };
-        let cn = cname.as_str().unwrap_or("main");
         let mut pod_spec = vec![("containers", containers)];
         if let Some(sc) = values.pointer(["defaultPodOptions", "securityContext"]) {
             pod_spec.push(("securityContext", sc.clone()));
