@@ -146,3 +146,25 @@ fn app_template_probes_follow_the_chart_version() {
     // but no Service to probe); not two/main, three/api, three/cron.
     assert_eq!(ss022, vec![(18, 11), (44, 11)], "{found:?}");
 }
+
+/// Init containers, `defaultContainerOptions` (to init containers too, unless
+/// turned off; `null` unsets a container's own value) and a controller's `pod`
+/// options are part of the pods app-template renders.
+#[test]
+fn app_template_init_containers_and_default_options_are_checked() {
+    let found = findings("app-template-options.yaml", Some("hunter2-init-token"));
+    let got: Vec<(&str, u64, u64)> = found
+        .iter()
+        .filter(|(r, _, _)| r.starts_with("SS"))
+        .map(|(r, l, c)| (r.as_str(), *l, *c))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("SS020", 13, 57), // the default image's floating tag, used by `app`
+            ("SS001", 24, 26), // a literal token in an init container
+            ("SS023", 36, 11), // `setup` does not get the defaults
+        ],
+        "{found:?}"
+    );
+}

@@ -150,6 +150,119 @@ fn pod_labels(release: &str, controller: &str, span: Span) -> Node {
     )
 }
 
+/// A controller's `defaultContainerOptions` (chart 3 and later): each option
+/// a container does not set is taken from them (`overwrite`), or maps are
+/// merged with the container's keys first (`merge`); init containers get them
+/// unless `applyDefaultContainerOptionsToInitContainers: false`.
+struct ContainerDefaults<'a> {
+    options: Option<&'a Node>,
+    merge: bool,
+    to_init: bool,
+}
+
+const CONTAINER_OPTIONS: &[&str] = &[
+    "image",
+    "command",
+    "args",
+    "env",
+    "envFrom",
+    "resources",
+    "securityContext",
+];
+
+impl<'a> ContainerDefaults<'a> {
+    fn of(controller: &'a Node) -> Self {
+        ContainerDefaults {
+            options: controller
+                .get("defaultContainerOptions")
+                .filter(|o| o.as_map().is_some()),
+            merge: controller
+                .get("defaultContainerOptionsStrategy")
+                .and_then(Node::as_str)
+                == Some("merge"),
+            to_init: controller
+                .get("applyDefaultContainerOptionsToInitContainers")
+                .and_then(Node::as_bool)
+                != Some(false),
+        }
+    }
+
+    /// A container's values with the defaults applied.
+    fn apply(&self, c: &Node, init: bool) -> Node {
+        let Some(options) = self.options.filter(|_| !init || self.to_init) else {
+            return c.clone();
+        };
+        let mut entries: Vec<(Node, Node)> = c.as_map().unwrap_or_default().to_vec();
+        for key in CONTAINER_OPTIONS {
+            let Some((dk, dv)) = options.entry(key) else {
+                continue;
+            };
+            if matches!(dv.value, Value::Null) {
+                continue;
+            }
+            match entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)) {
+                None => entries.push((dk.clone(), dv.clone())),
+                // `key: null` unsets the container's own value.
+                Some((_, own)) if matches!(own.value, Value::Null) => *own = dv.clone(),
+                Some((_, own)) if self.merge => {
+                    if let (Some(o), Some(d)) = (own.as_map(), dv.as_map()) {
+                        let mut merged = o.to_vec();
+                        for (k, v) in d {
+                            if !o.iter().any(|(ok, _)| ok.as_str() == k.as_str()) {
+                                merged.push((k.clone(), v.clone()));
+                            }
+                        }
+                        own.value = Value::Map(merged.into());
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        Node {
+            value: Value::Map(entries.into()),
+            span: c.span,
+        }
+    }
+}
+
+/// A container of app-template as Kubernetes reads it; `probes` says whether
+/// it is a main container (chart 2's default probes) and whether its
+/// controller has a Service to probe (`None`: an init container, no probes).
+fn container(name: &Node, c: &Node, probes: Option<(bool, bool)>) -> Node {
+    let mut fields: Vec<(&str, Node)> = vec![("name", name.clone())];
+    if let Some(img) = c.get("image") {
+        let repo = img.get("repository").and_then(Node::as_str).unwrap_or("");
+        let tag_node = img.get("tag");
+        let tag = tag_node.and_then(Node::scalar_text);
+        let text = match &tag {
+            Some(t) if t.starts_with("sha256:") => format!("{repo}@{t}"),
+            Some(t) => format!("{repo}:{t}"),
+            None => repo.to_string(),
+        };
+        let at = tag_node.map_or(img.span, |t| t.span);
+        fields.push(("image", str_node(&text, at)));
+    }
+    if let Some(env) = c.get("env") {
+        fields.push(("env", env_list(env)));
+    }
+    for key in ["envFrom", "args", "command", "resources", "securityContext"] {
+        if let Some(v) = c.get(key) {
+            fields.push((key, v.clone()));
+        }
+    }
+    if let Some((main, has_service)) = probes {
+        for (which, key) in [
+            ("readiness", "readinessProbe"),
+            ("liveness", "livenessProbe"),
+        ] {
+            if let Some(p) = probe(c, which, name.span, main, has_service) {
+                fields.push((key, p));
+            }
+        }
+    }
+    map_node(fields, name.span)
+}
+
 /// One workload per controller.
 fn workloads(r: &Release) -> Vec<Node> {
     let release = r.name.as_str();
@@ -172,46 +285,36 @@ fn workloads(r: &Release) -> Vec<Node> {
             Some("job") => "Job",
             _ => "Deployment",
         };
-        let mut list = Vec::new();
-        for (name, c) in containers {
-            let mut fields: Vec<(&str, Node)> = vec![("name", name.clone())];
-            if let Some(img) = c.get("image") {
-                let repo = img.get("repository").and_then(Node::as_str).unwrap_or("");
-                let tag_node = img.get("tag");
-                let tag = tag_node.and_then(Node::scalar_text);
-                let text = match &tag {
-                    Some(t) if t.starts_with("sha256:") => format!("{repo}@{t}"),
-                    Some(t) => format!("{repo}:{t}"),
-                    None => repo.to_string(),
-                };
-                let at = tag_node.map_or(img.span, |t| t.span);
-                fields.push(("image", str_node(&text, at)));
-            }
-            if let Some(env) = c.get("env") {
-                fields.push(("env", env_list(env)));
-            }
-            for key in ["envFrom", "args", "command", "resources", "securityContext"] {
-                if let Some(v) = c.get(key) {
-                    fields.push((key, v.clone()));
-                }
-            }
-            let main = defaults.main_on && cn == "main" && name.as_str() == Some("main");
-            for (which, key) in [
-                ("readiness", "readinessProbe"),
-                ("liveness", "livenessProbe"),
-            ] {
-                if let Some(p) = probe(c, which, name.span, main, probed) {
-                    fields.push((key, p));
-                }
-            }
-            list.push(map_node(fields, name.span));
-        }
+        let options = ContainerDefaults::of(controller);
+        let main_defaults = defaults.main_on && cn == "main";
+        let list: Vec<Node> = containers
+            .iter()
+            .map(|(name, c)| {
+                let main = main_defaults && name.as_str() == Some("main");
+                container(name, &options.apply(c, false), Some((main, probed)))
+            })
+            .collect();
+        let inits: Vec<Node> = controller
+            .get("initContainers")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, c)| c.as_map().is_some() && enabled(c.get("enabled")))
+            .map(|(name, c)| container(name, &options.apply(c, true), None))
+            .collect();
         let containers = Node {
             value: Value::Seq(list.into()),
             span,
         };
         let mut pod_spec = vec![("containers", containers)];
-        if let Some(sc) = values.pointer(["defaultPodOptions", "securityContext"]) {
+        if !inits.is_empty() {
+            pod_spec.push(("initContainers", seq_node(inits, span)));
+        }
+        // The controller's `pod` options over `defaultPodOptions`.
+        if let Some(sc) = controller
+            .pointer(["pod", "securityContext"])
+            .or_else(|| values.pointer(["defaultPodOptions", "securityContext"]))
+        {
             pod_spec.push(("securityContext", sc.clone()));
         }
         let name = item_name(release, cn, only);
