@@ -168,3 +168,21 @@ fn app_template_init_containers_and_default_options_are_checked() {
         "{found:?}"
     );
 }
+
+/// app-template 1.x values become the one workload the chart renders, with
+/// findings at the top-level keys.
+#[test]
+fn app_template_v1_values_are_checked() {
+    let found = findings("app-template-v1.yaml", Some("hunter2-v1-literal"));
+    for (rule, line, column) in [("SS020", 13, 12), ("SS001", 15, 23)] {
+        assert!(has(&found, rule, line, column), "{rule}: {found:?}");
+    }
+    // Probes on by default in 1.x (a Service to probe), and the init
+    // container has its resources.
+    assert!(!found.iter().any(|(r, _, _)| r == "SS022"), "{found:?}");
+    assert_eq!(
+        found.iter().filter(|(r, _, _)| r == "SS023").count(),
+        1,
+        "{found:?}"
+    );
+}

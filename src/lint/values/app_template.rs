@@ -88,7 +88,8 @@ fn env_list(env: &Node) -> Node {
 /// only when its values say `enabled: true` (`_probes.tpl`, 2.x to 4.x); from
 /// 3.0 no probe is enabled by default, while 2.x's `values.yaml` enables
 /// liveness, readiness and startup for `controllers.main.containers.main`
-/// only. A chart version that is not stated is read as the newest.
+/// only (1.x: the one container). A chart version that is not stated is read
+/// as the newest.
 #[derive(Clone, Copy)]
 struct ProbeDefaults {
     main_on: bool,
@@ -96,12 +97,9 @@ struct ProbeDefaults {
 
 impl ProbeDefaults {
     fn of(version: Option<&str>) -> Self {
-        let major = version
-            .map(|v| v.trim_start_matches('v'))
-            .and_then(|v| v.split('.').next())
-            .and_then(|m| m.parse::<u32>().ok());
+        // 1.x probes the main container by default as 2.x does.
         ProbeDefaults {
-            main_on: major == Some(2),
+            main_on: matches!(major(version), Some(1 | 2)),
         }
     }
 }
@@ -499,7 +497,105 @@ pub(super) fn claims(r: &Release) -> bool {
     is_app_template(r)
 }
 
+/// The values of app-template 1.x (and of the k8s-at-home common-library
+/// charts, which share the shape): one workload from top-level `image`,
+/// `env`, `probes`, `resources`, `securityContext`, `controller.type` and
+/// `controller.replicas`, `podSecurityContext`, `initContainers`, and the
+/// `service.main` the chart enables by default.
+fn is_v1(r: &Release) -> bool {
+    let shaped = r.values.get("controllers").is_none()
+        && r.values
+            .get("image")
+            .is_some_and(|i| i.get("repository").is_some());
+    shaped && major(r.version).is_none_or(|m| m < 2)
+}
+
+fn major(version: Option<&str>) -> Option<u32> {
+    version
+        .map(|v| v.trim_start_matches('v'))
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok())
+}
+
+/// 1.x values in the shape of later charts, so one builder reads both: every
+/// node keeps its span, so findings point at the values as written.
+fn v1_as_controllers(v: &Node) -> Node {
+    let span = v.span;
+    let mut controller = vec![("containers", map_node(vec![("main", v.clone())], span))];
+    for (from, to) in [("type", "type"), ("replicas", "replicas")] {
+        if let Some(n) = v.pointer(["controller", from]) {
+            controller.push((to, n.clone()));
+        }
+    }
+    if let Some(sc) = v.get("podSecurityContext") {
+        controller.push(("pod", map_node(vec![("securityContext", sc.clone())], span)));
+    }
+    // 1.x init containers are Kubernetes container specs by name.
+    if let Some(inits) = v.get("initContainers").and_then(Node::as_map) {
+        let converted = inits
+            .iter()
+            .map(|(k, c)| {
+                let mut c = c.clone();
+                if let Some(image) = c.get("image").filter(|i| i.as_str().is_some()) {
+                    let image = image.clone();
+                    if let Value::Map(entries) = &mut c.value {
+                        let mut e = entries.to_vec();
+                        e.retain(|(k, _)| k.as_str() != Some("image"));
+                        e.push((
+                            str_node("image", image.span),
+                            map_node(vec![("repository", image.clone())], image.span),
+                        ));
+                        *entries = e.into();
+                    }
+                }
+                (k.clone(), c)
+            })
+            .collect::<Vec<_>>();
+        controller.push((
+            "initContainers",
+            Node {
+                value: Value::Map(converted.into()),
+                span,
+            },
+        ));
+    }
+    let service_main_off = v
+        .pointer(["service", "main", "enabled"])
+        .and_then(Node::as_bool)
+        == Some(false);
+    let mut entries = vec![(
+        "controllers",
+        map_node(vec![("main", map_node(controller, span))], span),
+    )];
+    if !service_main_off {
+        entries.push((
+            "service",
+            map_node(
+                vec![(
+                    "main",
+                    map_node(vec![("controller", str_node("main", span))], span),
+                )],
+                span,
+            ),
+        ));
+    }
+    map_node(entries, span)
+}
+
 pub(super) fn build(r: &Release) -> Vec<Made> {
+    if is_v1(r) {
+        let values = v1_as_controllers(r.values);
+        let v1 = Release {
+            values: &values,
+            version: Some("1"),
+            ..r.clone()
+        };
+        return workloads(&v1).into_iter().map(Made::from).collect();
+    }
+    // 1.x reads no `controllers`: nothing is deployed (SS046 says so).
+    if major(r.version) == Some(1) {
+        return Vec::new();
+    }
     let mut out = workloads(r);
     out.extend(services(r));
     out.extend(routes(r));

@@ -18,6 +18,7 @@ mod external_dns;
 use crate::yaml::{Node, Span, Value};
 
 /// One Helm release's values, and what its manifest says about it.
+#[derive(Clone)]
 pub struct Release<'a> {
     /// The chart's name, when the manifest names it (`spec.chart.spec.chart`,
     /// `source.chart`, a dependency key); `None` for `chartRef` and bare values.
