@@ -220,7 +220,12 @@ fn line_keys(line: &str, base: usize, out: &mut Vec<(usize, usize)>) {
             continue;
         };
         if is_secret_key(key.as_str()) {
-            out.push((base + all.end() - 1, base + line.len()));
+            // The value starts at the last character the pattern matched.
+            let last = line[..all.end()]
+                .chars()
+                .next_back()
+                .map_or(1, char::len_utf8);
+            out.push((base + all.end() - last, base + line.len()));
             return;
         }
     }
@@ -256,6 +261,7 @@ pub fn ranges_in<'n>(text: &str, docs: impl IntoIterator<Item = &'n Node>) -> Ve
     for d in docs {
         let is_secret_object = d.get("kind").and_then(Node::as_str) == Some("Secret");
         walk(d, is_secret_object, &mut out);
+        embedded(text, d, &mut out);
     }
     out.sort_unstable();
     out
@@ -306,6 +312,27 @@ fn walk(n: &Node, secret_object: bool, out: &mut Vec<(usize, usize)>) {
             }
         }
         Value::Seq(items) => items.iter().for_each(|i| walk(i, false, out)),
+        _ => {}
+    }
+}
+
+/// Text kept in a multi-line string (a config file in a ConfigMap, a whole
+/// document that is one block scalar) is scanned as lines: a `password: x`
+/// in it is shown in an excerpt like any other line.
+fn embedded(text: &str, n: &Node, out: &mut Vec<(usize, usize)>) {
+    match &n.value {
+        Value::Map(entries) => entries.iter().for_each(|(_, v)| embedded(text, v, out)),
+        Value::Seq(items) => items.iter().for_each(|i| embedded(text, i, out)),
+        Value::Str(_) if n.span.end.line > n.span.start.line => {
+            let (start, end) = span_of(n);
+            if let Some(slice) = text.get(start..end) {
+                let mut offset = start;
+                for line in slice.split_inclusive('\n') {
+                    line_keys(line.trim_end_matches(['\n', '\r']), offset, out);
+                    offset += line.len();
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -364,7 +391,17 @@ pub fn mask(text: &str, ranges: &[(usize, usize)]) -> Option<String> {
     }
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
     for &(start, end) in ranges {
-        for b in bytes.iter_mut().take(end.min(text.len())).skip(start) {
+        // Whole characters only: masking part of one would leave invalid
+        // UTF-8, and decoding it again would change the length.
+        let mut start = start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = end.min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        for b in bytes.iter_mut().take(end).skip(start) {
             if *b != b'\n' {
                 *b = b'*';
             }
@@ -405,6 +442,12 @@ mod tests {
         }
         assert!(m.contains("plain: visible"), "{m}");
         assert_eq!(m.len(), broken.len());
+        // Found by fuzzing: a whole document that is one block scalar, and a
+        // credential value starting with a multi-byte character.
+        let block = " |\ntype: Opaque\nDB_PASSWORD: hunter2-in-a-block\n";
+        assert!(!masked(block).contains("hunter2-in-a-block"));
+        let wide = "secretKey: \u{fffd}\u{fffd}Y_OAUTH\n";
+        assert_eq!(masked(wide).len(), wide.len());
     }
 
     #[test]
