@@ -39,13 +39,68 @@ fn words(key: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A credential word glued to another or numbered: `PGPASSWORD`,
+/// `DB_PASSWORD2`, `CLIENTSECRET` (only the long words: `COMPASS` and
+/// `BYPASS` end in `PASS`).
+fn glued(word: &str) -> bool {
+    const LONG: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "PASSPHRASE",
+    ];
+    let w = word.to_ascii_uppercase();
+    let core = w.trim_end_matches(|c: char| c.is_ascii_digit());
+    LONG.iter()
+        .any(|c| core.ends_with(c) && (core.len() > c.len() || w.len() > core.len()))
+        || ["PASS", "PWD"]
+            .iter()
+            .any(|c| core == *c && w.len() > core.len())
+}
+
 /// Whether a key (an env var name, a map key) names a credential rather than a
 /// reference to one: `DB_PASS`, `apiKey`, `CLIENT_SECRET` are; `SECRET_NAME`,
 /// `PASSWORD_FILE`, `TOKEN_TTL`, `secretKeyRef`, `password-key` are not.
 pub fn is_secret_key(key: &str) -> bool {
+    // Last words that make the key a setting about a credential: where it
+    // is, how long it lives, whom it is for.
     const REFERENCE: &[&str] = &[
-        "REF", "REFS", "NAME", "NAMES", "FILE", "PATH", "URL", "URI", "ENV", "TTL", "ID", "TYPE",
-        "MODE", "LENGTH", "AUTH", "ENABLED", "SELECTOR", "PROVIDER", "STORE", "SECONDS",
+        "REF",
+        "REFS",
+        "NAME",
+        "NAMES",
+        "FILE",
+        "PATH",
+        "URL",
+        "URI",
+        "ENV",
+        "TTL",
+        "ID",
+        "TYPE",
+        "MODE",
+        "LENGTH",
+        "AUTH",
+        "ENABLED",
+        "SELECTOR",
+        "PROVIDER",
+        "STORE",
+        "SECONDS",
+        "ENDPOINT",
+        "HOST",
+        "PORT",
+        "ISSUER",
+        "AUDIENCE",
+        "LIFETIME",
+        "EXPIRY",
+        "EXPIRATION",
+        "EXPIRES",
+        "TIMEOUT",
+        "DURATION",
+        "HOURS",
+        "MINUTES",
+        "DAYS",
     ];
     const CREDENTIAL: &[&str] = &[
         "PASSWORD",
@@ -74,7 +129,7 @@ pub fn is_secret_key(key: &str) -> bool {
     let (mut last, mut before) = (None, None);
     let mut credential = false;
     for w in words(key) {
-        credential |= is(w, CREDENTIAL);
+        credential |= is(w, CREDENTIAL) || glued(w);
         before = last;
         last = Some(w);
     }
@@ -112,9 +167,15 @@ fn token_shapes() -> Option<&'static Regex> {
     .as_ref()
 }
 
-/// Whether a value is a secret by its shape alone.
+/// Whether a value is a secret by its shape alone. A URL whose password is a
+/// reference (`postgres://$(PGUSER):$(PGPASSWORD)@db`, `${PASS}`) is not.
 pub fn looks_secret_value(v: &str) -> bool {
-    url_password().is_some_and(|r| r.is_match(v)) || token_shapes().is_some_and(|r| r.is_match(v))
+    let url = url_password().is_some_and(|r| {
+        r.captures_iter(v)
+            .filter_map(|c| c.get(1))
+            .any(|m| !m.as_str().starts_with(['$', '{', '<']))
+    });
+    url || token_shapes().is_some_and(|r| r.is_match(v))
 }
 
 /// Byte ranges of every secret-like value in `text`.
@@ -311,7 +372,25 @@ fn walk(n: &Node, secret_object: bool, out: &mut Vec<(usize, usize)>) {
                 }
             }
         }
-        Value::Seq(items) => items.iter().for_each(|i| walk(i, false, out)),
+        Value::Seq(items) => {
+            // A command line: `--password X`, `--token=X`.
+            for (i, item) in items.iter().enumerate() {
+                let Some(flag) = item.as_str().and_then(|t| t.strip_prefix('-')) else {
+                    walk(item, false, out);
+                    continue;
+                };
+                let flag = flag.trim_start_matches('-');
+                match flag.split_once('=') {
+                    Some((name, _)) if is_secret_key(name) => out.push(span_of(item)),
+                    None if is_secret_key(flag) => {
+                        if let Some(next) = items.get(i + 1).filter(|n| is_scalar(n)) {
+                            out.push(span_of(next));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -468,6 +547,9 @@ mod tests {
             "githubToken",
             "password",
             "PRIVATE_KEY",
+            "PGPASSWORD",
+            "DB_PASSWORD2",
+            "MYSQL_PWD",
         ] {
             assert!(is_secret_key(k), "{k}");
         }
@@ -483,6 +565,9 @@ mod tests {
             "BYPASS_CACHE",
             "COMPASS",
             "secretName",
+            "TOKEN_ENDPOINT",
+            "ACCESS_TOKEN_LIFETIME",
+            "OIDC_TOKEN_ISSUER",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }

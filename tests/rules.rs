@@ -122,7 +122,17 @@ fn rule_case(id: &str) {
 #[test]
 fn secrets_never_reach_any_format() {
     for (id, secrets) in [
-        ("SS001", &["hunter2-literal", "tok_live_abcdef"][..]),
+        (
+            "SS001",
+            &[
+                "hunter2-literal",
+                "tok_live_abcdef",
+                "hunter2-arg",
+                "hunter2-inline",
+                "hunter2-glued",
+                "hunter2-numbered",
+            ][..],
+        ),
         ("SS002", &["c3VwM3Itc2VjcmV0LXZhbHVl", "admin-7f3k"][..]),
         ("SS004", &["sup3r-secret", "another-secret"][..]),
     ] {

@@ -541,7 +541,16 @@ impl Builder<'_> {
                 self.charge(1, span)?;
                 self.charge_bytes(text.len(), span)?;
                 let tag_suffix = tag.as_ref().map(|t| t.suffix().to_string());
-                let value = resolve_scalar(&text, style, tag_suffix.as_deref());
+                // An application's local tag (`!secret db_password`, `!Env X`,
+                // `!include f`) makes the scalar a reference it resolves: kept
+                // in the text, so no rule reads the target's name as a value.
+                let local = tag
+                    .as_ref()
+                    .filter(|t| t.handle() == "!" && !t.suffix().is_empty());
+                let value = match local {
+                    Some(t) => Value::Str(format!("!{} {text}", t.suffix()).into()),
+                    None => resolve_scalar(&text, style, tag_suffix.as_deref()),
+                };
                 let node = Node { value, span };
                 if anchor != 0 {
                     let entry = (node.clone(), node.count(), scalar_bytes(&node));

@@ -79,10 +79,34 @@ pub fn secret_like_name(name: &str) -> bool {
     crate::model::looks_secret(name)
 }
 
-/// `$(VAR)` / `${VAR}` / `$VAR`: a reference, not a literal.
+/// A value that points at a secret rather than holding one: `$(VAR)` /
+/// `${VAR}` / `$VAR` (Kubernetes and shell expansion, anywhere in the value),
+/// `{VAR}` substitution (Frigate, Home Assistant), templates, SOPS `ENC[…]`,
+/// secret-manager URIs (`op://`, `env://`, `vault:`, `ref+…`, `<path:…>`,
+/// `doppler://`), and a YAML tag's target (`!secret db_password`).
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim();
-    v.starts_with('$') || v.starts_with("ENC[") || v.contains("{{") || v.is_empty()
+    let braced = v.starts_with('{') && v.ends_with('}') && !v.contains(char::is_whitespace);
+    v.is_empty()
+        || v.starts_with('$')
+        || v.contains("$(")
+        || v.contains("${")
+        || v.starts_with("ENC[")
+        || v.contains("{{")
+        || braced
+        || v.starts_with('!')
+        || v.starts_with("<path:")
+        || [
+            "op://",
+            "env://",
+            "vault:",
+            "ref+",
+            "doppler://",
+            "secret://",
+            "awssm://",
+        ]
+        .iter()
+        .any(|p| v.starts_with(p))
 }
 
 /// Secrets a pod spec reads: (secret name, key if any, path of the reference).

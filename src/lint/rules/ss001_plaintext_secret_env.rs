@@ -49,8 +49,54 @@ fn literal_credential(name: &str, value: &str) -> bool {
     if is_reference(value) {
         return false;
     }
-    let setting = matches!(value, "true" | "false") || value.parse::<f64>().is_ok();
-    (secret_like_name(name) && !setting) || crate::secret::looks_secret_value(value)
+    (secret_like_name(name) && !is_setting(value)) || crate::secret::looks_secret_value(value)
+}
+
+/// Values that configure a credential rather than hold one: booleans,
+/// numbers, durations (`1h`, `hours=1`), and URLs without a password (a
+/// token endpoint). A URL with a password is caught by its shape.
+fn is_setting(value: &str) -> bool {
+    let v = value.trim();
+    let number = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let duration = number.parse::<f64>().is_ok()
+        && matches!(&v[number.len()..], "ms" | "s" | "m" | "h" | "d" | "w");
+    let assignment = v.split_once('=').is_some_and(|(k, n)| {
+        k.chars().all(|c| c.is_ascii_alphabetic()) && n.parse::<f64>().is_ok()
+    });
+    let url = v.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    matches!(v, "true" | "false") || v.parse::<f64>().is_ok() || duration || assignment || url
+}
+
+/// `--password X` / `--password=X` (and `--db-token …`) in a container's
+/// `args` or `command`: the index of the item that holds the value.
+fn flag_credentials(items: &[Node]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(text) = item.as_str() else { continue };
+        let Some(flag) = text.strip_prefix("--").or_else(|| text.strip_prefix('-')) else {
+            continue;
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (flag, None),
+        };
+        if !crate::secret::is_secret_key(name) {
+            continue;
+        }
+        let (at, value) = match inline {
+            Some(v) => (i, Some(v)),
+            None => (i + 1, items.get(i + 1).and_then(Node::as_str)),
+        };
+        if value.is_some_and(|v| !v.starts_with('-') && literal_credential(name, v)) {
+            out.push(at);
+        }
+    }
+    out
 }
 
 /// `key=value` / `key: value` lines of a properties or env file in ConfigMap
@@ -85,6 +131,23 @@ impl Rule for PlaintextSecretEnv {
     }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
+            for list in ["command", "args"] {
+                let items = c.node.get(list).and_then(Node::as_seq).unwrap_or_default();
+                for i in flag_credentials(items) {
+                    out.push(
+                        Finding::new(
+                            &META,
+                            obj,
+                            c.at(&[k(list), Seg::Index(i)]),
+                            format!(
+                                "container `{}` passes a credential on its command line in `{list}` (not shown)",
+                                c.name()
+                            ),
+                        )
+                        .secret(),
+                    );
+                }
+            }
             for (i, e) in c.env() {
                 let Some(name) = e.get("name").and_then(Node::as_str) else {
                     continue;
