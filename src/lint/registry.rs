@@ -36,6 +36,7 @@ pub static RULES: &[&dyn Rule] = &[
     &ss044_external_dns_legacy_prefix::ExternalDnsLegacyPrefix,
     &ss045_stateful_prune_unprotected::StatefulPruneUnprotected,
     &ss046_helm_values_wrong_shape::HelmValuesWrongShape,
+    &ss047_tls_verification_off::TlsVerificationOff,
     &ss050_postgres_superuser_enabled::PostgresSuperuserEnabled,
     &ss051_postgres_no_backup::PostgresNoBackup,
     &ss060_argocd_destination_not_permitted::ArgocdDestinationNotPermitted,

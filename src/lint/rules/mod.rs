@@ -64,6 +64,7 @@ pub mod ss043_kustomize_deprecated_field;
 pub mod ss044_external_dns_legacy_prefix;
 pub mod ss045_stateful_prune_unprotected;
 pub mod ss046_helm_values_wrong_shape;
+pub mod ss047_tls_verification_off;
 pub mod ss050_postgres_superuser_enabled;
 pub mod ss051_postgres_no_backup;
 pub mod ss060_argocd_destination_not_permitted;
