@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut sources = shipshape::source::Sources::new();
     let known = vec!["dev".to_string(), "prd".to_string()];
-    let files = vec![("policy.yaml".to_string(), file().to_path_buf())];
+    let files = vec![shipshape::lint::policy::PolicyFile {
+        name: "policy.yaml".to_string(),
+        path: file().to_path_buf(),
+        within: None,
+    }];
     if let Err(p) = shipshape::lint::policy::Policy::load(&files, &mut sources, Some(&known)) {
         let _ = p.render(&sources);
     }
