@@ -807,3 +807,35 @@ fn what_cannot_be_used_is_said() {
         "{stderr}"
     );
 }
+
+/// A Redis's role comes from its clients too: Paperless-ngx's Celery broker
+/// URL names its Service, so it is a queue, and the finding says why.
+#[test]
+fn a_redis_role_comes_from_its_clients() {
+    let out = run(
+        &[
+            "lint",
+            "fixtures/lint/redis-clients/paperless.yaml",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ss010: Vec<&serde_json::Value> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS010")
+        .collect();
+    assert_eq!(ss010.len(), 1, "{j}");
+    assert_eq!(
+        (ss010[0]["line"].as_u64(), ss010[0]["column"].as_u64()),
+        (Some(15), Some(42))
+    );
+    let message = ss010[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("PAPERLESS_REDIS") && message.contains("Deployment paperless"),
+        "{message}"
+    );
+}

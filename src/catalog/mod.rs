@@ -9,6 +9,7 @@
 
 mod data;
 pub mod operators;
+pub mod redis_clients;
 pub mod runtime;
 mod version;
 

@@ -45,6 +45,9 @@ pub struct ClusterIndex {
     pods_by_ns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
     pods_unknown_ns: Vec<BTreeMap<String, String>>,
     service_names: BTreeSet<String>,
+    /// What clients use each Redis Service for: (namespace, Service) →
+    /// (role, evidence), the first client found.
+    redis_clients: BTreeMap<(Option<String>, String), (&'static str, String)>,
 }
 
 /// What objects contribute to the [`ClusterIndex`], gathered from each object
@@ -63,6 +66,7 @@ pub struct ClusterFacts {
     /// operator creates for them depend on the operator version the set pins.
     ot_objects: Vec<(Option<String>, String, String)>,
     sync: crate::simulate::SyncFacts,
+    redis_clients: Vec<((Option<String>, String), (&'static str, String))>,
 }
 
 fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
@@ -161,6 +165,26 @@ impl ClusterFacts {
                 );
             }
         }
+        // Clients say what a Redis is for, complete set or not.
+        for c in o.containers() {
+            for (_, e) in c.env() {
+                let (Some(name), Some(value)) = (
+                    e.get("name").and_then(Node::as_str),
+                    e.get("value").and_then(Node::as_str),
+                ) else {
+                    continue;
+                };
+                let Some(signal) = catalog::redis_clients::signal(name) else {
+                    continue;
+                };
+                if let Some((service, host_ns)) = catalog::redis_clients::host_of(value) {
+                    let ns = host_ns.or_else(|| o.namespace.map(str::to_string));
+                    let evidence = format!("{} in `{name}` of {}", signal.evidence, o.display());
+                    self.redis_clients
+                        .push(((ns, service), (signal.role, evidence)));
+                }
+            }
+        }
         if o.is_fragment() || !complete {
             return;
         }
@@ -233,6 +257,7 @@ impl ClusterFacts {
         self.image_overrides.append(&mut other.image_overrides);
         self.chart_namespaces.append(&mut other.chart_namespaces);
         self.ot_objects.append(&mut other.ot_objects);
+        self.redis_clients.append(&mut other.redis_clients);
         self.sync.merge(other.sync);
     }
 }
@@ -256,7 +281,12 @@ impl ClusterIndex {
             chart_namespaces,
             ot_objects,
             sync,
+            redis_clients,
         } = facts;
+        let mut clients = BTreeMap::new();
+        for (key, value) in redis_clients {
+            clients.entry(key).or_insert(value);
+        }
         // Unknown operator version: assume the newest conventions.
         let version = charts
             .iter()
@@ -294,7 +324,23 @@ impl ClusterIndex {
             pods_by_ns,
             pods_unknown_ns,
             service_names,
+            redis_clients: clients,
         }
+    }
+
+    /// What the set's clients use a Redis for, when one of its Services is
+    /// named by a client signal: (role, evidence).
+    pub fn redis_role_from_clients(
+        &self,
+        namespace: Option<&str>,
+        services: &[String],
+    ) -> Option<(&'static str, &str)> {
+        services.iter().find_map(|s| {
+            self.redis_clients
+                .get(&(namespace.map(str::to_string), s.clone()))
+                .or_else(|| self.redis_clients.get(&(None, s.clone())))
+                .map(|(role, why)| (*role, why.as_str()))
+        })
     }
 
     /// Whether a Service named `name` exists for a reference from `ns`

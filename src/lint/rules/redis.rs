@@ -32,6 +32,8 @@ pub struct RedisUnit<'a> {
     pub engine: Engine,
     /// Role and whether it was guessed from the name.
     pub role: Option<(String, bool)>,
+    /// The client that told the role, when its clients did.
+    pub role_from: Option<String>,
     pub persisted: Vec<Setting>,
     pub dynamic: Vec<Setting>,
     /// Container memory limit in bytes, and its path.
@@ -52,13 +54,17 @@ impl RedisUnit<'_> {
     pub fn role(&self) -> Option<&str> {
         self.role.as_ref().map(|(r, _)| r.as_str())
     }
-    /// " (role guessed from the name)" when it was.
-    pub fn role_note(&self) -> &'static str {
-        match self.role {
-            Some((_, true)) => {
+    /// How the role was found, when no label says it.
+    pub fn role_note(&self) -> String {
+        match (&self.role, &self.role_from) {
+            (Some(_), Some(why)) => format!(
+                " (role from its clients: {why}; label it `shipshape.dev/redis-role` to be explicit)"
+            ),
+            (Some((_, true)), None) => {
                 " (role inferred from its name; label it `shipshape.dev/redis-role` to be explicit)"
+                    .into()
             }
-            _ => "",
+            _ => String::new(),
         }
     }
 }
@@ -155,11 +161,42 @@ pub fn units<'a>(cx: &Context<'a>) -> Vec<RedisUnit<'a>> {
         .collect()
 }
 
+/// A Redis's role: its label, else what its clients use it for (a Celery
+/// broker URL naming one of its Services), else a guess from its name.
+fn role_of(cx: &Context, o: &Obj) -> (Option<(String, bool)>, Option<String>) {
+    let role = o.redis_role();
+    if matches!(role, Some((_, false))) {
+        return (role, None);
+    }
+    let name = o.name.unwrap_or("");
+    let mut services: Vec<String> = [
+        "",
+        "-master",
+        "-leader",
+        "-headless",
+        "-additional",
+        "-replica",
+    ]
+    .iter()
+    .map(|s| format!("{name}{s}"))
+    .collect();
+    services.extend(
+        o.get("spec.serviceName")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+    );
+    match cx.cluster().redis_role_from_clients(o.namespace, &services) {
+        Some((r, why)) => (Some((r.to_string(), false)), Some(why.to_string())),
+        None => (role, None),
+    }
+}
+
 /// The Redis an object is, with its settings.
 fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
     if !is_unit(o) {
         return None;
     }
+    let (role, role_from) = role_of(cx, o);
     if is_operator_redis(o) {
         let mut persisted = Vec::new();
         if let Some(name) = o
@@ -203,7 +240,8 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
         return Some(RedisUnit {
             obj: o,
             engine: Engine::Operator,
-            role: o.redis_role(),
+            role,
+            role_from,
             persisted,
             dynamic,
             memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
@@ -281,7 +319,8 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
     Some(RedisUnit {
         obj: o,
         engine: Engine::StatefulSet,
-        role: o.redis_role(),
+        role,
+        role_from,
         persisted,
         dynamic: Vec::new(),
         memory_limit: memory_of(c.node.pointer(["resources", "limits", "memory"]))

@@ -1,0 +1,111 @@
+//! What a Redis is used for, read from its clients: environment variables
+//! that well-known software reads to find its queue broker or its cache, as
+//! data with the evidence each rests on. A Redis whose clients say "queue"
+//! must not evict (SS010) and must persist (SS011); one they call a cache
+//! must be bounded (SS012).
+
+/// A client's variable: its name (exact, or a suffix when it starts with
+/// `_`), the role it gives the Redis it points at, and why.
+pub struct ClientSignal {
+    pub env: &'static str,
+    pub role: &'static str,
+    pub evidence: &'static str,
+}
+
+pub const SIGNALS: &[ClientSignal] = &[
+    ClientSignal {
+        env: "CELERY_BROKER_URL",
+        role: "queue",
+        evidence: "Celery's broker URL",
+    },
+    ClientSignal {
+        env: "PAPERLESS_REDIS",
+        role: "queue",
+        evidence: "Paperless-ngx's Celery broker",
+    },
+    ClientSignal {
+        env: "SIDEKIQ_REDIS_URL",
+        role: "queue",
+        evidence: "Sidekiq's job store",
+    },
+    ClientSignal {
+        env: "RQ_REDIS_URL",
+        role: "queue",
+        evidence: "RQ's job store",
+    },
+    ClientSignal {
+        env: "BULL_REDIS_URL",
+        role: "queue",
+        evidence: "BullMQ's job store",
+    },
+    ClientSignal {
+        env: "QUEUE_REDIS_URL",
+        role: "queue",
+        evidence: "a queue's Redis URL",
+    },
+    ClientSignal {
+        env: "_BROKER_URL",
+        role: "queue",
+        evidence: "a message broker URL",
+    },
+    ClientSignal {
+        env: "CACHE_REDIS_URL",
+        role: "cache",
+        evidence: "a cache's Redis URL",
+    },
+    ClientSignal {
+        env: "REDIS_CACHE_URL",
+        role: "cache",
+        evidence: "a cache's Redis URL",
+    },
+    ClientSignal {
+        env: "_CACHE_URL",
+        role: "cache",
+        evidence: "a cache URL",
+    },
+];
+
+/// The signal an environment variable gives, if any.
+pub fn signal(env: &str) -> Option<&'static ClientSignal> {
+    SIGNALS.iter().find(|s| match s.env.strip_prefix('_') {
+        Some(_) => env.ends_with(s.env),
+        None => env == s.env,
+    })
+}
+
+/// The Service name (and namespace, when the host says) a Redis URL or
+/// `host:port` points at: `redis://:pw@paperless-redis.apps.svc:6379/0` →
+/// (`paperless-redis`, `apps`).
+pub fn host_of(value: &str) -> Option<(String, Option<String>)> {
+    let rest = value.split_once("://").map_or(value, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let host = rest.split([':', '/', '?']).next()?.trim();
+    if host.is_empty() || host.contains(['$', '{', ' ']) {
+        return None;
+    }
+    let mut labels = host.split('.');
+    let service = labels.next()?.to_ascii_lowercase();
+    let namespace = labels.next().filter(|n| *n != "svc").map(str::to_string);
+    Some((service, namespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_signals() {
+        assert_eq!(
+            host_of("redis://:pw@paperless-redis.apps.svc.cluster.local:6379/0"),
+            Some(("paperless-redis".into(), Some("apps".into())))
+        );
+        assert_eq!(
+            host_of("queue-redis:6379"),
+            Some(("queue-redis".into(), None))
+        );
+        assert_eq!(host_of("redis://$(REDIS_HOST):6379"), None);
+        assert_eq!(signal("CELERY_BROKER_URL").map(|s| s.role), Some("queue"));
+        assert_eq!(signal("APP_CACHE_URL").map(|s| s.role), Some("cache"));
+        assert!(signal("REDIS_URL").is_none());
+    }
+}
