@@ -47,7 +47,7 @@ pub struct ClusterIndex {
     service_names: BTreeSet<String>,
     /// What clients use each Redis Service for: (namespace, Service) →
     /// (role, evidence), the first client found.
-    redis_clients: BTreeMap<(Option<String>, String), (&'static str, String)>,
+    redis_clients: BTreeMap<RedisService, RedisUse>,
 }
 
 /// What objects contribute to the [`ClusterIndex`], gathered from each object
@@ -66,8 +66,13 @@ pub struct ClusterFacts {
     /// operator creates for them depend on the operator version the set pins.
     ot_objects: Vec<(Option<String>, String, String)>,
     sync: crate::simulate::SyncFacts,
-    redis_clients: Vec<((Option<String>, String), (&'static str, String))>,
+    redis_clients: Vec<(RedisService, RedisUse)>,
 }
+
+/// A Redis Service a client names: (namespace, Service name).
+type RedisService = (Option<String>, String);
+/// What the client uses it for: (role, evidence).
+type RedisUse = (&'static str, String);
 
 fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
     n.and_then(Node::as_map)
