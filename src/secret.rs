@@ -39,6 +39,18 @@ fn words(key: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Whether a key holds, in any case, a fragment every credential word
+/// contains (`pass`, `pwd`, `secret`, `token`, `key`, `credential`).
+fn may_name_a_credential(key: &str) -> bool {
+    const NEEDLES: &[&[u8]] = &[b"pass", b"pwd", b"secret", b"token", b"key", b"credential"];
+    let b = key.as_bytes();
+    (0..b.len()).any(|i| {
+        NEEDLES
+            .iter()
+            .any(|n| b.len() - i >= n.len() && b[i..i + n.len()].eq_ignore_ascii_case(n))
+    })
+}
+
 /// A credential word glued to another or numbered: `PGPASSWORD`,
 /// `DB_PASSWORD2`, `CLIENTSECRET` (only the long words: `COMPASS` and
 /// `BYPASS` end in `PASS`).
@@ -51,19 +63,25 @@ fn glued(word: &str) -> bool {
         "APIKEY",
         "PASSPHRASE",
     ];
-    let w = word.to_ascii_uppercase();
-    let core = w.trim_end_matches(|c: char| c.is_ascii_digit());
+    // Words are ASCII letters and digits (see `words`): byte slicing is safe.
+    let core = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    let numbered = word.len() > core.len();
+    let ends =
+        |c: &str| core.len() >= c.len() && core[core.len() - c.len()..].eq_ignore_ascii_case(c);
     LONG.iter()
-        .any(|c| core.ends_with(c) && (core.len() > c.len() || w.len() > core.len()))
-        || ["PASS", "PWD"]
-            .iter()
-            .any(|c| core == *c && w.len() > core.len())
+        .any(|c| ends(c) && (core.len() > c.len() || numbered))
+        || (numbered && ["PASS", "PWD"].iter().any(|c| core.eq_ignore_ascii_case(c)))
 }
 
 /// Whether a key (an env var name, a map key) names a credential rather than a
 /// reference to one: `DB_PASS`, `apiKey`, `CLIENT_SECRET` are; `SECRET_NAME`,
 /// `PASSWORD_FILE`, `TOKEN_TTL`, `secretKeyRef`, `password-key` are not.
 pub fn is_secret_key(key: &str) -> bool {
+    // Most keys of a manifest hold none of the credential words: one pass
+    // over the bytes settles them (this runs on every key the masker sees).
+    if !may_name_a_credential(key) {
+        return false;
+    }
     // Last words that make the key a setting about a credential: where it
     // is, how long it lives, whom it is for.
     const REFERENCE: &[&str] = &[
