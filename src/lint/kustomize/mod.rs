@@ -8,6 +8,7 @@
 //! `namePrefix`/`nameSuffix` are not applied, to objects or to the references
 //! between them, so joins by name hold either way.
 
+mod patch;
 mod transform;
 
 use std::collections::{BTreeMap, BTreeSet};
