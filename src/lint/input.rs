@@ -421,7 +421,7 @@ pub fn parse_each<A: Send>(
                 }
                 docs
             } else {
-                built(&file, &nodes, reaches, envs)
+                built(&file, nodes, reaches, envs)
             };
             each(&mut acc, u32::try_from(i).unwrap_or(u32::MAX), docs);
             (acc, diags)
@@ -436,9 +436,17 @@ pub fn parse_each<A: Send>(
 /// A file's documents as each kustomization root that includes it builds
 /// them: in the root's folder (so they join the root's other objects), with
 /// its namespace and environment and its transformations applied.
-fn built(file: &FileFacts, nodes: &[Node], reaches: &[Reach], envs: &EnvRules) -> Vec<Doc> {
+fn built(file: &FileFacts, nodes: Vec<Node>, reaches: &[Reach], envs: &EnvRules) -> Vec<Doc> {
     let mut out = Vec::new();
-    for r in reaches {
+    // Every build but the last gets a copy; the last (most often the only
+    // one) takes the parsed trees themselves.
+    let mut nodes = Some(nodes);
+    for (i, r) in reaches.iter().enumerate() {
+        let own = if i + 1 == reaches.len() {
+            nodes.take().unwrap_or_default()
+        } else {
+            nodes.clone().unwrap_or_default()
+        };
         let facts = FileFacts {
             id: file.id,
             dir: r.root().to_string(),
@@ -447,7 +455,7 @@ fn built(file: &FileFacts, nodes: &[Node], reaches: &[Reach], envs: &EnvRules) -
             namespace: r.namespace().map(str::to_string),
             built: true,
         };
-        let mut docs = facts.docs(nodes.iter().map(|n| r.build(n.clone())).collect());
+        let mut docs = facts.docs(own.into_iter().map(|n| r.build(n)).collect());
         let path_env = envs.of_path(&Path::new(r.root()).join("kustomization.yaml"));
         for d in &mut docs {
             envs.apply(d, path_env.as_ref());

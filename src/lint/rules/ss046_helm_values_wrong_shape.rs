@@ -78,15 +78,8 @@ impl Rule for HelmValuesWrongShape {
             let Some(version) = text(version_at) else {
                 continue;
             };
-            let major = version
-                .trim_start_matches('v')
-                .split('.')
-                .next()
-                .and_then(|m| m.parse::<u32>().ok());
-            let v1_shaped = values.get("controllers").is_none()
-                && values
-                    .get("image")
-                    .is_some_and(|i| i.get("repository").is_some());
+            let major = crate::lint::values::chart_major(Some(&version));
+            let v1_shaped = crate::lint::values::app_template_v1_shaped(values);
             let (key, message) = match major {
                 Some(m) if m >= 2 && v1_shaped => (
                     "image",

@@ -84,24 +84,14 @@ fn env_list(env: &Node) -> Node {
     }
 }
 
-/// How the chart version turns probes on. The common library renders a probe
-/// only when its values say `enabled: true` (`_probes.tpl`, 2.x to 4.x); from
-/// 3.0 no probe is enabled by default, while 2.x's `values.yaml` enables
-/// liveness, readiness and startup for `controllers.main.containers.main`
-/// only (1.x: the one container). A chart version that is not stated is read
-/// as the newest.
-#[derive(Clone, Copy)]
-struct ProbeDefaults {
-    main_on: bool,
-}
-
-impl ProbeDefaults {
-    fn of(version: Option<&str>) -> Self {
-        // 1.x probes the main container by default as 2.x does.
-        ProbeDefaults {
-            main_on: matches!(major(version), Some(1 | 2)),
-        }
-    }
+/// Whether the chart version probes the main container by default. The
+/// common library renders a probe only when its values say `enabled: true`
+/// (`_probes.tpl`, 2.x to 4.x); from 3.0 no probe is enabled by default,
+/// while 2.x's `values.yaml` enables liveness, readiness and startup for
+/// `controllers.main.containers.main` only (1.x: the one container). A chart
+/// version that is not stated is read as the newest.
+fn main_probed_by_default(version: Option<&str>) -> bool {
+    matches!(major(version), Some(1 | 2))
 }
 
 /// A probe of app-template, when the chart renders one: enabled in the values
@@ -267,7 +257,7 @@ fn workloads(r: &Release) -> Vec<Node> {
     let values = r.values;
     let controllers = items(values, "controllers");
     let only = controllers.len() == 1;
-    let defaults = ProbeDefaults::of(r.version);
+    let main_probed = main_probed_by_default(r.version);
     let mut out = Vec::new();
     for (cname, controller) in controllers {
         let Some(containers) = controller.get("containers").and_then(Node::as_map) else {
@@ -284,7 +274,7 @@ fn workloads(r: &Release) -> Vec<Node> {
             _ => "Deployment",
         };
         let options = ContainerDefaults::of(controller);
-        let main_defaults = defaults.main_on && cn == "main";
+        let main_defaults = main_probed && cn == "main";
         let list: Vec<Node> = containers
             .iter()
             .map(|(name, c)| {
@@ -503,14 +493,19 @@ pub(super) fn claims(r: &Release) -> bool {
 /// `controller.replicas`, `podSecurityContext`, `initContainers`, and the
 /// `service.main` the chart enables by default.
 fn is_v1(r: &Release) -> bool {
-    let shaped = r.values.get("controllers").is_none()
-        && r.values
-            .get("image")
-            .is_some_and(|i| i.get("repository").is_some());
-    shaped && major(r.version).is_none_or(|m| m < 2)
+    v1_shaped(r.values) && major(r.version).is_none_or(|m| m < 2)
 }
 
-fn major(version: Option<&str>) -> Option<u32> {
+/// Values in the 1.x shape: a top-level `image.repository`, no `controllers`.
+pub(crate) fn v1_shaped(values: &Node) -> bool {
+    values.get("controllers").is_none()
+        && values
+            .get("image")
+            .is_some_and(|i| i.get("repository").is_some())
+}
+
+/// The major version of a chart version (`v3.7.3`, `3.7.3` → 3).
+pub(crate) fn major(version: Option<&str>) -> Option<u32> {
     version
         .map(|v| v.trim_start_matches('v'))
         .and_then(|v| v.split('.').next())

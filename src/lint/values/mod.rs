@@ -11,6 +11,7 @@
 //! user wrote, so a finding about a default points at the block that omits it.
 
 mod app_template;
+pub(crate) use app_template::{major as chart_major, v1_shaped as app_template_v1_shaped};
 mod bitnami_redis;
 mod cloudflared;
 mod external_dns;
