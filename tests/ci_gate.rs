@@ -108,7 +108,7 @@ fn a_broken_env_stops_lint_instead_of_lowering_production() {
     };
     let out = lint("json");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let errors: Vec<&str> = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -191,7 +191,7 @@ fn lint_reads_standard_input() {
             .expect("stdin");
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let j = json(&out);
         let d = j["diagnostics"]
             .as_array()
             .unwrap()
@@ -239,7 +239,7 @@ fn production_comes_from_the_env_spec_not_its_name() {
         &["lint", "m", "--env", "live", "--format", "json"],
         tmp.path(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert!(
         !j["diagnostics"]
             .as_array()
@@ -257,7 +257,7 @@ fn production_comes_from_the_env_spec_not_its_name() {
         &["lint", "m", "--env", "live", "--format", "json"],
         tmp.path(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -300,7 +300,7 @@ fn a_file_that_cannot_be_read_in_full_fails_the_gate() {
     std::fs::write(tmp.path().join("many.yaml"), doc).expect("write");
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = &j["diagnostics"][0];
     assert_eq!(d["severity"], "error");
     assert!(
@@ -524,7 +524,7 @@ fn the_env_comes_from_conventional_folders() {
         ("apps/api/base/deploy.yaml", MANIFEST),
     ]);
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let sev = |file: &str| {
         j["diagnostics"]
             .as_array()
@@ -565,7 +565,7 @@ fn env_inference_is_configurable_and_reads_namespaces() {
         &["lint", "deploy", "overlays", "plain", "--format", "json"],
         tmp.path(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let sev = |file: &str| {
         j["diagnostics"]
             .as_array()
@@ -595,7 +595,7 @@ fn a_yaml_syntax_error_fails_closed_and_templates_are_skipped() {
     ]);
     let out = run(&["lint", "m", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = &j["diagnostics"][0];
     assert_eq!(d["rule"], "SS900");
     assert_eq!(d["severity"], "error");
@@ -606,7 +606,7 @@ fn a_yaml_syntax_error_fails_closed_and_templates_are_skipped() {
     );
     let out = run(&["lint", "t", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(j["diagnostics"][0]["severity"], "warning");
     assert!(j["diagnostics"][0]["message"]
         .as_str()
@@ -629,13 +629,8 @@ fn lint_from_a_subfolder_applies_the_projects_policies() {
     ]);
     let sub = tmp.path().join("sub");
     let out = run(&["lint", "m", "--format", "json"], &sub);
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&out);
+    let rules: Vec<&str> = rules_in(&j);
     assert!(!rules.is_empty() && !rules.contains(&"SS020"), "{rules:?}");
     assert!(
         j["diagnostics"][0]["file"]
@@ -658,7 +653,7 @@ const WHOLE_SET: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name
 fn whole_set_rules_run_with_complete_and_are_named_without() {
     let tmp = project(&[("set.yaml", WHOLE_SET)]);
     let found = |out: &std::process::Output| -> Vec<(String, u64, u64)> {
-        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let j = json(out);
         j["diagnostics"]
             .as_array()
             .unwrap()
@@ -699,7 +694,7 @@ fn whole_set_rules_run_with_complete_and_are_named_without() {
 
     let out = run(&["lint", "set.yaml", "--format", "json"], tmp.path());
     assert!(found(&out).is_empty());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(
         j["summary"]["rules_not_run"],
         serde_json::json!(["SS003", "SS025", "SS027", "SS032"])
@@ -716,7 +711,7 @@ fn whole_set_rules_run_with_complete_and_are_named_without() {
 /// (rule, object, message): `check` points at the spec line, `lint` at the
 /// rendered file, but the verdicts must be the same.
 fn verdicts(out: &std::process::Output) -> std::collections::BTreeSet<(String, String, String)> {
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(out);
     j["diagnostics"]
         .as_array()
         .unwrap()
@@ -771,7 +766,7 @@ fn the_api_advice_names_the_chart_that_serves_it() {
     let help = |files: &[(&str, &str)]| -> String {
         let tmp = project(files);
         let out = run(&["lint", ".", "--format", "json"], tmp.path());
-        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let j = json(&out);
         j["diagnostics"]
             .as_array()
             .unwrap()
@@ -804,7 +799,7 @@ fn a_project_can_declare_its_manifests_complete() {
         ("m/set.yaml", WHOLE_SET),
     ]);
     let out = run(&["lint", "m", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert!(j["diagnostics"]
         .as_array()
         .unwrap()
@@ -833,7 +828,7 @@ fn a_lint_only_repository_maps_paths_to_production_and_excludes_folders() {
     ]);
     let findings = |dir: &std::path::Path| -> Vec<(String, String, String)> {
         let out = run(&["lint", ".", "--format", "json"], dir);
-        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let j = json(&out);
         j["diagnostics"]
             .as_array()
             .unwrap()

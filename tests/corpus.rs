@@ -32,7 +32,7 @@ fn corpus_precision_and_recall() {
         return;
     };
     let out = run(&["lint", ".", "--format", "json"], &shared.join("corpus"));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let found: BTreeSet<Row> = j["diagnostics"]
         .as_array()
         .unwrap()

@@ -54,7 +54,7 @@ fn diff_shows_what_the_change_does_per_env() {
     let tmp = repo_with_change();
     let out = run(&["diff", "--base", "HEAD", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(j["version"], 1);
     let envs: Vec<&str> = j["envs"]
         .as_array()
@@ -196,13 +196,8 @@ fn check_new_only_gates_on_new_findings() {
         tmp.path(),
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&out);
+    let rules: Vec<&str> = rules_in(&j);
     assert!(rules.contains(&"SS020"), "{rules:?}");
     git(tmp.path(), &["add", "-A"]);
     git(tmp.path(), &["commit", "-q", "-m", "change"]);
@@ -261,7 +256,7 @@ fn lint_baseline_reports_only_new_findings() {
         tmp.path(),
     );
     assert_eq!(out.status.code(), Some(1));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert!(
         j["diagnostics"]
             .as_array()
@@ -302,7 +297,7 @@ fn extra_manifests_have_their_env_and_nothing_is_new_on_an_unchanged_tree() {
     let text_ = std::fs::read_to_string(&project).unwrap();
     std::fs::write(&project, format!("{text_}extra-manifests: [clusters]\n")).unwrap();
     let out = run(&["check", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let single = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -318,7 +313,7 @@ fn extra_manifests_have_their_env_and_nothing_is_new_on_an_unchanged_tree() {
         tmp.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(j["diagnostics"], serde_json::json!([]), "{j}");
 }
 
@@ -343,7 +338,7 @@ fn a_baseline_survives_an_inserted_list_item() {
     )
     .unwrap();
     let out = lint(&["--baseline", "b.json", "--format", "json"]);
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert!(
         !j["diagnostics"]
             .as_array()

@@ -71,7 +71,7 @@ fn merge_keys_are_expanded_before_rules_run() {
         &["lint", ".", "--env", "prd", "--format", "json"],
         tmp.path(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let at = |rule: &str| {
         j["diagnostics"]
             .as_array()
@@ -573,7 +573,7 @@ fn many_anchors_and_comments_stay_linear() {
         "{}",
         text(&out.stderr)
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     // Every comment names a rule that finds nothing here: each is reported unused.
     let unused = j["diagnostics"]
         .as_array()
@@ -630,13 +630,8 @@ fn a_long_comment_block_does_not_hide_a_file() {
     text.push_str("      - name: c\n        image: nginx:latest\n");
     let tmp = project(&[("d.yaml", &text)]);
     let out = run(&["lint", "d.yaml", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&out);
+    let rules: Vec<&str> = rules_in(&j);
     assert!(rules.contains(&"SS020"), "{j}");
     assert!(!rules.contains(&"SS900"), "{j}");
 }

@@ -95,7 +95,7 @@ fn rules_and_explain_cover_every_rule() {
 #[test]
 fn the_bundled_example_passes_check() {
     let out = run(&["check", "--format", "json"], &repo());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(out.status.code(), Some(0), "{:#}", j["diagnostics"]);
     assert_eq!(j["summary"]["errors"], 0);
     assert!(j["summary"]["objects"].as_u64().unwrap() > 50);
@@ -114,19 +114,14 @@ fn check_points_rendered_findings_at_the_spec_and_reports_drift() {
 
     let drift = run(&["check", "--format", "json"], tmp.path());
     assert_eq!(drift.status.code(), Some(1));
-    let j: serde_json::Value = serde_json::from_slice(&drift.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&drift);
+    let rules: Vec<&str> = rules_in(&j);
     assert!(rules.contains(&"SS903"), "drift reported: {rules:?}");
 
     assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
     let out = run(&["check", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -304,7 +299,7 @@ fn the_corpus_lints_without_panic_and_every_finding_points_at_a_real_place() {
         out.status.code(),
         text(&out.stderr)
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let diags = j["diagnostics"].as_array().unwrap();
     assert!(diags.len() > 100, "{} findings", diags.len());
     assert!(j["summary"]["files"].as_u64().unwrap() > 1900);
@@ -356,7 +351,7 @@ fn check_lints_the_extra_manifest_folders_too() {
         tmp.path(),
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -386,7 +381,7 @@ fn a_base_defined_problem_keeps_its_production_severity() {
 
     let out = run(&["check", "--format", "json"], tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let ss020: Vec<&serde_json::Value> = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -437,13 +432,8 @@ fn suppression_comments_work_on_spec_lines() {
     .expect("edit");
     assert_eq!(run(&["render", "--all"], tmp.path()).status.code(), Some(0));
     let out = run(&["check", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&out);
+    let rules: Vec<&str> = rules_in(&j);
     assert!(!rules.contains(&"SS020"), "suppressed: {rules:?}");
     let unused = j["diagnostics"]
         .as_array()
@@ -504,7 +494,7 @@ fn joins_respect_namespaces_and_folders() {
     );
     write("c/cm.yaml", "apiVersion: v1\nkind: Secret\nmetadata: { name: creds }\nstringData: { password: hunter2hunter2 }\n");
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let d = j["diagnostics"].as_array().unwrap();
     assert!(
         !d.iter().any(|x| x["rule"] == "SS016"),
@@ -519,7 +509,7 @@ fn joins_respect_namespaces_and_folders() {
     // In one folder they do pair.
     write("a/replication.yaml", repl_with_password);
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert!(
         j["diagnostics"]
             .as_array()
@@ -560,7 +550,7 @@ fn external_dns_prefix_comes_from_the_set() {
     .concat();
     std::fs::write(tmp.path().join("all.yaml"), text).unwrap();
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let flagged: Vec<String> = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -590,7 +580,7 @@ fn app_template_values_are_linted_at_their_nodes() {
         ],
         &repo(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let at = |rule: &str| -> Vec<(u64, u64)> {
         j["diagnostics"]
             .as_array()
@@ -633,7 +623,7 @@ fn objects_inside_objects_are_linted() {
         ],
         &repo(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let found: Vec<(String, u64)> = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -678,7 +668,7 @@ fn unread_helm_values_are_reported() {
         text(&out.stderr)
     );
     let out = run(&["lint", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(
         j["summary"]["values_unread"],
         serde_json::json!(["HelmRelease cert-manager: no adapter for its chart"])
@@ -695,7 +685,7 @@ fn kustomizations_are_followed_from_each_root() {
     let tmp = tempfile::tempdir().expect("tmp");
     copy_dir(&repo().join("fixtures/lint/kustomize"), tmp.path());
     let out = run(&["lint", "--complete", ".", "--format", "json"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let got: Vec<String> = j["diagnostics"]
         .as_array()
         .unwrap()
@@ -750,13 +740,8 @@ fn kustomizations_are_followed_from_each_root() {
         .write_all(&built.stdout)
         .unwrap();
     let piped = child.wait_with_output().expect("wait");
-    let j: serde_json::Value = serde_json::from_slice(&piped.stdout).expect("json");
-    let rules: Vec<&str> = j["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let j = json(&piped);
+    let rules: Vec<&str> = rules_in(&j);
     // No env from a stream: SS015 is a production rule. The rest agree.
     assert_eq!(rules, ["SS025"], "{j}");
 }
@@ -778,7 +763,7 @@ fn what_cannot_be_used_is_said() {
     )
     .unwrap();
     let out = run(&["lint", ".", "--format", "json", "-v"], tmp.path());
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let unread = j["summary"]["values_unread"].to_string();
     assert!(
         unread.contains("HelmRelease app") && unread.contains("valuesFrom"),
@@ -821,7 +806,7 @@ fn a_redis_role_comes_from_its_clients() {
         ],
         &repo(),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let ss010: Vec<&serde_json::Value> = j["diagnostics"]
         .as_array()
         .unwrap()

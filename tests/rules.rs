@@ -113,7 +113,7 @@ fn rule_case(id: &str) {
 
     let (tmp, args) = setup(id, "pass.yaml");
     let out = lint(tmp.path(), &args, "json");
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(j["diagnostics"], serde_json::json!([]), "{id}: pass.yaml");
     assert_eq!(out.status.code(), Some(0), "{id}: {}", text(&out.stderr));
 }

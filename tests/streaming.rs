@@ -78,7 +78,7 @@ fn a_check_that_needs_the_set_sees_the_files_read_after_it() {
         &["lint", ".", "--format", "json"],
         &repo().join("fixtures/lint/streaming"),
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json = json(&out);
     let found: Vec<(String, String, u64, u64)> = json["diagnostics"]
         .as_array()
         .expect("diagnostics")

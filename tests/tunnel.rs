@@ -98,7 +98,7 @@ fn json_report_and_exit_codes() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let files = j["files"].as_array().expect("files");
     assert_eq!(files.len(), 2);
     assert_eq!(files[0]["file"], "service-has-path.yaml");
@@ -253,7 +253,7 @@ fn match_command_prints_rule_index_and_refuses_bad_urls() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     let rules: Vec<u64> = j
         .as_array()
         .expect("array")

@@ -20,7 +20,7 @@ fn findings(fixture: &str, secret: Option<&str>) -> Vec<(String, u64, u64)> {
             assert!(!text(&o.stdout).contains(secret), "{}", text(&o.stdout));
         }
     }
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let j = json(&out);
     assert_eq!(
         j["summary"]["values_unread"],
         serde_json::json!([]),

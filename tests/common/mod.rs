@@ -128,3 +128,19 @@ pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     tmp
 }
+
+/// The JSON report a `--format json` run printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+/// The rule ids of a JSON report's diagnostics, in order.
+pub fn rules_in(j: &serde_json::Value) -> Vec<&str> {
+    j["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["rule"].as_str().expect("rule"))
+        .collect()
+}
