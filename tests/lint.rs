@@ -647,7 +647,8 @@ fn objects_inside_objects_are_linted() {
     assert!(found.contains(&("SS020".into(), 36)), "Rollout: {found:?}");
 }
 
-/// Values of charts no adapter reads are counted, and listed with --verbose.
+/// Values of charts no adapter reads are counted, and listed with --verbose
+/// by file and node.
 #[test]
 fn unread_helm_values_are_reported() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -656,14 +657,20 @@ fn unread_helm_values_are_reported() {
         "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: cert-manager }\nspec:\n  chart: { spec: { chart: cert-manager, version: v1.21.1 } }\n  values: { crds: { enabled: true } }\n",
     )
     .unwrap();
+    // A values file nothing links to a chart, of a shape no adapter reads.
+    std::fs::write(
+        tmp.path().join("values.yaml"),
+        "grafana:\n  adminUser: admin\n",
+    )
+    .unwrap();
     let out = run(&["lint", ".", "--verbose"], tmp.path());
     assert!(
-        text(&out.stdout).contains("Helm values of 1 release not read"),
+        text(&out.stdout).contains("Helm values not read in full at 2 places"),
         "{}",
         text(&out.stdout)
     );
     assert!(
-        text(&out.stderr).contains("HelmRelease cert-manager"),
+        text(&out.stderr).contains("hr.yaml:6:3: HelmRelease cert-manager"),
         "{}",
         text(&out.stderr)
     );
@@ -671,8 +678,101 @@ fn unread_helm_values_are_reported() {
     let j = json(&out);
     assert_eq!(
         j["summary"]["values_unread"],
-        serde_json::json!(["HelmRelease cert-manager: no adapter for its chart"])
+        serde_json::json!([
+            {"file": "hr.yaml", "line": 6, "column": 3, "subject": "HelmRelease cert-manager",
+             "why": "no adapter reads the values of chart `cert-manager`"},
+            {"file": "values.yaml", "line": 1, "column": 1, "subject": "values file",
+             "why": "values no manifest links to a chart, and shaped like no chart shipshape reads"},
+        ])
     );
+}
+
+/// Values kept apart from the manifest that installs their chart are joined
+/// to it as each tool joins them, merged in its order, and checked at the
+/// node that sets them: Argo CD `$ref` value files, Flux `valuesFrom` of a
+/// generated ConfigMap with the chart from a `chartRef`, kustomize
+/// `helmCharts`, a wrapper chart's dependencies, and a subchart the
+/// catalogue knows its chart version bundles.
+#[test]
+fn values_kept_apart_are_joined_to_their_chart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files: &[(&str, &str)] = &[
+        // Argo CD: a Bitnami Redis whose values live in the repository.
+        ("argocd/cache.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: cache }\nspec:\n  project: apps\n  destination: { namespace: cache, server: https://kubernetes.default.svc }\n  sources:\n    - { repoURL: https://github.com/acme/gitops, targetRevision: v1.0.0, ref: repo }\n    - repoURL: https://charts.bitnami.com/bitnami\n      chart: redis\n      targetRevision: 20.1.0\n      helm:\n        valueFiles: [$repo/apps/cache/values.yaml]\n"),
+        ("apps/cache/values.yaml", "architecture: standalone\nauth:\n  enabled: false\n"),
+        // Flux: chart from an OCIRepository, values from a generated ConfigMap
+        // (the inline values override the file's replicas, not its image).
+        ("flux/web/ocirepository.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: { name: web }\nspec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref: { tag: 3.5.1 }\n"),
+        ("flux/web/helmrelease.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: web }\nspec:\n  chartRef: { kind: OCIRepository, name: web }\n  valuesFrom: [{ kind: ConfigMap, name: web-values }]\n  values:\n    controllers: { web: { replicas: 2 } }\n"),
+        ("flux/web/values.yaml", "controllers:\n  web:\n    replicas: 1\n    containers:\n      app:\n        image: { repository: curlimages/curl, tag: latest }\n"),
+        ("flux/web/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [ocirepository.yaml, helmrelease.yaml]\nconfigMapGenerator:\n  - name: web-values\n    files: [values.yaml=values.yaml]\n"),
+        // kustomize helmCharts: the inline values turn the file's auth back on.
+        ("kustomize/queue/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nhelmCharts:\n  - name: redis\n    version: 20.1.0\n    releaseName: queue\n    valuesFile: redis-values.yaml\n    valuesInline:\n      auth: { enabled: true, existingSecret: queue-redis }\n"),
+        ("kustomize/queue/redis-values.yaml", "architecture: standalone\nauth:\n  enabled: false\nimage: { tag: latest }\n"),
+        // oauth2-proxy 7.x bundles Bitnami Redis under `redis:`; 8.0.0 does not.
+        ("argocd/proxy.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 7.7.9\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
+        ("argocd/proxy-8.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy-8 }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 8.0.0\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
+        // A wrapper chart: its Chart.yaml says `sessions:` is Bitnami Redis.
+        ("charts/site/Chart.yaml", "apiVersion: v2\nname: site\nversion: 1.0.0\ndependencies:\n  - { name: redis, alias: sessions, version: 20.1.0, repository: https://charts.bitnami.com/bitnami }\n"),
+        ("charts/site/values.yaml", "sessions:\n  auth:\n    enabled: false\n"),
+    ];
+    for (path, body) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    let out = run(
+        &[
+            "lint",
+            ".",
+            "--select",
+            "SS014,SS020,SS021",
+            "--format",
+            "json",
+            "-v",
+        ],
+        tmp.path(),
+    );
+    let j = json(&out);
+    let mut found: Vec<(String, String, u64)> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let want: Vec<(String, String, u64)> = [
+        // auth off, in the values file the Application names (reported at
+        // the values the server's container is made from)
+        ("SS014", "apps/cache/values.yaml", 1),
+        // the subchart 7.7.9 bundles; not 8.0.0's leftover block
+        ("SS014", "argocd/proxy.yaml", 13),
+        // the wrapper chart's aliased dependency
+        ("SS014", "charts/site/values.yaml", 1),
+        // the floating tag, from the generated ConfigMap's file
+        ("SS020", "flux/web/values.yaml", 6),
+        ("SS020", "kustomize/queue/redis-values.yaml", 4),
+    ]
+    .iter()
+    .map(|(r, f, l)| (r.to_string(), f.to_string(), *l))
+    .collect();
+    assert_eq!(found, want, "{j}");
+    // kustomize's inline values turned the file's auth back on (no SS014 for
+    // `queue` above); what no adapter reads is listed, the subchart is read.
+    let unread: Vec<&str> = j["summary"]["values_unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(unread, ["argocd/proxy-8.yaml", "argocd/proxy.yaml"], "{j}");
 }
 
 /// Kustomizations are followed: a base is judged in each overlay that builds
@@ -766,11 +866,11 @@ fn what_cannot_be_used_is_said() {
     let j = json(&out);
     let unread = j["summary"]["values_unread"].to_string();
     assert!(
-        unread.contains("HelmRelease app") && unread.contains("valuesFrom"),
+        unread.contains("HelmRelease app") && unread.contains("ConfigMap `app-values`"),
         "{j}"
     );
     assert!(
-        text(&out.stderr).contains("valuesFrom"),
+        text(&out.stderr).contains("app-values"),
         "{}",
         text(&out.stderr)
     );

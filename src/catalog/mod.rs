@@ -11,6 +11,7 @@ mod data;
 pub mod operators;
 pub mod redis_clients;
 pub mod runtime;
+pub mod subcharts;
 mod version;
 
 pub use data::{entries, ARGO_CD_APIS};

@@ -426,7 +426,7 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         for r in &report.summary.values_unread {
             outcome
                 .stderr
-                .push_str(&format!("note: Helm values of {r} not read in full\n"));
+                .push_str(&format!("note: Helm values not read in full: {r}\n"));
         }
     }
     outcome

@@ -21,7 +21,7 @@ use super::input::{self, Loaded};
 use super::suppress::{self, Subject, Suppression, Suppressions};
 use super::{
     policy::Policy, registry, rules, values, Context, Diagnostic, Doc, Finding, Obj, Origin,
-    Report, Rule, RuleMeta, SetIndex, Settings, Severity, Summary,
+    Report, Rule, RuleMeta, SetIndex, Settings, Severity, Summary, UnreadValues,
 };
 use crate::source::{FileId, Sources};
 use crate::yaml::Node;
@@ -87,7 +87,7 @@ pub struct Partial {
     facts: Facts,
     objects: usize,
     skipped: usize,
-    values_unread: Vec<(DocKey, String)>,
+    values_unread: Vec<(DocKey, UnreadValues)>,
 }
 
 impl Partial {
@@ -164,6 +164,16 @@ impl<'r> Engine<'r> {
             .filter_map(|(i, d)| Obj::new(i, d))
             .collect();
         part.skipped += docs.len() - objects.len();
+        for (i, d) in docs.iter().enumerate() {
+            // Values shipshape rendered itself are its own, not a repository's to check.
+            if !matches!(d.origin, Origin::File) {
+                continue;
+            }
+            for u in &d.unread {
+                part.values_unread
+                    .push(((batch, key_part(i)), self.unread_values(d, u)));
+            }
+        }
         let mut keep = Vec::new();
         for o in &objects {
             let made = rules::produced(o);
@@ -204,6 +214,25 @@ impl<'r> Engine<'r> {
         keep
     }
 
+    fn unread_values(&self, d: &Doc, u: &values::Unread) -> UnreadValues {
+        let text = |k: &str| d.node.get(k).and_then(Node::as_str);
+        let subject = match (
+            text("kind"),
+            d.node.pointer(["metadata", "name"]).and_then(Node::as_str),
+        ) {
+            (Some(kind), Some(name)) => format!("{kind} {name}"),
+            (Some(kind), None) => kind.to_string(),
+            (None, _) => d.kind_hint.unwrap_or("values file").to_string(),
+        };
+        UnreadValues {
+            file: self.sources.name(u.at.file).to_string(),
+            line: u.at.start.line as usize,
+            column: u.at.start.col as usize,
+            subject,
+            why: u.why.clone(),
+        }
+    }
+
     /// Resolves an object's findings and records what the end of the run
     /// needs from it.
     fn settle(&self, o: &Obj, key: DocKey, findings: &[Finding], part: &mut Partial) {
@@ -218,12 +247,6 @@ impl<'r> Engine<'r> {
             if part.comment_files.last() != Some(&f) {
                 part.comment_files.push(f);
             }
-        }
-        // Values shipshape rendered itself are its own, not a repository's to check.
-        if let Some(why) = values::unread(o.node()).filter(|_| matches!(o.doc.origin, Origin::File))
-        {
-            part.values_unread
-                .push((key, format!("{}: {why}", o.display())));
         }
     }
 
@@ -359,7 +382,9 @@ impl<'r> Engine<'r> {
                 ))
         });
         let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d).collect());
-        all.values_unread.sort();
+        all.values_unread
+            .sort_by(|(ka, a), (kb, b)| (a, ka).cmp(&(b, kb)));
+        all.values_unread.dedup_by(|(_, a), (_, b)| a == b);
         let mut summary = Summary {
             files,
             objects: all.objects,

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use super::env::EnvRules;
 use super::kustomize::{Graph, Reach};
 use super::registry::INVALID_YAML;
+use super::values::Links;
 use super::{Diagnostic, Location};
 use crate::source::{FileId, Sources};
 use crate::yaml::{self, Node, Span, Value};
@@ -57,6 +58,8 @@ pub struct Doc {
     /// Emitted by a kustomization build among the linted files: its
     /// `images:`, `replicas:` and patches are applied already.
     pub built: bool,
+    /// Helm values the document holds or names that were not read in full.
+    pub unread: Vec<crate::lint::values::Unread>,
 }
 
 /// Objects a document holds inside it: the items of a `List`, and the
@@ -326,19 +329,35 @@ pub fn parse_each<A: Send>(
     merge: impl Fn(&mut A, A) + Sync,
 ) -> (A, Vec<Diagnostic>) {
     type Parsed = Option<Result<Vec<Node>, Box<Diagnostic>>>;
-    // Kustomizations first: their `namespace:` and `patches` change how the
-    // other files of their folder read.
+    let names: Vec<String> = loaded
+        .files
+        .par_iter()
+        .map(|(_, path)| slashed(&normalize(path)))
+        .collect();
+    // Read ahead: kustomizations (their `namespace:` and `patches` change how
+    // the other files of their folder read), and the documents that link
+    // Helm values to their charts (Chart.yaml, Applications with
+    // `valueFiles`, HelmReleases with `valuesFrom` or `chartRef`, the
+    // sources those name).
     let mut pre: Vec<Parsed> = loaded
         .files
         .par_iter()
-        .map(|(id, path)| is_kustomization_file(path).then(|| read_and_parse(sources, *id, path)))
+        .zip(names.par_iter())
+        .map(|((id, path), name)| {
+            let ahead = is_kustomization_file(path)
+                || super::values::links::is_chart_file(name)
+                || links_values(sources, *id, path);
+            ahead.then(|| read_and_parse(sources, *id, path))
+        })
         .collect();
     // Keyed by normalized path text: compared once per file.
     let mut kust_ns: BTreeMap<String, String> = BTreeMap::new();
     let mut patch_files: BTreeSet<String> = BTreeSet::new();
     let mut kustomizations: BTreeMap<String, &Node> = BTreeMap::new();
     for ((_, path), result) in loaded.files.iter().zip(&pre) {
-        let Some(Ok(docs)) = result else { continue };
+        let Some(Ok(docs)) = result.as_ref().filter(|_| is_kustomization_file(path)) else {
+            continue;
+        };
         let dir = path.parent().unwrap_or(Path::new(""));
         if let Some(ns) = docs
             .iter()
@@ -365,13 +384,12 @@ pub fn parse_each<A: Send>(
         let named = super::kustomize::named_files(&kustomizations);
         let mut files = BTreeSet::new();
         let mut patches: Vec<(String, FileId, &PathBuf)> = Vec::new();
-        for (id, path) in &loaded.files {
-            let name = slashed(&normalize(path));
-            if patch_files.contains(&name) {
+        for ((id, path), name) in loaded.files.iter().zip(&names) {
+            if patch_files.contains(name) {
                 patches.push((name.clone(), *id, path));
             }
-            if named.contains(&name) {
-                files.insert(name);
+            if named.contains(name) {
+                files.insert(name.clone());
             }
         }
         // Patch files are read first too: each build applies them.
@@ -381,6 +399,36 @@ pub fn parse_each<A: Send>(
             .collect();
         Graph::build(&kustomizations, &files, &patches)
     };
+    let ahead = names.iter().zip(&pre).filter_map(|(name, p)| match p {
+        Some(Ok(docs)) if !is_kustomization_file(Path::new(name)) => {
+            Some((name.as_str(), docs.as_slice()))
+        }
+        _ => None,
+    });
+    let mut links = Links::plan(&kustomizations, ahead, names.iter().cloned());
+    drop(kustomizations);
+    // The values files those name, read now so their chart's manifest can
+    // merge them; each is still read once.
+    let wanted: BTreeSet<String> = links.wanted().into_iter().collect();
+    if !wanted.is_empty() {
+        let fresh: Vec<(usize, Parsed)> = names
+            .par_iter()
+            .enumerate()
+            .filter(|(i, name)| pre[*i].is_none() && wanted.contains(*name))
+            .map(|(i, _)| {
+                let (id, path) = &loaded.files[i];
+                (i, Some(read_and_parse(sources, *id, path)))
+            })
+            .collect();
+        for (i, parsed) in fresh {
+            pre[i] = parsed;
+        }
+        for (name, p) in names.iter().zip(&pre) {
+            if let (true, Some(Ok(docs))) = (wanted.contains(name), p) {
+                links.fill(name.clone(), docs);
+            }
+        }
+    }
     let start = || (init(), Vec::new());
     loaded
         .files
@@ -398,20 +446,23 @@ pub fn parse_each<A: Send>(
                     return (acc, diags);
                 }
             };
-            let normalized = normalize(path);
-            let dir = slashed(normalized.parent().unwrap_or(Path::new("")));
+            let name = names[i].as_str();
+            let dir = name.rsplit_once('/').map_or("", |(d, _)| d).to_string();
             let file = FileFacts {
                 id: *id,
-                is_patch: !patch_files.is_empty() && patch_files.contains(&slashed(&normalized)),
+                is_patch: !patch_files.is_empty() && patch_files.contains(name),
                 kustomization: is_kustomization_file(path),
                 namespace: kust_ns.get(&dir).cloned(),
+                layers: vec![name.rsplit_once('/').map_or("", |(d, _)| d)],
                 dir,
                 built: false,
+                path: name,
+                links: &links,
             };
             let reaches = if file.kustomization || file.is_patch || graph.is_empty() {
                 &[]
             } else {
-                graph.reaches(&slashed(&normalized))
+                graph.reaches(name)
             };
             let docs = if reaches.is_empty() {
                 let mut docs = file.docs(nodes);
@@ -454,6 +505,9 @@ fn built(file: &FileFacts, nodes: Vec<Node>, reaches: &[Reach], envs: &EnvRules)
             kustomization: false,
             namespace: r.namespace().map(str::to_string),
             built: true,
+            path: file.path,
+            links: file.links,
+            layers: r.layer_dirs(),
         };
         let mut docs = facts.docs(own.into_iter().map(|n| r.build(n)).collect());
         let path_env = envs.of_path(&Path::new(r.root()).join("kustomization.yaml"));
@@ -463,6 +517,27 @@ fn built(file: &FileFacts, nodes: Vec<Node>, reaches: &[Reach], envs: &EnvRules)
         out.extend(docs);
     }
     out
+}
+
+/// Whether a file may link Helm values to a chart (see
+/// [`super::values::links::MARKERS`]): its text is read now, once.
+fn links_values(sources: &Sources, id: FileId, path: &Path) -> bool {
+    static MARKERS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        let alternatives: Vec<String> = super::values::links::MARKERS
+            .iter()
+            .map(|m| regex::escape(m))
+            .collect();
+        regex::Regex::new(&alternatives.join("|")).ok()
+    });
+    let text = match sources.try_text(id) {
+        Some(t) => t,
+        None => match crate::source::read_text(path) {
+            Ok(t) => sources.fill(id, t),
+            // Said where the file is parsed.
+            Err(_) => return false,
+        },
+    };
+    MARKERS.as_ref().is_none_or(|m| m.is_match(text))
 }
 
 /// The files a kustomization lists as patches.
@@ -488,7 +563,7 @@ fn patch_refs(d: &Node) -> Vec<&str> {
 }
 
 /// What a file's place in the repository says about its documents.
-struct FileFacts {
+struct FileFacts<'a> {
     id: FileId,
     dir: String,
     is_patch: bool,
@@ -496,9 +571,15 @@ struct FileFacts {
     /// The `namespace:` of the folder's kustomization.
     namespace: Option<String>,
     built: bool,
+    /// The file's normalized path, and the values files and chart sources
+    /// the repository links (read ahead).
+    path: &'a str,
+    links: &'a Links,
+    /// The kustomization folders of the build, outermost first.
+    layers: Vec<&'a str>,
 }
 
-impl FileFacts {
+impl FileFacts<'_> {
     /// The documents of a file: each object, the items of a `List`, the
     /// Application an ApplicationSet stamps out, and the objects Helm values
     /// a chart adapter understands become.
@@ -516,6 +597,12 @@ impl FileFacts {
             kind_hint,
             derived,
             built: self.built,
+            unread: Vec::new(),
+        };
+        let place = crate::lint::values::Place {
+            links: self.links,
+            file: self.path,
+            layers: self.layers.clone(),
         };
         let mut docs = Vec::with_capacity(nodes.len());
         for node in nodes {
@@ -532,10 +619,17 @@ impl FileFacts {
             for made in expand(&node) {
                 docs.push(doc(made, self.is_patch, None, true));
             }
-            for made in super::values::objects(&node) {
+            let reading = if self.is_patch {
+                crate::lint::values::Reading::default()
+            } else {
+                crate::lint::values::read(&node, &place)
+            };
+            for made in reading.made {
                 docs.push(doc(made.node, false, made.kind_hint, true));
             }
-            docs.push(doc(node, self.is_patch, kind_hint, false));
+            let mut own = doc(node, self.is_patch, kind_hint, false);
+            own.unread = reading.unread;
+            docs.push(own);
         }
         docs
     }

@@ -343,12 +343,35 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
-    /// HelmReleases and Applications whose Helm values no adapter reads (their
-    /// chart is unknown to shipshape): not checked, and said so.
-    pub values_unread: Vec<String>,
+    /// Helm values not read in full, by file and node: a release whose chart
+    /// no adapter knows, a values file linked to no chart, values kept where
+    /// the repository does not show (not checked, and said so).
+    pub values_unread: Vec<UnreadValues>,
     /// Rules the policy selects that did not run because the input may be
     /// partial (they need the whole set): run them with `lint --complete`.
     pub rules_not_run: Vec<String>,
+}
+
+/// Helm values that were not read in full, at their node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UnreadValues {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The manifest that holds or names them (`HelmRelease x`), or
+    /// `values file` for a file on its own.
+    pub subject: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for UnreadValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.column, self.subject, self.why
+        )
+    }
 }
 
 /// What rules can know about the whole set.

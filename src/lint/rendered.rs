@@ -95,6 +95,7 @@ pub fn from_bundle(
                 kind_hint: None,
                 derived: false,
                 built: false,
+                unread: Vec::new(),
             }
         })
         .flat_map(|d| {
@@ -124,6 +125,7 @@ fn helm_values(d: &Doc) -> Vec<Doc> {
             origin: Origin::File,
             derived: true,
             built: false,
+            unread: Vec::new(),
             ..d.clone()
         })
         .collect()
@@ -178,6 +180,7 @@ fn read_as_files(
                 kind_hint: kustomization.then_some(super::input::KUSTOMIZATION_HINT),
                 derived: false,
                 built: false,
+                unread: Vec::new(),
             });
         }
     }

@@ -57,8 +57,8 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     let unread = match sum.values_unread.len() {
         0 => String::new(),
         n => format!(
-            "; Helm values of {} not read in full (--verbose lists them and why)",
-            plural(n, "release")
+            "; Helm values not read in full at {} (--verbose lists them and why)",
+            plural(n, "place")
         ),
     };
     s.push_str(&format!(

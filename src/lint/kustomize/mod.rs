@@ -53,6 +53,12 @@ impl Reach {
             .or(self.chart_namespace.as_deref())
     }
 
+    /// The folders of the kustomizations on the way to the file, outermost
+    /// first (where a generated ConfigMap is looked up).
+    pub fn layer_dirs(&self) -> Vec<&str> {
+        self.chain.layers.iter().rev().map(|l| &*l.dir).collect()
+    }
+
     /// A document as this build emits it: objects transformed, anything else
     /// (Helm values) as it stands.
     pub fn build(&self, node: Node) -> Node {

@@ -9,6 +9,8 @@ use crate::yaml::{Node, Span, Value};
 
 #[derive(Debug, Default)]
 pub struct Layer {
+    /// The kustomization's folder.
+    pub dir: Box<str>,
     pub namespace: Option<String>,
     labels: Vec<Labels>,
     annotations: Vec<(Node, Node)>,
@@ -46,6 +48,7 @@ fn map_entries(n: Option<&Node>) -> Vec<(Node, Node)> {
 impl Layer {
     pub fn read(dir: &str, k: &Node, patch_files: &BTreeMap<String, Vec<Node>>) -> Layer {
         let mut layer = Layer {
+            dir: dir.into(),
             namespace: text(k.get("namespace")),
             annotations: map_entries(k.get("commonAnnotations")),
             ..Layer::default()
