@@ -158,6 +158,10 @@ pub fn is_secret_key(key: &str) -> bool {
     if is(last, &["KEY", "KEYS"]) {
         return before.is_some_and(|b| is(b, KEY_OF));
     }
+    // `TS_KUBE_SECRET`, `K8S_SECRET`: the name of a Kubernetes Secret.
+    if is(last, &["SECRET", "SECRETS"]) && before.is_some_and(|b| is(b, &["KUBE", "K8S"])) {
+        return false;
+    }
     credential
 }
 
@@ -586,6 +590,7 @@ mod tests {
             "TOKEN_ENDPOINT",
             "ACCESS_TOKEN_LIFETIME",
             "OIDC_TOKEN_ISSUER",
+            "TS_KUBE_SECRET",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }

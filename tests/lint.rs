@@ -691,8 +691,8 @@ fn unread_helm_values_are_reported() {
 /// to it as each tool joins them, merged in its order, and checked at the
 /// node that sets them: Argo CD `$ref` value files, Flux `valuesFrom` of a
 /// generated ConfigMap with the chart from a `chartRef`, kustomize
-/// `helmCharts`, a wrapper chart's dependencies, and a subchart the
-/// catalogue knows its chart version bundles.
+/// `helmCharts`, a wrapper chart's dependencies, a subchart the catalogue
+/// knows its chart version bundles, and a k8s-at-home chart.
 #[test]
 fn values_kept_apart_are_joined_to_their_chart() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -712,6 +712,8 @@ fn values_kept_apart_are_joined_to_their_chart() {
         // oauth2-proxy 7.x bundles Bitnami Redis under `redis:`; 8.0.0 does not.
         ("argocd/proxy.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 7.7.9\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
         ("argocd/proxy-8.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy-8 }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 8.0.0\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
+        // A k8s-at-home chart: the common library's values, app-template 1.x's shape.
+        ("flux/hass.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: hass }\nspec:\n  chart:\n    spec: { chart: home-assistant, version: 13.4.2, sourceRef: { kind: HelmRepository, name: k8s-at-home-charts } }\n  values:\n    image: { repository: ghcr.io/home-assistant/home-assistant, tag: latest }\n"),
         // A wrapper chart: its Chart.yaml says `sessions:` is Bitnami Redis.
         ("charts/site/Chart.yaml", "apiVersion: v2\nname: site\nversion: 1.0.0\ndependencies:\n  - { name: redis, alias: sessions, version: 20.1.0, repository: https://charts.bitnami.com/bitnami }\n"),
         ("charts/site/values.yaml", "sessions:\n  auth:\n    enabled: false\n"),
@@ -757,6 +759,7 @@ fn values_kept_apart_are_joined_to_their_chart() {
         // the wrapper chart's aliased dependency
         ("SS014", "charts/site/values.yaml", 1),
         // the floating tag, from the generated ConfigMap's file
+        ("SS020", "flux/hass.yaml", 8),
         ("SS020", "flux/web/values.yaml", 6),
         ("SS020", "kustomize/queue/redis-values.yaml", 4),
     ]
@@ -923,4 +926,40 @@ fn a_redis_role_comes_from_its_clients() {
         message.contains("PAPERLESS_REDIS") && message.contains("Deployment paperless"),
         "{message}"
     );
+}
+
+/// A chart's values can name the Redis its software uses, and for what:
+/// GitLab's `global.redis.host` holds Sidekiq's queues, its `cache.host` a
+/// cache.
+#[test]
+fn a_redis_role_comes_from_the_chart_values_that_point_at_it() {
+    let out = run(
+        &[
+            "lint",
+            "fixtures/lint/redis-clients/gitlab.yaml",
+            "--select",
+            "SS010,SS012",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let j = json(&out);
+    let found: Vec<(String, u64, String)> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{j}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("SS010", 16), "{j}");
+    assert!(found[0].2.contains("global.redis.host"), "{j}");
+    assert_eq!(found[1].0, "SS012", "{j}");
+    assert!(found[1].2.contains("global.redis.cache.host"), "{j}");
 }

@@ -65,6 +65,46 @@ pub const SIGNALS: &[ClientSignal] = &[
     },
 ];
 
+/// A chart's value that names the Redis its software uses for one purpose:
+/// the chart, the path of the host in its values, the role, and why.
+pub struct ValueSignal {
+    pub chart: &'static str,
+    pub path: &'static [&'static str],
+    pub role: &'static str,
+    pub evidence: &'static str,
+}
+
+/// GitLab's chart points its components at external Redis instances under
+/// `global.redis` (docs.gitlab.com/charts/advanced/external-redis): the main
+/// instance holds Sidekiq's queues unless `queues` is split off, and shared
+/// state (sessions) must not be evicted either; only `cache` may evict.
+pub const VALUE_SIGNALS: &[ValueSignal] = &[
+    ValueSignal {
+        chart: "gitlab",
+        path: &["global", "redis", "host"],
+        role: "queue",
+        evidence: "GitLab's main Redis (Sidekiq's queues)",
+    },
+    ValueSignal {
+        chart: "gitlab",
+        path: &["global", "redis", "queues", "host"],
+        role: "queue",
+        evidence: "GitLab's Sidekiq queues",
+    },
+    ValueSignal {
+        chart: "gitlab",
+        path: &["global", "redis", "sharedState", "host"],
+        role: "queue",
+        evidence: "GitLab's shared state (sessions), which must not be evicted",
+    },
+    ValueSignal {
+        chart: "gitlab",
+        path: &["global", "redis", "cache", "host"],
+        role: "cache",
+        evidence: "GitLab's cache",
+    },
+];
+
 /// The signal an environment variable gives, if any.
 pub fn signal(env: &str) -> Option<&'static ClientSignal> {
     SIGNALS.iter().find(|s| match s.env.strip_prefix('_') {

@@ -82,6 +82,35 @@ fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The inline values of each chart a HelmRelease or Application installs,
+/// with the chart's name.
+fn chart_values<'a>(o: &Obj<'a>) -> Vec<(&'a str, &'a Node)> {
+    let last = |c: &'a str| c.rsplit('/').next().unwrap_or(c);
+    match o.kind {
+        "HelmRelease" => o
+            .get("spec.chart.spec.chart")
+            .and_then(Node::as_str)
+            .zip(o.get("spec.values"))
+            .map(|(c, v)| (last(c), v))
+            .into_iter()
+            .collect(),
+        "Application" => o
+            .get("spec.source")
+            .into_iter()
+            .chain(
+                o.get("spec.sources")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default(),
+            )
+            .filter_map(|s| {
+                let chart = s.get("chart").and_then(Node::as_str)?;
+                Some((last(chart), s.pointer(["helm", "valuesObject"])?))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The chart an Application or HelmRelease installs, with its version.
 fn pinned(o: &Obj) -> Vec<Pinned> {
     let mut out = Vec::new();
@@ -170,7 +199,29 @@ impl ClusterFacts {
                 );
             }
         }
-        // Clients say what a Redis is for, complete set or not.
+        // Clients say what a Redis is for, complete set or not: in their
+        // environment, or in the values of a chart known to name it.
+        for (chart, values) in chart_values(o) {
+            for signal in catalog::redis_clients::VALUE_SIGNALS
+                .iter()
+                .filter(|s| s.chart == chart)
+            {
+                let host = values
+                    .pointer(signal.path.iter().copied())
+                    .and_then(Node::as_str);
+                if let Some((service, host_ns)) = host.and_then(catalog::redis_clients::host_of) {
+                    let ns = host_ns.or_else(|| o.namespace.map(str::to_string));
+                    let evidence = format!(
+                        "{} in `{}` of {}",
+                        signal.evidence,
+                        signal.path.join("."),
+                        o.display()
+                    );
+                    self.redis_clients
+                        .push(((ns, service), (signal.role, evidence)));
+                }
+            }
+        }
         for c in o.containers() {
             for (_, e) in c.env() {
                 let (Some(name), Some(value)) = (

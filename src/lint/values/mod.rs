@@ -249,6 +249,13 @@ fn flux<'a>(doc: &'a Node, place: &Place) -> Option<Found<'a>> {
             None => (None, None),
         },
     };
+    let repo = spec
+        .pointer(["chart", "spec", "sourceRef", "name"])
+        .and_then(Node::as_str);
+    let (chart, version) = match repo.filter(|r| common_library(r)) {
+        Some(_) => (Some(APP_TEMPLATE_V1.to_string()), None),
+        None => (chart, version),
+    };
     let mut files = Vec::new();
     for v in spec
         .get("valuesFrom")
@@ -362,8 +369,13 @@ fn argo<'a>(doc: &'a Node, place: &Place) -> Vec<Found<'a>> {
             }
             continue;
         };
+        let repo = source
+            .get("repoURL")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
         let (chart, version) = match chart_meta {
             Some(m) => (Some(m.name.clone()), m.version.clone()),
+            None if common_library(repo) => (Some(APP_TEMPLATE_V1.to_string()), None),
             None => (
                 text(source.get("chart")).map(|c| chart_name(&c).to_string()),
                 text(source.get("targetRevision")),
@@ -412,6 +424,17 @@ fn dependencies<'a>(meta: &ChartMeta, parent: &Found<'a>) -> Vec<Found<'a>> {
             })
         })
         .collect()
+}
+
+/// The charts of k8s-at-home (`https://k8s-at-home.com/charts/`, archived
+/// in 2022) are built on its common library, whose values have the shape
+/// app-template 1.x took over: they are read as such.
+const APP_TEMPLATE_V1: &str = "app-template";
+
+/// A Helm repository (URL, or the name a Flux HelmRepository is given) of
+/// the k8s-at-home charts.
+fn common_library(repo: &str) -> bool {
+    repo.contains("k8s-at-home")
 }
 
 /// The subcharts the catalogue says a release's chart version bundles, each
