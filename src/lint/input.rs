@@ -60,6 +60,9 @@ pub struct Doc {
     pub built: bool,
     /// Helm values the document holds or names that were not read in full.
     pub unread: Vec<crate::lint::values::Unread>,
+    /// Helm values it holds or names that are shaped for another major
+    /// version of their chart (SS046).
+    pub wrong_shape: Vec<crate::lint::values::Unread>,
 }
 
 /// Objects a document holds inside it: the items of a `List`, and the
@@ -598,6 +601,7 @@ impl FileFacts<'_> {
             derived,
             built: self.built,
             unread: Vec::new(),
+            wrong_shape: Vec::new(),
         };
         let place = crate::lint::values::Place {
             links: self.links,
@@ -629,6 +633,7 @@ impl FileFacts<'_> {
             }
             let mut own = doc(node, self.is_patch, kind_hint, false);
             own.unread = reading.unread;
+            own.wrong_shape = reading.wrong_shape;
             docs.push(own);
         }
         docs

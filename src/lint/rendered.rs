@@ -96,6 +96,7 @@ pub fn from_bundle(
                 derived: false,
                 built: false,
                 unread: Vec::new(),
+                wrong_shape: Vec::new(),
             }
         })
         .flat_map(|d| {
@@ -126,6 +127,7 @@ fn helm_values(d: &Doc) -> Vec<Doc> {
             derived: true,
             built: false,
             unread: Vec::new(),
+            wrong_shape: Vec::new(),
             ..d.clone()
         })
         .collect()
@@ -181,6 +183,7 @@ fn read_as_files(
                 derived: false,
                 built: false,
                 unread: Vec::new(),
+                wrong_shape: Vec::new(),
             });
         }
     }

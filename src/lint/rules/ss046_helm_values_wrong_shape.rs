@@ -1,6 +1,4 @@
-use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
-use crate::yaml::Node;
+use super::super::{Context, Finding, Obj, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it flags
@@ -43,58 +41,23 @@ declare_rule! {
     }
 }
 
-/// Where a manifest keeps an app-template release: its values, the chart
-/// name and the pinned version, as paths.
-const CARRIERS: &[(&[&str], &[&str], &[&str])] = &[
-    (
-        &["spec", "values"],
-        &["spec", "chart", "spec", "chart"],
-        &["spec", "chart", "spec", "version"],
-    ),
-    (
-        &["spec", "source", "helm", "valuesObject"],
-        &["spec", "source", "chart"],
-        &["spec", "source", "targetRevision"],
-    ),
-];
-
 impl Rule for HelmValuesWrongShape {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+    /// The values module reads every carrier (inline values, value files,
+    /// `valuesFrom`, `helmCharts`) with the chart version it resolves (a
+    /// `chartRef` names it through its source), and says which are misshapen.
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
-        if !matches!(obj.kind, "HelmRelease" | "Application") {
-            return;
-        }
-        let node = obj.node();
-        for (values_at, chart_at, version_at) in CARRIERS {
-            let text = |p: &[&str]| node.pointer(p.iter().copied()).and_then(Node::scalar_text);
-            let (Some(values), Some("app-template")) = (
-                node.pointer(values_at.iter().copied()),
-                text(chart_at).as_deref(),
-            ) else {
-                continue;
-            };
-            let Some(version) = text(version_at) else {
-                continue;
-            };
-            let major = crate::lint::values::chart_major(Some(&version));
-            let v1_shaped = crate::lint::values::app_template_v1_shaped(values);
-            let (key, message) = match major {
-                Some(m) if m >= 2 && v1_shaped => (
-                    "image",
-                    format!("{}: the values are shaped for app-template 1.x (a top-level `image`), which chart {version} does not read: it deploys no workload", obj.display()),
-                ),
-                Some(1) if values.get("controllers").is_some() => (
-                    "controllers",
-                    format!("{}: chart {version} (app-template 1.x) does not read `controllers`: it deploys none of them", obj.display()),
-                ),
-                _ => continue,
-            };
-            let mut path: Vec<Seg> = values_at.iter().map(|s| k(s)).collect();
-            path.push(k(key));
-            path.push(Seg::KeyNode);
-            out.push(Finding::new(&META, obj, path, message));
+        for wrong in &obj.doc.wrong_shape {
+            let mut f = Finding::new(
+                &META,
+                obj,
+                Vec::new(),
+                format!("{}: {}", obj.display(), wrong.why),
+            );
+            f.span = Some(wrong.at);
+            out.push(f);
         }
     }
 }

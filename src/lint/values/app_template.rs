@@ -497,7 +497,7 @@ fn is_v1(r: &Release) -> bool {
 }
 
 /// Values in the 1.x shape: a top-level `image.repository`, no `controllers`.
-pub(crate) fn v1_shaped(values: &Node) -> bool {
+fn v1_shaped(values: &Node) -> bool {
     values.get("controllers").is_none()
         && values
             .get("image")
@@ -505,7 +505,7 @@ pub(crate) fn v1_shaped(values: &Node) -> bool {
 }
 
 /// The major version of a chart version (`v3.7.3`, `3.7.3` → 3).
-pub(crate) fn major(version: Option<&str>) -> Option<u32> {
+fn major(version: Option<&str>) -> Option<u32> {
     version
         .map(|v| v.trim_start_matches('v'))
         .and_then(|v| v.split('.').next())
@@ -575,6 +575,29 @@ fn v1_as_controllers(v: &Node) -> Node {
         ));
     }
     map_node(entries, span)
+}
+
+/// Values of app-template shaped for another major version than the
+/// pinned one, which the chart then ignores: 1.x values (a top-level
+/// `image`) under chart 2 or later, or `controllers` under chart 1.x.
+pub(super) fn wrong_shape(r: &Release) -> Option<super::Unread> {
+    if r.chart != Some("app-template") {
+        return None;
+    }
+    let version = r.version?;
+    let (key, why) = match major(Some(version))? {
+        m if m >= 2 && v1_shaped(r.values) => (
+            "image",
+            format!("the values are shaped for app-template 1.x (a top-level `image`), which chart {version} does not read: it deploys no workload"),
+        ),
+        1 if r.values.get("controllers").is_some() => (
+            "controllers",
+            format!("chart {version} (app-template 1.x) does not read `controllers`: it deploys none of them"),
+        ),
+        _ => return None,
+    };
+    let (k, _) = r.values.entry(key)?;
+    Some(super::Unread { at: k.span, why })
 }
 
 pub(super) fn build(r: &Release) -> Vec<Made> {

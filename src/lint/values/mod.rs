@@ -11,7 +11,6 @@
 //! user wrote, so a finding about a default points at the block that omits it.
 
 mod app_template;
-pub(crate) use app_template::{major as chart_major, v1_shaped as app_template_v1_shaped};
 mod bitnami_redis;
 mod cloudflared;
 mod external_dns;
@@ -69,11 +68,14 @@ pub struct Unread {
     pub why: String,
 }
 
-/// What a document's Helm values become: objects, and what was not read.
+/// What a document's Helm values become: objects, what was not read, and
+/// values shaped for another major version of their chart than the one
+/// pinned (at the key that shows it, and why).
 #[derive(Default)]
 pub struct Reading {
     pub made: Vec<Made>,
     pub unread: Vec<Unread>,
+    pub wrong_shape: Vec<Unread>,
 }
 
 /// A chart family: whether the values are its chart's (cheap: asked for
@@ -650,6 +652,7 @@ pub fn read(doc: &Node, place: &Place) -> Reading {
             });
         }
         let r = f.release();
+        reading.wrong_shape.extend(app_template::wrong_shape(&r));
         match ADAPTERS.iter().find(|a| (a.claims)(&r)) {
             Some(adapter) => reading.made.extend((adapter.build)(&r)),
             None if f.listed
