@@ -963,3 +963,37 @@ fn a_redis_role_comes_from_the_chart_values_that_point_at_it() {
     assert_eq!(found[1].0, "SS012", "{j}");
     assert!(found[1].2.contains("global.redis.cache.host"), "{j}");
 }
+
+/// A Redis whose config file comes from a ConfigMap the set does not show
+/// may have the settings it seems to lack: those findings are infos marked
+/// unverified; with the ConfigMap in the set, its settings count.
+#[test]
+fn a_redis_config_nobody_shows_makes_its_settings_unverified() {
+    let lint = |file: &str| {
+        let out = run(
+            &["lint", file, "--select", "SS011,SS014", "--format", "json"],
+            &repo(),
+        );
+        let j = json(&out);
+        (out.status.code(), j)
+    };
+    let (code, j) = lint("fixtures/lint/redis-config/unseen.yaml");
+    assert_eq!(code, Some(0), "infos do not fail the gate: {j}");
+    let found: Vec<(&str, &str)> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["rule"].as_str().unwrap(), d["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("SS011", "info"), ("SS014", "info")], "{j}");
+    for d in j["diagnostics"].as_array().unwrap() {
+        let m = d["message"].as_str().unwrap();
+        assert!(
+            m.starts_with("unverified:") && m.contains("ConfigMap `queue-redis-config`"),
+            "{m}"
+        );
+    }
+    let (code, j) = lint("fixtures/lint/redis-config/seen.yaml");
+    assert_eq!(code, Some(0), "{j}");
+    assert_eq!(j["diagnostics"], serde_json::json!([]), "{j}");
+}

@@ -42,6 +42,10 @@ pub struct RedisUnit<'a> {
     pub max_memory_percent: bool,
     /// Index of the Redis container (StatefulSet engine).
     pub container: Option<usize>,
+    /// Where the server reads a config file the set does not show (a
+    /// ConfigMap or Secret that is not among the linted objects): a setting
+    /// found missing may be there.
+    pub unseen_config: Option<String>,
 }
 
 impl RedisUnit<'_> {
@@ -54,6 +58,27 @@ impl RedisUnit<'_> {
     pub fn role(&self) -> Option<&str> {
         self.role.as_ref().map(|(r, _)| r.as_str())
     }
+    /// A finding that a setting is missing: certain when the whole config
+    /// is seen; otherwise an info that says the setting is unverified, and
+    /// why (it may be in the config file nobody showed).
+    pub fn missing(
+        &self,
+        f: super::super::Finding,
+        severity: super::super::Severity,
+    ) -> super::super::Finding {
+        match &self.unseen_config {
+            None => f.severity(severity),
+            Some(src) => {
+                let mut f = f.severity(super::super::Severity::Info);
+                f.message = format!(
+                    "unverified: {}: its config file comes from {src}, which is not among the linted objects",
+                    f.message
+                );
+                f
+            }
+        }
+    }
+
     /// How the role was found, when no label says it.
     pub fn role_note(&self) -> String {
         match (&self.role, &self.role_from) {
@@ -105,6 +130,51 @@ pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
 fn config_map<'a>(cx: &Context<'a>, name: &str, of: &Obj) -> Option<&'a Obj<'a>> {
     cx.named("ConfigMap", name)
         .find(|o| super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir))
+}
+
+/// Where a config file the server is started with (`redis-server
+/// /etc/redis/redis.conf`) comes from, when the set does not show it: the
+/// volume mounted over its path holds a ConfigMap that is not in the set, a
+/// Secret, or files another container writes.
+fn config_file_unseen(
+    cx: &Context,
+    o: &Obj,
+    c: &super::super::object::Container,
+    arg: &str,
+) -> Option<String> {
+    let path = arg
+        .split_whitespace()
+        .find(|t| t.ends_with(".conf") && !t.starts_with('-'))?;
+    let mount = c
+        .node
+        .get("volumeMounts")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| {
+            let at = m.get("mountPath").and_then(Node::as_str)?;
+            let under = path == at || path.strip_prefix(at).is_some_and(|r| r.starts_with('/'));
+            under.then_some((at.len(), m.get("name").and_then(Node::as_str)?))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, name)| name)?;
+    let (_, spec) = o.pod_spec()?;
+    let volume = spec
+        .get("volumes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .find(|v| v.get("name").and_then(Node::as_str) == Some(mount))?;
+    let text = |p: [&str; 2]| volume.pointer(p).and_then(Node::as_str);
+    if let Some(name) = text(["configMap", "name"]) {
+        return config_map(cx, name, o)
+            .is_none()
+            .then(|| format!("ConfigMap `{name}`"));
+    }
+    if let Some(name) = text(["secret", "secretName"]) {
+        return Some(format!("Secret `{name}`"));
+    }
+    Some(format!("volume `{mount}`"))
 }
 
 /// The config files a ConfigMap holds: its `data` keys ending in `.conf`.
@@ -199,12 +269,14 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
     let (role, role_from) = role_of(cx, o);
     if is_operator_redis(o) {
         let mut persisted = Vec::new();
+        let mut unseen_config = None;
         if let Some(name) = o
             .get("spec.redisConfig.additionalRedisConfig")
             .and_then(Node::as_str)
         {
-            if let Some(cm) = config_map(cx, name, o) {
-                conf_settings(cm, &mut persisted);
+            match config_map(cx, name, o) {
+                Some(cm) => conf_settings(cm, &mut persisted),
+                None => unseen_config = Some(format!("ConfigMap `{name}`")),
             }
         }
         let dynamic = o
@@ -248,6 +320,7 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
                 .map(|m| (m, limit_path)),
             max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
             container: None,
+            unseen_config,
         });
     }
     if !matches!(o.kind, "StatefulSet" | "Deployment") {
@@ -274,6 +347,9 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
         }
     }
     let line = c.command_line();
+    let unseen_config = line
+        .iter()
+        .find_map(|a| config_file_unseen(cx, o, c, a.text));
     for arg in &line {
         let tokens: Vec<&str> = arg.text.split_whitespace().collect();
         for (i, t) in tokens.iter().enumerate() {
@@ -327,6 +403,7 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
             .map(|m| (m, c.at(&[k("resources"), k("limits"), k("memory")]))),
         max_memory_percent: false,
         container: Some(ci),
+        unseen_config,
     })
 }
 

@@ -65,19 +65,17 @@ impl Rule for QueueRedisNotPersistent {
                 ),
                 None => {
                     let path = vec![k("spec"), Seg::KeyNode];
-                    out.push(
-                        unit_finding(
-                            &META,
-                            u,
-                            path,
-                            format!(
-                                "queue {} does not persist with `appendonly yes`{}",
-                                u.obj.display(),
-                                u.role_note()
-                            ),
-                        )
-                        .severity(sev),
+                    let f = unit_finding(
+                        &META,
+                        u,
+                        path,
+                        format!(
+                            "queue {} does not persist with `appendonly yes`{}",
+                            u.obj.display(),
+                            u.role_note()
+                        ),
                     );
+                    out.push(u.missing(f, sev));
                 }
             }
         }

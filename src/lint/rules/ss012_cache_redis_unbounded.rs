@@ -49,7 +49,7 @@ impl Rule for CacheRedisUnbounded {
                 .is_some()
                 || u.max_memory_percent;
             if !bounded {
-                out.push(unit_finding(
+                let f = unit_finding(
                     &META,
                     u,
                     vec![k("spec"), Seg::KeyNode],
@@ -58,7 +58,8 @@ impl Rule for CacheRedisUnbounded {
                         u.obj.display(),
                         u.role_note()
                     ),
-                ));
+                );
+                out.push(u.missing(f, META.severity));
             }
             if let Some(s) = u
                 .persisted("maxmemory-policy")

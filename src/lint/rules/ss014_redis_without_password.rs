@@ -73,7 +73,7 @@ impl Rule for RedisWithoutPassword {
                             .and_then(Node::as_seq)
                             .is_some_and(|s| s.iter().any(|e| e.get("secretRef").is_some()));
                     if !(requirepass && from_secret) {
-                        out.push(unit_finding(
+                        let f = unit_finding(
                             &META,
                             u,
                             c.path(),
@@ -81,7 +81,8 @@ impl Rule for RedisWithoutPassword {
                                 "{} runs redis-server without `requirepass` from a Secret",
                                 u.obj.display()
                             ),
-                        ));
+                        );
+                        out.push(u.missing(f, META.severity));
                     }
                 }
             }

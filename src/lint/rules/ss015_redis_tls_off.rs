@@ -128,7 +128,7 @@ impl Rule for RedisTlsOff {
                 Engine::StatefulSet => u.persisted("tls-port").is_some_and(|s| s.value != "0"),
             };
             if !tls {
-                out.push(unit_finding(
+                let f = unit_finding(
                     &META,
                     u,
                     vec![k("spec"), Seg::KeyNode],
@@ -136,7 +136,12 @@ impl Rule for RedisTlsOff {
                         "{} accepts clients without TLS in production",
                         u.obj.display()
                     ),
-                ));
+                );
+                // The operator's TLS is its CR's, never its config file's.
+                out.push(match u.engine {
+                    Engine::Operator => f,
+                    Engine::StatefulSet => u.missing(f, META.severity),
+                });
             }
         }
     }
