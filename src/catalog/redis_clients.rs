@@ -8,58 +8,80 @@
 /// `_`), the role it gives the Redis it points at, and why.
 pub struct ClientSignal {
     pub env: &'static str,
+    /// Only for containers of images of this name, from any registry or
+    /// rebuild (a generic name like `REDIS_URL` says what it is for only in a
+    /// known app).
+    pub image: Option<&'static str>,
     pub role: &'static str,
     pub evidence: &'static str,
 }
 
 pub const SIGNALS: &[ClientSignal] = &[
+    // Manyfold runs its jobs on Sidekiq (config/initializers/sidekiq.rb),
+    // which reads `REDIS_URL`.
+    ClientSignal {
+        env: "REDIS_URL",
+        image: Some("manyfold"),
+        role: "queue",
+        evidence: "Manyfold's Sidekiq jobs",
+    },
     ClientSignal {
         env: "CELERY_BROKER_URL",
+        image: None,
         role: "queue",
         evidence: "Celery's broker URL",
     },
     ClientSignal {
         env: "PAPERLESS_REDIS",
+        image: None,
         role: "queue",
         evidence: "Paperless-ngx's Celery broker",
     },
     ClientSignal {
         env: "SIDEKIQ_REDIS_URL",
+        image: None,
         role: "queue",
         evidence: "Sidekiq's job store",
     },
     ClientSignal {
         env: "RQ_REDIS_URL",
+        image: None,
         role: "queue",
         evidence: "RQ's job store",
     },
     ClientSignal {
         env: "BULL_REDIS_URL",
+        image: None,
         role: "queue",
         evidence: "BullMQ's job store",
     },
     ClientSignal {
         env: "QUEUE_REDIS_URL",
+        image: None,
         role: "queue",
         evidence: "a queue's Redis URL",
     },
     ClientSignal {
         env: "_BROKER_URL",
+        image: None,
         role: "queue",
         evidence: "a message broker URL",
     },
     ClientSignal {
         env: "CACHE_REDIS_URL",
+        image: None,
         role: "cache",
         evidence: "a cache's Redis URL",
     },
     ClientSignal {
         env: "REDIS_CACHE_URL",
+        image: None,
         role: "cache",
         evidence: "a cache's Redis URL",
     },
     ClientSignal {
         env: "_CACHE_URL",
+        image: None,
         role: "cache",
         evidence: "a cache URL",
     },
@@ -105,12 +127,26 @@ pub const VALUE_SIGNALS: &[ValueSignal] = &[
     },
 ];
 
-/// The signal an environment variable gives, if any.
-pub fn signal(env: &str) -> Option<&'static ClientSignal> {
-    SIGNALS.iter().find(|s| match s.env.strip_prefix('_') {
-        Some(_) => env.ends_with(s.env),
-        None => env == s.env,
+/// The signal an environment variable of a container running `image` gives,
+/// if any.
+pub fn signal(env: &str, image: Option<&str>) -> Option<&'static ClientSignal> {
+    SIGNALS.iter().find(|s| {
+        let named = match s.env.strip_prefix('_') {
+            Some(_) => env.ends_with(s.env),
+            None => env == s.env,
+        };
+        named
+            && s.image
+                .is_none_or(|want| image.is_some_and(|i| image_name(i) == want))
     })
+}
+
+/// An image's name without registry, path, tag or digest:
+/// `ghcr.io/bjw-s-labs/manyfold:0.81.0@sha256:…` → `manyfold`.
+fn image_name(image: &str) -> &str {
+    let repo = image.split('@').next().unwrap_or(image);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    last.split(':').next().unwrap_or(last)
 }
 
 /// The Service name (and namespace, when the host says) a Redis URL or
@@ -144,8 +180,19 @@ mod tests {
             Some(("queue-redis".into(), None))
         );
         assert_eq!(host_of("redis://$(REDIS_HOST):6379"), None);
-        assert_eq!(signal("CELERY_BROKER_URL").map(|s| s.role), Some("queue"));
-        assert_eq!(signal("APP_CACHE_URL").map(|s| s.role), Some("cache"));
-        assert!(signal("REDIS_URL").is_none());
+        assert_eq!(
+            signal("CELERY_BROKER_URL", None).map(|s| s.role),
+            Some("queue")
+        );
+        assert_eq!(signal("APP_CACHE_URL", None).map(|s| s.role), Some("cache"));
+        assert!(signal("REDIS_URL", Some("ghcr.io/acme/app:1.0.0")).is_none());
+        assert_eq!(
+            signal(
+                "REDIS_URL",
+                Some("ghcr.io/bjw-s-labs/manyfold:0.81.0@sha256:e17f")
+            )
+            .map(|s| s.role),
+            Some("queue")
+        );
     }
 }

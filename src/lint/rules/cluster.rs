@@ -230,7 +230,7 @@ impl ClusterFacts {
                 ) else {
                     continue;
                 };
-                let Some(signal) = catalog::redis_clients::signal(name) else {
+                let Some(signal) = catalog::redis_clients::signal(name, c.image()) else {
                     continue;
                 };
                 if let Some((service, host_ns)) = catalog::redis_clients::host_of(value) {
@@ -392,10 +392,21 @@ impl ClusterIndex {
         services: &[String],
     ) -> Option<(&'static str, &str)> {
         services.iter().find_map(|s| {
-            self.redis_clients
-                .get(&(namespace.map(str::to_string), s.clone()))
-                .or_else(|| self.redis_clients.get(&(None, s.clone())))
-                .map(|(role, why)| (*role, why.as_str()))
+            let found = match namespace {
+                Some(ns) => self
+                    .redis_clients
+                    .get(&(Some(ns.to_string()), s.clone()))
+                    .or_else(|| self.redis_clients.get(&(None, s.clone()))),
+                // A Redis whose namespace the files do not say (a Flux
+                // Kustomization's `targetNamespace` sets it) is the Service a
+                // client names in any namespace.
+                None => self
+                    .redis_clients
+                    .iter()
+                    .find(|((_, name), _)| name == s)
+                    .map(|(_, u)| u),
+            };
+            found.map(|(role, why)| (*role, why.as_str()))
         })
     }
 
