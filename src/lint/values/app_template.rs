@@ -32,7 +32,7 @@ fn is_app_template(r: &Release) -> bool {
 }
 
 /// The enabled items of a values map (`controllers`, `service`, …).
-fn items<'a>(values: &'a Node, key: &str) -> Vec<(&'a Node, &'a Node)> {
+pub(super) fn items<'a>(values: &'a Node, key: &str) -> Vec<(&'a Node, &'a Node)> {
     values
         .get(key)
         .and_then(Node::as_map)
@@ -44,7 +44,7 @@ fn items<'a>(values: &'a Node, key: &str) -> Vec<(&'a Node, &'a Node)> {
 }
 
 /// The chart's name for an item: the release's own, or `<release>-<id>`.
-fn item_name(release: &str, id: &str, only: bool) -> String {
+pub(super) fn item_name(release: &str, id: &str, only: bool) -> String {
     if id == release || only {
         release.to_string()
     } else {
@@ -304,6 +304,10 @@ fn workloads(r: &Release) -> Vec<Node> {
             .or_else(|| values.pointer(["defaultPodOptions", "securityContext"]))
         {
             pod_spec.push(("securityContext", sc.clone()));
+        }
+        let volumes = super::app_template_storage::volumes(r, cn);
+        if !volumes.is_empty() {
+            pod_spec.push(("volumes", seq_node(volumes, span)));
         }
         let name = item_name(release, cn, only);
         let labels = pod_labels(release, cn, span);
@@ -618,5 +622,6 @@ pub(super) fn build(r: &Release) -> Vec<Made> {
     out.extend(services(r));
     out.extend(routes(r));
     out.extend(config_objects(r));
+    out.extend(super::app_template_storage::claims(r));
     out.into_iter().map(Made::from).collect()
 }

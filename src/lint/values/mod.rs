@@ -11,6 +11,7 @@
 //! user wrote, so a finding about a default points at the block that omits it.
 
 mod app_template;
+mod app_template_storage;
 mod bitnami_redis;
 mod cloudflared;
 mod external_dns;
