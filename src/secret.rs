@@ -106,6 +106,7 @@ pub fn is_secret_key(key: &str) -> bool {
         "STORE",
         "SECONDS",
         "ENDPOINT",
+        "NAMESPACE",
         "HOST",
         "PORT",
         "ISSUER",

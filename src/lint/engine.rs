@@ -169,7 +169,7 @@ impl<'r> Engine<'r> {
             if !matches!(d.origin, Origin::File) {
                 continue;
             }
-            for u in &d.unread {
+            for u in &d.values.unread {
                 part.values_unread
                     .push(((batch, key_part(i)), self.unread_values(d, u)));
             }
@@ -222,7 +222,10 @@ impl<'r> Engine<'r> {
         ) {
             (Some(kind), Some(name)) => format!("{kind} {name}"),
             (Some(kind), None) => kind.to_string(),
-            (None, _) => d.kind_hint.unwrap_or("values file").to_string(),
+            (None, _) => match d.kind_hint {
+                Some(hint) if hint != super::input::VALUES_HINT => hint.to_string(),
+                _ => "values file".to_string(),
+            },
         };
         UnreadValues {
             file: self.sources.name(u.at.file).to_string(),

@@ -58,11 +58,9 @@ pub struct Doc {
     /// Emitted by a kustomization build among the linted files: its
     /// `images:`, `replicas:` and patches are applied already.
     pub built: bool,
-    /// Helm values the document holds or names that were not read in full.
-    pub unread: Vec<crate::lint::values::Unread>,
-    /// Helm values it holds or names that are shaped for another major
-    /// version of their chart (SS046).
-    pub wrong_shape: Vec<crate::lint::values::Unread>,
+    /// What reading the Helm values the document holds or names found
+    /// beyond the objects they become.
+    pub values: crate::lint::values::Notes,
 }
 
 /// Objects a document holds inside it: the items of a `List`, and the
@@ -109,6 +107,8 @@ fn expand(node: &Node) -> Vec<Node> {
 
 pub const KUSTOMIZATION_HINT: &str = "Kustomization";
 pub const CLOUDFLARED_HINT: &str = "CloudflaredConfig";
+/// A file of Helm values read on its own (see [`crate::lint::values::is_values_file`]).
+pub const VALUES_HINT: &str = "HelmValues";
 
 /// YAML files under the given paths, sorted, skipping VCS and build folders.
 pub fn yaml_files(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -600,8 +600,7 @@ impl FileFacts<'_> {
             kind_hint,
             derived,
             built: self.built,
-            unread: Vec::new(),
-            wrong_shape: Vec::new(),
+            values: Default::default(),
         };
         let place = crate::lint::values::Place {
             links: self.links,
@@ -617,6 +616,8 @@ impl FileFacts<'_> {
                 Some(KUSTOMIZATION_HINT)
             } else if looks_like_cloudflared(&node) {
                 Some(CLOUDFLARED_HINT)
+            } else if !self.is_patch && crate::lint::values::is_values_file(&node, &place) {
+                Some(VALUES_HINT)
             } else {
                 None
             };
@@ -632,8 +633,7 @@ impl FileFacts<'_> {
                 docs.push(doc(made.node, false, made.kind_hint, true));
             }
             let mut own = doc(node, self.is_patch, kind_hint, false);
-            own.unread = reading.unread;
-            own.wrong_shape = reading.wrong_shape;
+            own.values = reading.notes;
             docs.push(own);
         }
         docs

@@ -95,8 +95,7 @@ pub fn from_bundle(
                 kind_hint: None,
                 derived: false,
                 built: false,
-                unread: Vec::new(),
-                wrong_shape: Vec::new(),
+                values: Default::default(),
             }
         })
         .flat_map(|d| {
@@ -126,8 +125,7 @@ fn helm_values(d: &Doc) -> Vec<Doc> {
             origin: Origin::File,
             derived: true,
             built: false,
-            unread: Vec::new(),
-            wrong_shape: Vec::new(),
+            values: Default::default(),
             ..d.clone()
         })
         .collect()
@@ -182,8 +180,7 @@ fn read_as_files(
                 kind_hint: kustomization.then_some(super::input::KUSTOMIZATION_HINT),
                 derived: false,
                 built: false,
-                unread: Vec::new(),
-                wrong_shape: Vec::new(),
+                values: Default::default(),
             });
         }
     }

@@ -11,7 +11,10 @@ declare_rule! {
     /// one), any env value holding a URL with a password (`redis://:pw@host`) or
     /// a known token shape (`ghp_…`, `AKIA…`, `sk_live_…`, `xoxb-…`, a PEM
     /// private key), and the same in ConfigMap data, including `key=value`
-    /// properties files (`spring.datasource.password=admin`).
+    /// properties files (`spring.datasource.password=admin`); `--password X`
+    /// in `args`; and, in the Helm values of charts no adapter models, a
+    /// credential-named key with a literal value (`adminPassword: …`; not
+    /// `existingSecret`, nor a `…Secret` key whose value is a Secret's name).
     ///
     /// ## Why it matters
     /// The value is in Git, in every clone and CI log, and cannot be rotated
@@ -45,7 +48,7 @@ declare_rule! {
 
 /// Whether a literal env value is a credential: by the variable's name (a
 /// boolean or a number is a setting, not a secret), or by its own shape.
-fn literal_credential(name: &str, value: &str) -> bool {
+pub(crate) fn literal_credential(name: &str, value: &str) -> bool {
     if is_reference(value) {
         return false;
     }
@@ -130,6 +133,18 @@ impl Rule for PlaintextSecretEnv {
         &META
     }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+        // Helm values of charts no adapter models: the key says it is one.
+        for c in &obj.doc.values.credentials {
+            let mut f = Finding::new(
+                &META,
+                obj,
+                Vec::new(),
+                format!("Helm values set `{}` to a literal value (not shown)", c.why),
+            )
+            .secret();
+            f.span = Some(c.at);
+            out.push(f);
+        }
         for c in obj.containers() {
             for list in ["command", "args"] {
                 let items = c.node.get(list).and_then(Node::as_seq).unwrap_or_default();

@@ -49,7 +49,7 @@ impl Rule for HelmValuesWrongShape {
     /// `valuesFrom`, `helmCharts`) with the chart version it resolves (a
     /// `chartRef` names it through its source), and says which are misshapen.
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
-        for wrong in &obj.doc.wrong_shape {
+        for wrong in &obj.doc.values.wrong_shape {
             let mut f = Finding::new(
                 &META,
                 obj,

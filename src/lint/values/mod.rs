@@ -69,14 +69,25 @@ pub struct Unread {
     pub why: String,
 }
 
-/// What a document's Helm values become: objects, what was not read, and
-/// values shaped for another major version of their chart than the one
-/// pinned (at the key that shows it, and why).
+/// What a document's Helm values become: objects, and notes on the rest.
 #[derive(Default)]
 pub struct Reading {
     pub made: Vec<Made>,
+    pub notes: Notes,
+}
+
+/// What the reading of a document's Helm values says beyond the objects they
+/// become, each at its node, kept with the document.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    /// Values not read in full, and why.
     pub unread: Vec<Unread>,
+    /// Values shaped for another major version of their chart than the one
+    /// pinned (SS046).
     pub wrong_shape: Vec<Unread>,
+    /// Literal credentials under credential-named keys of values no adapter
+    /// turns into objects (SS001): `why` holds the key's path.
+    pub credentials: Vec<Unread>,
 }
 
 /// A chart family: whether the values are its chart's (cheap: asked for
@@ -626,6 +637,74 @@ fn looks_like_values(file_name: &str) -> bool {
         || stem.ends_with(".values")
 }
 
+/// Literal credentials under credential-named keys, anywhere in `values`;
+/// `path` is the dotted path so far.
+fn credentials(values: &Node, path: &mut String, out: &mut Vec<Unread>) {
+    match &values.value {
+        Value::Map(entries) => {
+            for (k, v) in entries.iter() {
+                let Some(key) = k.as_str() else { continue };
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                match v.as_str() {
+                    Some(text) if credential_in_values(key, text) => {
+                        out.push(Unread {
+                            at: v.span,
+                            why: path.clone(),
+                        });
+                    }
+                    _ => credentials(v, path, out),
+                }
+                path.truncate(len);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                credentials(item, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a Helm value is a literal credential by its key. Keys that name
+/// where a credential is kept are references: `existingSecret…`, a key
+/// ending in `Secret` whose value reads as a Secret's name (`tlsSecret:
+/// app-tls`), and keys that are annotation or resource names (`a.b/c`).
+fn credential_in_values(key: &str, value: &str) -> bool {
+    if value.is_empty() || key.contains(['.', '/']) || !crate::secret::is_secret_key(key) {
+        return false;
+    }
+    let lower = key.to_ascii_lowercase();
+    let names_secret = (lower.ends_with("secret") || lower.ends_with("secrets"))
+        && value.len() <= 253
+        && value.bytes().any(|b| b.is_ascii_lowercase())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    !lower.contains("existing")
+        && !names_secret
+        && crate::lint::rules::ss001_plaintext_secret_env::literal_credential(key, value)
+}
+
+/// Whether a document is a file of Helm values read on its own: named like
+/// values, or beside its chart's `Chart.yaml`, and not read where a
+/// manifest installs its chart. Such a file is linted as an object of its
+/// own (`HelmValues`), so rules that read values see it.
+pub fn is_values_file(doc: &Node, place: &Place) -> bool {
+    doc.get("kind").is_none()
+        && doc.get("helmCharts").is_none()
+        && doc.as_map().is_some()
+        && !place.links.is_joined(place.file)
+        && looks_like_values(place.file.rsplit('/').next().unwrap_or(place.file))
+}
+
 /// The objects the Helm values of `doc` become, for every chart an adapter
 /// knows (read with nothing around it: see [`read`]).
 pub fn objects(doc: &Node) -> Vec<Made> {
@@ -647,14 +726,23 @@ pub fn read(doc: &Node, place: &Place) -> Reading {
     });
     for f in &found {
         for why in &f.gaps {
-            reading.unread.push(Unread {
+            reading.notes.unread.push(Unread {
                 at: f.at,
                 why: why.clone(),
             });
         }
         let r = f.release();
-        reading.wrong_shape.extend(app_template::wrong_shape(&r));
-        match ADAPTERS.iter().find(|a| (a.claims)(&r)) {
+        reading
+            .notes
+            .wrong_shape
+            .extend(app_template::wrong_shape(&r));
+        let adapter = ADAPTERS.iter().find(|a| (a.claims)(&r));
+        // Values no adapter turns into objects are still searched for
+        // credentials written in them.
+        if adapter.is_none() && !f.dependency {
+            credentials(r.values, &mut String::new(), &mut reading.notes.credentials);
+        }
+        match adapter {
             Some(adapter) => reading.made.extend((adapter.build)(&r)),
             None if f.listed
                 && !(f.chart.is_none() && dependency_read)
@@ -664,7 +752,7 @@ pub fn read(doc: &Node, place: &Place) -> Reading {
                     Some(c) => format!("no adapter reads the values of chart `{c}`"),
                     None => "values no manifest links to a chart, and shaped like no chart shipshape reads".into(),
                 };
-                reading.unread.push(Unread { at: f.at, why });
+                reading.notes.unread.push(Unread { at: f.at, why });
             }
             None => {}
         }
@@ -821,6 +909,7 @@ mod tests {
     fn values_of_unknown_charts_are_unread_and_of_known_ones_read() {
         let unread = |doc: &Node| -> Vec<String> {
             read(doc, &Place::alone())
+                .notes
                 .unread
                 .into_iter()
                 .map(|u| u.why)
