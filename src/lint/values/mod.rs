@@ -743,7 +743,27 @@ pub fn read(doc: &Node, place: &Place) -> Reading {
             credentials(r.values, &mut String::new(), &mut reading.notes.credentials);
         }
         match adapter {
-            Some(adapter) => reading.made.extend((adapter.build)(&r)),
+            Some(adapter) => {
+                let made = (adapter.build)(&r);
+                // Values that render nothing are said to, unless SS046
+                // already says why.
+                if made.is_empty()
+                    && f.listed
+                    && r.values.as_map().is_some_and(|m| !m.is_empty())
+                    && reading.notes.wrong_shape.is_empty()
+                {
+                    reading.notes.unread.push(Unread {
+                        at: f.at,
+                        why: match r.chart {
+                            Some(c) => {
+                                format!("the values render no object as chart `{c}` reads them")
+                            }
+                            None => "the values render no object as their chart reads them".into(),
+                        },
+                    });
+                }
+                reading.made.extend(made);
+            }
             None if f.listed
                 && !(f.chart.is_none() && dependency_read)
                 && r.values.as_map().is_some_and(|m| !m.is_empty()) =>
@@ -935,6 +955,14 @@ mod tests {
             unread(&string_values),
             ["values written as a string"],
             "values as a string are not read"
+        );
+        let nothing = parse(
+            "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: app-template, version: 3.5.1}}\n  values: {controllers: {main: {image: {repository: x, tag: '1'}}}}\n",
+        );
+        assert_eq!(
+            unread(&nothing),
+            ["the values render no object as chart `app-template` reads them"],
+            "values that build nothing are said to"
         );
         let elsewhere = parse(
             "kind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {spec: {chart: redis}}\n  valuesFrom: [{kind: ConfigMap, name: redis-values}]\n",
