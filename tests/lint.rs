@@ -712,6 +712,9 @@ fn values_kept_apart_are_joined_to_their_chart() {
         // oauth2-proxy 7.x bundles Bitnami Redis under `redis:`; 8.0.0 does not.
         ("argocd/proxy.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 7.7.9\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
         ("argocd/proxy-8.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: proxy-8 }\nspec:\n  project: apps\n  destination: { namespace: proxy, server: https://kubernetes.default.svc }\n  source:\n    repoURL: https://oauth2-proxy.github.io/manifests\n    chart: oauth2-proxy\n    targetRevision: 8.0.0\n    helm:\n      valuesObject:\n        redis: { enabled: true, auth: { enabled: false } }\n"),
+        // Flux: values kept as text in a ConfigMap object of the repository.
+        ("flux/sessions.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: sessions }\nspec:\n  chart: { spec: { chart: redis, version: 20.1.0, sourceRef: { kind: HelmRepository, name: bitnami } } }\n  valuesFrom: [{ kind: ConfigMap, name: sessions-values }]\n"),
+        ("flux/sessions-values.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: sessions-values }\ndata:\n  values.yaml: |\n    architecture: standalone\n    auth:\n      enabled: false\n"),
         // A k8s-at-home chart: the common library's values, app-template 1.x's shape.
         ("flux/hass.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: hass }\nspec:\n  chart:\n    spec: { chart: home-assistant, version: 13.4.2, sourceRef: { kind: HelmRepository, name: k8s-at-home-charts } }\n  values:\n    image: { repository: ghcr.io/home-assistant/home-assistant, tag: latest }\n"),
         // A wrapper chart: its Chart.yaml says `sessions:` is Bitnami Redis.
@@ -758,6 +761,8 @@ fn values_kept_apart_are_joined_to_their_chart() {
         ("SS014", "argocd/proxy.yaml", 13),
         // the wrapper chart's aliased dependency
         ("SS014", "charts/site/values.yaml", 1),
+        // at the ConfigMap's key: a place inside its text is not the file's
+        ("SS014", "flux/sessions-values.yaml", 5),
         // the floating tag, from the generated ConfigMap's file
         ("SS020", "flux/hass.yaml", 8),
         ("SS020", "flux/web/values.yaml", 6),

@@ -432,6 +432,33 @@ pub fn parse_each<A: Send>(
             }
         }
     }
+    // ConfigMaps and Secrets a `valuesFrom` names that no kustomization
+    // generates: the files whose text names one are read now.
+    if !links.wanted_objects().is_empty() {
+        let wanted: Vec<String> = links.wanted_objects().iter().cloned().collect();
+        let holds = |i: usize| {
+            sources.try_text(loaded.files[i].0).is_some_and(|t| {
+                (t.contains("ConfigMap") || t.contains("Secret"))
+                    && wanted.iter().any(|w| t.contains(w.as_str()))
+            })
+        };
+        let fresh: Vec<(usize, Parsed)> = (0..names.len())
+            .into_par_iter()
+            .filter(|i| pre[*i].is_none() && holds(*i))
+            .map(|i| {
+                let (id, path) = &loaded.files[i];
+                (i, Some(read_and_parse(sources, *id, path)))
+            })
+            .collect();
+        for (i, parsed) in fresh {
+            pre[i] = parsed;
+        }
+        for (i, p) in pre.iter().enumerate() {
+            if let Some(Ok(docs)) = p.as_ref().filter(|_| holds(i)) {
+                links.fill_objects(docs);
+            }
+        }
+    }
     let start = || (init(), Vec::new());
     loaded
         .files

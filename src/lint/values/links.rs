@@ -58,6 +58,12 @@ pub struct Links {
     charts: BTreeMap<String, ChartMeta>,
     /// Values files read where their chart is installed: not read again alone.
     joined: BTreeSet<String>,
+    /// ConfigMaps and Secrets a `valuesFrom` names that no kustomization
+    /// generates: looked for among the objects of the repository.
+    wanted_objects: BTreeSet<String>,
+    /// Values kept in a ConfigMap's `data` or a Secret's `stringData`, by
+    /// (kind, name, key): every node at the key (the text is a string).
+    inline: BTreeMap<(String, String, String), Node>,
     /// Linted file paths by last segment: `$ref/path` names a file by its
     /// path in the repository, which ends the linted path.
     by_name: BTreeMap<String, Vec<String>>,
@@ -70,6 +76,8 @@ pub static NONE: Links = Links {
     generated: BTreeMap::new(),
     charts: BTreeMap::new(),
     joined: BTreeSet::new(),
+    wanted_objects: BTreeSet::new(),
+    inline: BTreeMap::new(),
     by_name: BTreeMap::new(),
 };
 
@@ -208,6 +216,9 @@ impl Links {
                         .filter(|g| g.name == name)
                         .map(|g| g.file.clone())
                         .collect();
+                    if files.is_empty() {
+                        self.wanted_objects.insert(name);
+                    }
                     self.joined.extend(files);
                 }
             }
@@ -242,6 +253,54 @@ impl Links {
         if let Some(first) = docs.iter().find(|d| d.as_map().is_some()) {
             self.trees.insert(path, first.clone());
         }
+    }
+
+    /// The names of ConfigMaps and Secrets to look for among the objects.
+    pub fn wanted_objects(&self) -> &BTreeSet<String> {
+        &self.wanted_objects
+    }
+
+    /// Keeps the values a wanted ConfigMap or Secret holds as text, each
+    /// key's values parsed; their nodes all point at the key (a position
+    /// inside the text is not the file's).
+    pub fn fill_objects(&mut self, docs: &[Node]) {
+        for doc in docs {
+            let kind = doc.get("kind").and_then(Node::as_str);
+            let field = match kind {
+                Some("ConfigMap") => "data",
+                Some("Secret") => "stringData",
+                _ => continue,
+            };
+            let Some(name) = text(doc.pointer(["metadata", "name"])) else {
+                continue;
+            };
+            if !self.wanted_objects.contains(&name) {
+                continue;
+            }
+            for (k, v) in doc
+                .get(field)
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+            {
+                let (Some(key), Some(body)) = (k.as_str(), v.as_str()) else {
+                    continue;
+                };
+                if let Ok(tree) = crate::yaml::parse_single(body, k.span.file) {
+                    if tree.as_map().is_some() {
+                        let kind = kind.unwrap_or_default().to_string();
+                        self.inline
+                            .insert((kind, name.clone(), key.to_string()), at(&tree, k.span));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The values a ConfigMap or Secret of the repository holds under `key`.
+    pub fn inline(&self, kind: &str, name: &str, key: &str) -> Option<&Node> {
+        self.inline
+            .get(&(kind.to_string(), name.to_string(), key.to_string()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -360,6 +419,21 @@ pub fn values_from(doc: &Node) -> Vec<(String, String)> {
             Some((name, key))
         })
         .collect()
+}
+
+/// A tree whose every node is placed at `span`.
+fn at(tree: &Node, span: crate::yaml::Span) -> Node {
+    let value = match &tree.value {
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (at(k, span), at(v, span)))
+                .collect(),
+        ),
+        Value::Seq(items) => Value::Seq(items.iter().map(|i| at(i, span)).collect()),
+        other => other.clone(),
+    };
+    Node { value, span }
 }
 
 fn chart_meta(doc: &Node) -> Option<ChartMeta> {

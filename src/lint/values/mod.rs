@@ -285,14 +285,14 @@ fn flux<'a>(doc: &'a Node, place: &Place) -> Option<Found<'a>> {
             ));
             continue;
         }
-        match place
+        let generated = place
             .links
             .generated(&place.layers, &name, &key)
-            .and_then(|f| place.links.tree(f))
-        {
+            .and_then(|f| place.links.tree(f));
+        match generated.or_else(|| place.links.inline(&kind, &name, &key)) {
             Some(tree) => files.push(tree),
             None => gaps.push(format!(
-                "values from {kind} `{name}` (key `{key}`), which no linted kustomization generates from a file"
+                "values from {kind} `{name}` (key `{key}`), which is neither generated from a file by a linted kustomization nor among the linted objects"
             )),
         }
     }
@@ -969,7 +969,7 @@ mod tests {
         );
         assert_eq!(
             unread(&elsewhere),
-            ["values from ConfigMap `redis-values` (key `values.yaml`), which no linted kustomization generates from a file"]
+            ["values from ConfigMap `redis-values` (key `values.yaml`), which is neither generated from a file by a linted kustomization nor among the linted objects"]
         );
     }
 }
