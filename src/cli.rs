@@ -275,7 +275,7 @@ fn run_command(cli: Cli) -> Outcome {
         Command::Lint(args) => crate::lint::cli::lint(&root, &args),
         Command::Check(args) => crate::lint::cli::check(&root, &args),
         Command::Rules => crate::lint::cli::rules(),
-        Command::Explain { rule } => crate::lint::cli::explain(&rule),
+        Command::Explain { rule } => crate::lint::cli::explain(&root, &rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
         Command::Diff(args) => diff_cmd(&root, &args),
         Command::Simulate(args) => crate::simulate::cli::simulate(&root, &args),

@@ -146,6 +146,17 @@ pub fn find(code: &str) -> Option<&'static Code> {
     CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
 }
 
+impl Code {
+    /// What the code does to the command's exit, as `explain` labels it.
+    pub fn exit_behaviour(&self) -> &'static str {
+        if self.code.starts_with("tunnel::") {
+            "cloudflared config finding: `tunnel validate` exits 1 when the file is invalid"
+        } else {
+            "bad input: exit 2"
+        }
+    }
+}
+
 /// `codes` as Markdown, appended to RULES.md.
 pub fn markdown() -> String {
     let mut s = String::from("## Bad-input and cloudflared codes\n\n`spec::`, `policy::`, `cli::` and `lint::` codes stop a command with exit 2; `tunnel::` codes are what `shipshape tunnel validate` reports. Every output format carries them; `shipshape explain CODE` prints the entry.\n\n| code | meaning |\n|---|---|\n");

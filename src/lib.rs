@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod codes;
+pub mod diag;
 pub mod diff;
 pub mod emit;
 pub mod lint;

@@ -154,3 +154,77 @@ fn secrets_never_reach_any_format() {
         }
     }
 }
+
+/// Every code an output prints for a fixture is one `explain` knows, labelled
+/// with what it does to the exit: lint rules on the rule and lint fixtures,
+/// cloudflared codes on the tunnel fixtures, bad-input codes on the bad
+/// projects.
+#[test]
+fn explain_knows_every_code_the_fixtures_print() {
+    let fixtures = repo().join("fixtures");
+    let mut codes = std::collections::BTreeSet::new();
+    let mut collect = |out: std::process::Output| {
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+        for d in j["diagnostics"].as_array().into_iter().flatten() {
+            codes.insert(d["rule"].as_str().unwrap().to_string());
+        }
+    };
+    collect(run(
+        &[
+            "lint",
+            "fixtures/rules",
+            "fixtures/lint",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    ));
+    let dir = |d: &str| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(fixtures.join(d))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    for f in dir("tunnel") {
+        let f = f.to_string_lossy().to_string();
+        collect(run(
+            &["tunnel", "validate", &f, "--format", "json"],
+            &repo(),
+        ));
+    }
+    for d in dir("bad").into_iter().filter(|d| d.is_dir()) {
+        let d = d.to_string_lossy().to_string();
+        collect(run(&["check", "-C", &d, "--format", "json"], &repo()));
+    }
+    assert!(
+        codes.iter().any(|c| c.starts_with("tunnel::"))
+            && codes.iter().any(|c| c.starts_with("spec::"))
+            && codes.iter().any(|c| c.starts_with("SS0")),
+        "{codes:?}"
+    );
+    for code in &codes {
+        let out = run(&["explain", code], &repo());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "explain {code}: {}",
+            text(&out.stderr)
+        );
+        let first = text(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if code.starts_with("tunnel::") {
+            assert!(
+                first.contains("tunnel validate` exits 1"),
+                "{code}: {first}"
+            );
+        } else if code.contains("::") {
+            assert!(first.contains("exit 2"), "{code}: {first}");
+        }
+    }
+}

@@ -98,22 +98,35 @@ fn json_report_and_exit_codes() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
+    // The JSON every command writes: one diagnostic per finding.
     let j = json(&out);
-    let files = j["files"].as_array().expect("files");
-    assert_eq!(files.len(), 2);
-    assert_eq!(files[0]["file"], "service-has-path.yaml");
-    assert_eq!(files[0]["valid"], false);
-    let e = &files[0]["errors"][0];
+    assert_eq!(j["version"], 1, "{j}");
+    assert_eq!(j["summary"]["files"], 2, "{j}");
+    let d = &j["diagnostics"][0];
     assert_eq!(
         (
-            e["code"].as_str(),
-            e["rule"].as_u64(),
-            e["line"].as_u64(),
-            e["column"].as_u64()
+            d["rule"].as_str(),
+            d["family"].as_str(),
+            d["file"].as_str(),
+            d["line"].as_u64(),
+            d["column"].as_u64()
         ),
-        (Some("service-has-path"), Some(0), Some(4), Some(14))
+        (
+            Some("tunnel::service-has-path"),
+            Some("tunnel"),
+            Some("service-has-path.yaml"),
+            Some(4),
+            Some(14)
+        )
     );
-    assert_eq!(files[1]["valid"], true);
+    assert!(
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["file"] != "valid-full.yaml"),
+        "{j}"
+    );
 
     let ok = bin()
         .current_dir(&dir)

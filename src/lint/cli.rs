@@ -525,13 +525,32 @@ pub fn rules() -> Outcome {
     Outcome::ok(s, String::new())
 }
 
-pub fn explain(rule: &str) -> Outcome {
-    let metas = registry::all_metas();
-    match metas
-        .iter()
-        .find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule)
-    {
-        Some(m) => Outcome::ok(
+/// The text of a rule or code: built-in rules, the custom rules of the
+/// project's policies (so every id lint prints here can be explained), and
+/// the bad-input and cloudflared codes.
+pub fn explain(root: &Path, rule: &str) -> Outcome {
+    let mut sources = Sources::new();
+    // A project whose files do not load has no custom rules to add; lint
+    // says why when it runs.
+    let policy = load_project(root, &mut sources).ok().and_then(|project| {
+        let known = project.as_ref().and_then(Project::env_names);
+        Policy::load(
+            &policy_files(root, project.as_ref(), &[]),
+            &mut sources,
+            known.as_deref(),
+        )
+        .ok()
+    });
+    let metas = policy.as_ref().map_or_else(registry::all_metas, all_rules);
+    // A cloudflared code may be named bare, as older output showed it.
+    let code = crate::codes::find(rule).or_else(|| crate::codes::find(&format!("tunnel::{rule}")));
+    match (
+        metas
+            .iter()
+            .find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule),
+        code,
+    ) {
+        (Some(m), _) => Outcome::ok(
             format!(
                 "{} {} ({} by default)\n{}\n{}\n{}",
                 m.id,
@@ -543,14 +562,17 @@ pub fn explain(rule: &str) -> Outcome {
             ),
             String::new(),
         ),
-        None if crate::codes::find(rule).is_some() => {
-            let c = crate::codes::find(rule).map_or(("", "", ""), |c| (c.code, c.summary, c.doc));
-            Outcome::ok(
-                format!("{} (bad input: exit 2)\n{}\n\n{}\n", c.0, c.1, c.2),
-                String::new(),
-            )
-        }
-        None => {
+        (None, Some(c)) => Outcome::ok(
+            format!(
+                "{} ({})\n{}\n\n{}\n",
+                c.code,
+                c.exit_behaviour(),
+                c.summary,
+                c.doc
+            ),
+            String::new(),
+        ),
+        (None, None) => {
             let names: Vec<&str> = metas
                 .iter()
                 .flat_map(|m| [m.id, m.name])

@@ -10,30 +10,10 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
-use clap::ValueEnum;
-
 use crate::lint::{Report, RuleMeta};
 use crate::source::Sources;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    #[default]
-    Human,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-    /// GitLab Code Quality report.
-    Gitlab,
-}
-
-impl Format {
-    /// Whether the format shows source excerpts (so files with findings
-    /// need their masked text).
-    pub fn shows_excerpts(self) -> bool {
-        matches!(self, Format::Human)
-    }
-}
+pub use crate::diag::Format;
 
 /// Renders a lint report. `rules` is the rule registry (plus custom rules),
 /// which SARIF lists in full.

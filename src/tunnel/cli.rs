@@ -1,24 +1,15 @@
 //! `shipshape tunnel validate` and `shipshape tunnel match`.
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::{json, Value as J};
 use std::path::PathBuf;
 
-use super::{match_url, validate, Finding, Severity, Validation};
+use super::{match_url, validate, Finding, Validation};
 use crate::cli::{exit, Outcome};
 use crate::report::excerpt::excerpt;
 use crate::source::FileId;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    #[default]
-    Human,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-    Gitlab,
-}
+pub use crate::diag::Format;
 
 /// The findings of every file as lint diagnostics (`tunnel::<code>`), for the
 /// formats every command shares.
@@ -31,10 +22,7 @@ fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
                 family: crate::lint::Family::Tunnel,
                 rule: format!("tunnel::{}", f.code),
                 name: f.code.to_string(),
-                severity: match f.severity {
-                    Severity::Error => crate::lint::Severity::Error,
-                    Severity::Warning => crate::lint::Severity::Warning,
-                },
+                severity: f.severity,
                 message: f.message.clone(),
                 help: f.help.clone(),
                 location: Location {
@@ -47,7 +35,8 @@ fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
                 },
                 rendered: None,
                 object: None,
-                path: String::new(),
+                // Which ingress rule, when the finding is about one.
+                path: f.rule.map(|i| format!("ingress[{i}]")).unwrap_or_default(),
                 envs: Vec::new(),
                 identity_path: String::new(),
                 secret: false,
@@ -102,26 +91,13 @@ fn shown(path: &std::path::Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-fn finding_json(f: &Finding) -> J {
-    json!({
-        "code": f.code,
-        "message": f.message,
-        "help": f.help,
-        "rule": f.rule,
-        "line": f.span.start.line,
-        "column": f.span.start.col,
-    })
-}
-
 /// Human form of one finding: `file:line:col: severity[code]: message`, the line, help.
 /// `text` is the file's text with secrets masked (`secret::masked`).
 pub fn finding_human(name: &str, text: &str, f: &Finding) -> String {
-    let sev = match f.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let sev = f.severity.as_str();
+    // The code as `explain` knows it: with its family.
     format!(
-        "{name}:{}:{}: {sev}[{}]: {}\n{}  help: {}\n",
+        "{name}:{}:{}: {sev}[tunnel::{}]: {}\n{}  help: {}\n",
         f.span.start.line,
         f.span.start.col,
         f.code,
@@ -148,28 +124,8 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
     let shared = |f: crate::report::Format| {
         crate::report::render(f, &as_report(&results), &crate::source::Sources::new(), &[])
     };
+    // Every machine format is the one every command writes.
     let stdout = match format {
-        Format::Sarif => shared(crate::report::Format::Sarif),
-        Format::Github => shared(crate::report::Format::Github),
-        Format::Junit => shared(crate::report::Format::Junit),
-        Format::Gitlab => shared(crate::report::Format::Gitlab),
-        Format::Json => {
-            let files: Vec<J> = results
-                .iter()
-                .map(|(name, _, v)| {
-                    json!({
-                        "file": name,
-                        "valid": v.is_valid(),
-                        "errors": v.errors().map(finding_json).collect::<Vec<_>>(),
-                        "warnings": v.warnings().map(finding_json).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let mut s =
-                serde_json::to_string_pretty(&json!({ "files": files })).unwrap_or_default();
-            s.push('\n');
-            s
-        }
         Format::Human => {
             let mut s = String::new();
             for (name, text, v) in &results {
@@ -187,6 +143,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
             }
             s
         }
+        machine => shared(machine),
     };
     Outcome {
         stdout,

@@ -21,11 +21,7 @@ use crate::problem::did_you_mean;
 use crate::source::FileId;
 use crate::yaml::{self, Node, Span, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
+pub use crate::diag::Severity;
 
 /// One problem in a config file.
 #[derive(Debug, Clone, PartialEq)]
@@ -488,7 +484,14 @@ pub fn validate_node(root: &Node) -> Validation {
         rules.push(r);
     }
     let mut findings = c.findings;
-    findings.sort_by_key(|f| (f.span.start.line, f.span.start.col, f.severity));
+    // Errors before warnings at one place.
+    findings.sort_by_key(|f| {
+        (
+            f.span.start.line,
+            f.span.start.col,
+            std::cmp::Reverse(f.severity),
+        )
+    });
     Validation { findings, rules }
 }
 

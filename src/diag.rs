@@ -1,0 +1,140 @@
+//! The one shape every problem takes on its way to the user, whatever found
+//! it (a lint rule, a spec check, a policy, the tunnel validator, drift):
+//! its severity, where it is, and the output formats. It sits at the bottom
+//! of the module graph: every finder converts into it, every reporter reads
+//! it, and it imports neither.
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+use crate::yaml::Span;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+    /// GitLab Code Quality report.
+    Gitlab,
+}
+
+impl Format {
+    /// Whether the format shows source excerpts (so files with findings
+    /// need their masked text).
+    pub fn shows_excerpts(self) -> bool {
+        matches!(self, Format::Human)
+    }
+}
+
+/// A location users can open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Where a diagnostic comes from. Every family goes through the same
+/// reporters; `rule` is the family's code (`SS020`, `spec::unknown-key`,
+/// `tunnel::rule-shadowed`, `SS903` for drift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// A lint rule (built-in or custom) on an object, or about the input files.
+    Lint,
+    /// The committed output differs from the render.
+    Drift,
+    /// A spec, policy or command-line problem: exit 2.
+    Input,
+    /// A cloudflared config problem.
+    Tunnel,
+}
+
+/// A finding, resolved, suppressed or not, ready for a reporter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub family: Family,
+    pub rule: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    #[serde(flatten)]
+    pub location: Location,
+    /// The rendered file, for findings on rendered objects (which point at the spec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Location>,
+    pub object: Option<ObjectRef>,
+    pub path: String,
+    /// The environments whose objects produced this finding (several when they
+    /// share a spec line); the severity is the highest among them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub envs: Vec<String>,
+    #[serde(skip)]
+    pub secret: bool,
+    /// `path` with list items named where they have a name
+    /// (`containers[api].env[DB_PASSWORD]`): a finding's identity across
+    /// revisions, so inserting an item does not make old findings new.
+    #[serde(skip)]
+    pub identity_path: String,
+}
+
+impl Location {
+    /// Line 1, column 1 of a file: for findings about a whole file.
+    pub fn file_start(file: String) -> Self {
+        Location {
+            file,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            span: None,
+        }
+    }
+}
