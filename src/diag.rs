@@ -9,6 +9,20 @@ use serde::Serialize;
 
 use crate::yaml::Span;
 
+/// The format the command was asked for, for stops that cannot return
+/// through the command (a runaway custom rule is stopped from another
+/// thread): they still write a report the reader can parse.
+static STOP_FORMAT: std::sync::OnceLock<Format> = std::sync::OnceLock::new();
+
+/// Records the command's output format (the first call wins).
+pub fn set_stop_format(format: Format) {
+    let _ = STOP_FORMAT.set(format);
+}
+
+pub fn stop_format() -> Format {
+    STOP_FORMAT.get().copied().unwrap_or_default()
+}
+
 #[derive(
     Debug,
     Clone,

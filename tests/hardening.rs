@@ -617,6 +617,30 @@ fn a_runaway_custom_rule_is_stopped() {
         "ran longer than 10000 ms"
     };
     assert!(stderr.contains(budget), "{stderr}");
+    // Asked for SARIF, the stop is a SARIF report too.
+    let out = bin()
+        .env("SHIPSHAPE_TEST_CEL_BUDGET_MS", "500")
+        .arg("-C")
+        .arg(tmp.path())
+        .args([
+            "lint",
+            "m.yaml",
+            "--policy",
+            "policy.yaml",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "policy::cel-budget", "{sarif}");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"], 5,
+        "{sarif}"
+    );
 }
 
 /// A long comment block before a sequence item is YAML like any other: the

@@ -260,6 +260,7 @@ const BASELINE_VERSION: u32 = 2;
 pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
+    crate::diag::set_stop_format(format);
     let project = match load_project(root, &mut sources) {
         Ok(p) => p,
         Err(p) => return bad_input(&p.sorted(), &sources, format),

@@ -508,9 +508,11 @@ impl Policy {
                 let mut cx = cel::Context::with_env(rule.env.clone());
                 cx.add_variable_from_value("object", to_cel(o.node()));
                 if let Some(w) = &watchdog {
-                    w.begin(|| {
-                        let s = self_span_text(sources, rule.expr_span);
-                        format!("{s}: custom rule {} on {}", rule.meta.id, o.display())
+                    w.begin(|| super::watchdog::Evaluation {
+                        file: sources.name(rule.expr_span.file).to_string(),
+                        line: rule.expr_span.start.line,
+                        column: rule.expr_span.start.col,
+                        what: format!("custom rule {} on {}", rule.meta.id, o.display()),
                     });
                 }
                 let result = rule.program.execute(&cx);
@@ -539,10 +541,6 @@ impl Policy {
         }
         (findings, errors)
     }
-}
-
-fn self_span_text(sources: &Sources, s: Span) -> String {
-    format!("{}:{}:{}", sources.name(s.file), s.start.line, s.start.col)
 }
 
 impl CustomRule {

@@ -38,11 +38,21 @@ fn budget_ms() -> u64 {
     default
 }
 
+/// What is being evaluated: the rule's expression (file, line, column) and
+/// the object, for the diagnostic that stops the run.
+#[derive(Default, Clone)]
+pub struct Evaluation {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub what: String,
+}
+
 struct Shared {
     origin: Instant,
     /// Milliseconds since `origin` when the current evaluation started; 0 when idle.
     started: AtomicU64,
-    what: Mutex<String>,
+    what: Mutex<Evaluation>,
     done: AtomicBool,
 }
 
@@ -55,7 +65,7 @@ impl Watchdog {
         let shared = Arc::new(Shared {
             origin: Instant::now(),
             started: AtomicU64::new(0),
-            what: Mutex::new(String::new()),
+            what: Mutex::new(Evaluation::default()),
             done: AtomicBool::new(false),
         });
         let s = shared.clone();
@@ -86,11 +96,7 @@ impl Watchdog {
                     continue;
                 };
                 let what = s.what.lock().map(|w| w.clone()).unwrap_or_default();
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "{what}: error[policy::cel]: the evaluation {over}; nothing was checked\n  help: bound the comprehensions of the expression (nested all/exists/map over large lists) and what it builds (replace, join, +)",
-                );
-                std::process::exit(2);
+                stop(&what, &over);
             }
         });
         Watchdog { shared }
@@ -98,7 +104,7 @@ impl Watchdog {
 
     /// An evaluation starts; `what` names it, made only when the budget runs out
     /// would need it (cheap enough to make each time).
-    pub fn begin(&self, what: impl FnOnce() -> String) {
+    pub fn begin(&self, what: impl FnOnce() -> Evaluation) {
         if let Ok(mut w) = self.shared.what.lock() {
             *w = what();
         }
@@ -109,6 +115,50 @@ impl Watchdog {
     pub fn end(&self) {
         self.shared.started.store(0, Ordering::Relaxed);
     }
+}
+
+/// Stops the run: the diagnostic on stderr, and in a machine format on
+/// stdout as the report the command would have written (so a SARIF upload
+/// or a JSON reader sees why), then exit 2.
+fn stop(e: &Evaluation, over: &str) -> ! {
+    let help = "bound the comprehensions of the expression (nested all/exists/map over large lists) and what it builds (replace, join, +)";
+    let message = format!("{}: the evaluation {over}; nothing was checked", e.what);
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}:{}:{}: {}: error[policy::cel-budget]: the evaluation {over}; nothing was checked\n  help: {help}",
+        e.file, e.line, e.column, e.what
+    );
+    let format = crate::diag::stop_format();
+    if format != crate::diag::Format::Human {
+        let mut d = super::Diagnostic::about_input(
+            &super::registry::INVALID_YAML,
+            super::Location {
+                file: e.file.clone(),
+                line: e.line,
+                column: e.column,
+                end_line: e.line,
+                end_column: e.column,
+                span: None,
+            },
+            message,
+        );
+        d.family = crate::diag::Family::Input;
+        d.rule = "policy::cel-budget".into();
+        d.name = "a custom rule ran out of its evaluation budget".into();
+        d.severity = super::Severity::Error;
+        d.help = help.into();
+        let report = super::Report {
+            diagnostics: vec![d],
+            summary: super::Summary {
+                errors: 1,
+                ..super::Summary::default()
+            },
+        };
+        let out = crate::report::render(format, &report, &crate::source::Sources::new(), &[]);
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        let _ = std::io::stdout().flush();
+    }
+    std::process::exit(2);
 }
 
 impl Drop for Watchdog {
