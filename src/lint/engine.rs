@@ -111,13 +111,7 @@ impl Partial {
 /// the set is complete a Service cloudflared routes to), and the Redis
 /// instances the Redis rules gather.
 pub fn needs_tree(o: &Obj, complete: bool) -> bool {
-    let named = match o.kind {
-        "ConfigMap" => rules::redis::is_config(o),
-        "RedisReplication" => true,
-        "Service" => complete,
-        _ => false,
-    };
-    named || rules::redis::is_unit(o)
+    super::Kept::keeps(o, complete) || rules::redis::is_unit(o)
 }
 
 impl<'r> Engine<'r> {

@@ -374,24 +374,16 @@ impl<'a> Context<'a> {
         self.set()
             .map_or(rules::ProducedSecrets::none(), |s| &s.produced)
     }
-    /// The objects of a kind with a name, among those [`engine::needs_tree`]
-    /// keeps (a kind looked up here needs its line there).
-    pub fn named<'s>(
-        &'s self,
-        kind: &'s str,
-        name: &str,
-    ) -> impl Iterator<Item = &'a Obj<'a>> + 's {
-        debug_assert!(
-            matches!(kind, "ConfigMap" | "RedisReplication" | "Service"),
-            "{kind} objects are not kept to the end"
-        );
+    /// The objects of a kind with a name. Only the kinds the engine keeps
+    /// to the end can be asked for ([`Kept`]).
+    pub fn named<'s>(&'s self, kind: Kept, name: &str) -> impl Iterator<Item = &'a Obj<'a>> + 's {
         let found = self
             .set()
             .and_then(|set| set.by_name.get(name).map(|ix| (set.objects, ix)));
         found
             .into_iter()
             .flat_map(|(objects, ix)| ix.iter().map(move |&i| &objects[i]))
-            .filter(move |o| o.kind == kind)
+            .filter(move |o| o.kind == kind.kind())
     }
     pub fn redis_units(&self) -> &[rules::redis::RedisUnit<'a>] {
         match self.set() {
@@ -402,6 +394,38 @@ impl<'a> Context<'a> {
     pub fn cluster(&self) -> &rules::cluster::ClusterIndex {
         self.set()
             .map_or(rules::cluster::ClusterIndex::none(), |s| &s.cluster)
+    }
+}
+
+/// The kinds rules look up by name ([`Context::named`]): the engine keeps
+/// their objects to the end of the run ([`engine::needs_tree`]), so a lookup
+/// finds every one. A kind not listed here cannot be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// A ConfigMap holding a Redis config file.
+    ConfigMap,
+    RedisReplication,
+    /// Kept only over a complete set (the rule asking is a whole-set rule).
+    Service,
+}
+
+impl Kept {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Kept::ConfigMap => "ConfigMap",
+            Kept::RedisReplication => "RedisReplication",
+            Kept::Service => "Service",
+        }
+    }
+
+    /// Whether the engine keeps `o` for lookups by name.
+    pub fn keeps(o: &Obj, complete: bool) -> bool {
+        match o.kind {
+            "ConfigMap" => rules::redis::is_config(o),
+            "RedisReplication" => true,
+            "Service" => complete,
+            _ => false,
+        }
     }
 }
 

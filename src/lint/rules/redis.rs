@@ -128,7 +128,7 @@ pub fn parse_conf(text: &str) -> Vec<(String, String, u32)> {
 }
 
 fn config_map<'a>(cx: &Context<'a>, name: &str, of: &Obj) -> Option<&'a Obj<'a>> {
-    cx.named("ConfigMap", name)
+    cx.named(crate::lint::Kept::ConfigMap, name)
         .find(|o| super::related(o.namespace, &o.doc.dir, of.namespace, &of.doc.dir))
 }
 

@@ -59,10 +59,12 @@ impl Rule for SentinelMissingReplicationPassword {
         else {
             return;
         };
-        let protected = cx.named("RedisReplication", repl).any(|o| {
-            super::related(o.namespace, &o.doc.dir, obj.namespace, &obj.doc.dir)
-                && o.get("spec.kubernetesConfig.redisSecret").is_some()
-        });
+        let protected = cx
+            .named(crate::lint::Kept::RedisReplication, repl)
+            .any(|o| {
+                super::related(o.namespace, &o.doc.dir, obj.namespace, &obj.doc.dir)
+                    && o.get("spec.kubernetesConfig.redisSecret").is_some()
+            });
         if protected {
             out.push(Finding::new(
                 &META,

@@ -76,7 +76,7 @@ impl Rule for CloudflaredDanglingService {
                     continue;
                 }
                 let service = cx
-                    .named("Service", &svc)
+                    .named(crate::lint::Kept::Service, &svc)
                     .find(|o| o.namespace == Some(ns.as_str()));
                 let message = match service {
                     None => format!("cloudflared routes to Service `{svc}` in namespace `{ns}`, which is not in the set"),
