@@ -83,7 +83,7 @@ codes! {
     "policy::duplicate-rule" => "two custom rules with one id",
     "Custom rule ids are unique across policy files.";
     "policy::cel-budget" => "a custom rule ran out of its evaluation budget",
-    "A custom rule's evaluation on one object ran longer than 10 s or grew the process by more than 512 MiB (the `cel` crate cannot be interrupted): the run stops with exit 2 and nothing was checked. Bound the comprehensions of the expression and what it builds.";
+    "A custom rule's evaluation on one object ran longer than its `timeoutMs` (at most and by default 10 s) or grew the process by more than 512 MiB (the `cel` crate cannot be interrupted): the run stops with exit 2 and nothing was checked. Also: a `timeoutMs` outside 1..=10000. Bound the comprehensions of the expression and what it builds.";
     "policy::cel" => "a custom rule's CEL expression does not compile",
     "Fix the expression at the reported position.";
     "cli::bad-env" => "`--env` is not an environment name",

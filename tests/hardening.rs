@@ -593,11 +593,10 @@ fn a_runaway_custom_rule_is_stopped() {
         manifest.push_str(&format!("  - {i}\n"));
     }
     let tmp = project(&[
-        ("policy.yaml", "custom:\n  - id: ORG1\n    name: slow\n    match: { kind: ConfigMap }\n    expr: \"object.items.all(a, object.items.all(b, object.items.all(c, a + b + c >= 0)))\"\n    message: m\n"),
+        ("policy.yaml", "custom:\n  - id: ORG1\n    name: slow\n    match: { kind: ConfigMap }\n    expr: \"object.items.all(a, object.items.all(b, object.items.all(c, a + b + c >= 0)))\"\n    message: m\n    timeoutMs: 500\n"),
         ("m.yaml", &manifest),
     ]);
     let out = bin()
-        .env("SHIPSHAPE_TEST_CEL_BUDGET_MS", "500")
         .arg("-C")
         .arg(tmp.path())
         .args(["lint", "m.yaml", "--policy", "policy.yaml"])
@@ -609,17 +608,10 @@ fn a_runaway_custom_rule_is_stopped() {
         stderr.contains("policy.yaml:5:11: custom rule ORG1 on ConfigMap c"),
         "{stderr}"
     );
-    // The budget override is a debug-build test hook; a release build stops
-    // the same expression at its default budget.
-    let budget = if cfg!(debug_assertions) {
-        "ran longer than 500 ms"
-    } else {
-        "ran longer than 10000 ms"
-    };
-    assert!(stderr.contains(budget), "{stderr}");
+    // The rule's own budget, in every build.
+    assert!(stderr.contains("ran longer than 500 ms"), "{stderr}");
     // Asked for SARIF, the stop is a SARIF report too.
     let out = bin()
-        .env("SHIPSHAPE_TEST_CEL_BUDGET_MS", "500")
         .arg("-C")
         .arg(tmp.path())
         .args([
@@ -847,6 +839,23 @@ fn a_memory_bomb_in_a_custom_rule_is_stopped() {
     assert!(
         stderr.contains("custom rule ORG2 on ConfigMap c")
             && stderr.contains("used more than 512 MiB of memory"),
+        "{stderr}"
+    );
+}
+
+/// A custom rule may lower its evaluation budget, never raise it: a
+/// `timeoutMs` past 10 s is bad input at its line.
+#[test]
+fn a_custom_rule_cannot_raise_its_budget() {
+    let tmp = project(&[
+        ("policy.yaml", "custom:\n  - id: ORG1\n    name: slow\n    expr: \"true\"\n    message: m\n    timeoutMs: 60000\n"),
+        ("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n"),
+    ]);
+    let out = run(&["lint", "m.yaml", "--policy", "policy.yaml"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("policy.yaml:6:16") && stderr.contains("policy::cel-budget"),
         "{stderr}"
     );
 }

@@ -115,6 +115,23 @@ pub fn write(
     dir: &Path,
     scopes: &[Scope],
 ) -> Result<WriteReport, EmitError> {
+    write_with(files, dir, scopes, &|path, bytes| {
+        std::fs::write(path, bytes)
+    })
+}
+
+/// Writes a new file's bytes into the staged tree.
+pub type FileWriter = dyn Fn(&Path, &[u8]) -> std::io::Result<()>;
+
+/// [`write`] with the function that writes each new file's bytes given: a
+/// test passes one that fails as a full disk would, and sees the folder
+/// left as it was.
+pub fn write_with(
+    files: &BTreeMap<String, String>,
+    dir: &Path,
+    scopes: &[Scope],
+    writer: &FileWriter,
+) -> Result<WriteReport, EmitError> {
     let in_scope = |rel: &str| scopes.iter().any(|s| s.contains(rel));
     swap::refuse_symlinks(dir)?;
     let _lock = swap::lock(dir)?;
@@ -152,7 +169,7 @@ pub fn write(
             // Temporary files of versions before the staged swap.
             && !rel.ends_with(".shipshape-tmp")
     };
-    let staging = swap::stage(dir, keep, &todo)?;
+    let staging = swap::stage(dir, keep, &todo, writer)?;
     swap::prune_emptied(&staging, dir);
     swap::swap(staging, dir)?;
     report.written = todo.len();

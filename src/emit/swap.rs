@@ -208,6 +208,7 @@ pub fn stage(
     dir: &Path,
     keep: impl Fn(&str) -> bool,
     write: &[(&str, &str)],
+    writer: &super::FileWriter,
 ) -> Result<Staging, EmitError> {
     let staging = Staging {
         root: unique(dir, "new"),
@@ -242,8 +243,7 @@ pub fn stage(
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
-        failpoint(rel)?;
-        std::fs::write(&target, content.as_bytes()).map_err(|e| io(&target, e))?;
+        writer(&target, content.as_bytes()).map_err(|e| io(&target, e))?;
     }
     Ok(staging)
 }
@@ -352,23 +352,4 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
-}
-
-/// Tests make a write fail (as on a full disk) with
-/// `SHIPSHAPE_TEST_FAIL_WRITE=<path suffix>`; debug builds only.
-fn failpoint(rel: &str) -> Result<(), EmitError> {
-    if cfg!(debug_assertions) {
-        if let Some(suffix) = std::env::var_os("SHIPSHAPE_TEST_FAIL_WRITE") {
-            if rel.ends_with(&*suffix.to_string_lossy()) {
-                return Err(EmitError::Io {
-                    path: rel.to_string(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::StorageFull,
-                        "No space left on device (simulated)",
-                    ),
-                });
-            }
-        }
-    }
-    Ok(())
 }

@@ -87,6 +87,9 @@ struct RawCustom {
     message: String,
     /// How to fix it.
     help: Option<String>,
+    /// How long one evaluation on one object may run, in milliseconds: at
+    /// most (and by default) 10000. A rule that overruns stops the run.
+    timeout_ms: Option<Spanned<u64>>,
 }
 
 /// Objects a custom rule applies to; every field given must match.
@@ -132,6 +135,8 @@ pub struct CustomRule {
     program: cel::Program,
     env: Arc<cel::Env>,
     expr_span: Span,
+    /// The evaluation budget per object, in milliseconds.
+    timeout_ms: u64,
 }
 
 /// The loaded profile. The default selects every rule at its default severity.
@@ -315,6 +320,24 @@ impl Policy {
                     );
                     continue;
                 }
+                let timeout = super::watchdog::BUDGET.as_millis();
+                let timeout_ms = match &c.timeout_ms {
+                    Some(t) if t.value == 0 || u128::from(t.value) > timeout => {
+                        problems.push(
+                            Problem::at_span(
+                                "policy::cel-budget",
+                                format!("`timeoutMs: {}` is outside 1..={timeout}", t.value),
+                                t.span,
+                            )
+                            .with_help(
+                                "a custom rule may lower its evaluation budget, not raise it",
+                            ),
+                        );
+                        continue;
+                    }
+                    Some(t) => t.value,
+                    None => u64::try_from(timeout).unwrap_or(u64::MAX),
+                };
                 if let Err(why) = cel_within_limits(&c.expr) {
                     problems.push(
                         Problem::at_span(
@@ -377,6 +400,7 @@ impl Policy {
                     program,
                     env: cel_env.clone(),
                     expr_span: c.expr.span,
+                    timeout_ms,
                 });
             }
         }
@@ -513,6 +537,7 @@ impl Policy {
                         line: rule.expr_span.start.line,
                         column: rule.expr_span.start.col,
                         what: format!("custom rule {} on {}", rule.meta.id, o.display()),
+                        budget_ms: rule.timeout_ms,
                     });
                 }
                 let result = rule.program.execute(&cx);

@@ -23,21 +23,6 @@ fn resident_bytes() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
-/// The budget in milliseconds; tests of debug builds may shorten it with
-/// `SHIPSHAPE_TEST_CEL_BUDGET_MS`.
-fn budget_ms() -> u64 {
-    let default = u64::try_from(BUDGET.as_millis()).unwrap_or(u64::MAX);
-    if cfg!(debug_assertions) {
-        if let Some(ms) = std::env::var("SHIPSHAPE_TEST_CEL_BUDGET_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
-            return ms;
-        }
-    }
-    default
-}
-
 /// What is being evaluated: the rule's expression (file, line, column) and
 /// the object, for the diagnostic that stops the run.
 #[derive(Default, Clone)]
@@ -46,6 +31,8 @@ pub struct Evaluation {
     pub line: u32,
     pub column: u32,
     pub what: String,
+    /// The rule's time budget for this evaluation (its `timeoutMs`).
+    pub budget_ms: u64,
 }
 
 struct Shared {
@@ -86,7 +73,7 @@ impl Watchdog {
                     continue;
                 }
                 let now = u64::try_from(s.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let budget = budget_ms();
+                let budget = s.what.lock().map_or(0, |w| w.budget_ms);
                 let grown = resident_bytes().saturating_sub(base);
                 let over = if now.saturating_sub(started) > budget {
                     format!("ran longer than {budget} ms")
