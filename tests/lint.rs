@@ -240,7 +240,7 @@ fn fail_on_sets_the_threshold() {
 #[test]
 fn every_format_snapshot_on_the_same_findings() {
     let dir = repo().join("fixtures/lint/reporters");
-    for format in ["human", "json", "sarif", "github", "junit"] {
+    for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
         let out = bin()
             .current_dir(&dir)
             .args(["lint", ".", "--env", "prd", "--format", format])
