@@ -328,28 +328,30 @@ fn old_tree_left(e: EmitError) -> EmitError {
 
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
-    let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both pointers are valid NUL-terminated paths for the duration of
-    // the call; renameat2 does not retain them.
-    let r = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            ca.as_ptr(),
-            libc::AT_FDCWD,
-            cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]
 fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The swap is one atomic exchange of the two folders on Linux (the
+    /// rename fallback is for other systems).
+    #[test]
+    fn two_folders_are_exchanged_in_one_step() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        for (dir, name) in [(&a, "from-a"), (&b, "from-b")] {
+            std::fs::create_dir(dir).expect("dir");
+            std::fs::write(dir.join(name), name).expect("file");
+        }
+        exchange(&a, &b).expect("renameat2 RENAME_EXCHANGE");
+        assert!(a.join("from-b").exists() && b.join("from-a").exists());
+    }
 }
