@@ -2,11 +2,11 @@
 //! every node keeping its position), or the objects of a render.
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+
 use std::path::{Component, Path, PathBuf};
 
 use super::env::EnvRules;
-use super::kustomize::{Graph, Reach};
+use super::kustomize::Reach;
 use super::registry::INVALID_YAML;
 use super::values::Links;
 use super::{Diagnostic, Location};
@@ -164,7 +164,7 @@ fn shown(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn normalize(p: &Path) -> std::borrow::Cow<'_, Path> {
+pub(super) fn normalize(p: &Path) -> std::borrow::Cow<'_, Path> {
     // No `.` or `..` segment, no doubled or trailing separator: the path
     // already reads as its components joined.
     let b = p.as_os_str().as_encoded_bytes();
@@ -194,11 +194,11 @@ fn normalize(p: &Path) -> std::borrow::Cow<'_, Path> {
 }
 
 /// A normalized path as text, with forward slashes on every machine.
-fn slashed(p: &Path) -> String {
+pub(super) fn slashed(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
-fn is_kustomization_file(p: &Path) -> bool {
+pub(super) fn is_kustomization_file(p: &Path) -> bool {
     matches!(
         p.file_name().and_then(|n| n.to_str()),
         Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
@@ -248,7 +248,7 @@ pub fn read_with(
 /// The files of a run, registered in [`Sources`]; each text is read by the
 /// worker that parses it (it then stays there to locate and show findings).
 pub struct Loaded {
-    files: Vec<(FileId, PathBuf)>,
+    pub(super) files: Vec<(FileId, PathBuf)>,
     /// How many files the run covers.
     pub count: usize,
 }
@@ -285,7 +285,7 @@ pub fn load_scoped(
 
 /// A file's documents as trees: its text read first when it was only
 /// reserved. A file that cannot be read, or is not YAML, is a diagnostic.
-fn read_and_parse(
+pub(super) fn read_and_parse(
     sources: &Sources,
     id: FileId,
     path: &Path,
@@ -331,134 +331,14 @@ pub fn parse_each<A: Send>(
     each: impl Fn(&mut A, u32, Vec<Doc>) + Sync,
     merge: impl Fn(&mut A, A) + Sync,
 ) -> (A, Vec<Diagnostic>) {
-    type Parsed = Option<Result<Vec<Node>, Box<Diagnostic>>>;
-    let names: Vec<String> = loaded
-        .files
-        .par_iter()
-        .map(|(_, path)| slashed(&normalize(path)))
-        .collect();
-    // Read ahead: kustomizations (their `namespace:` and `patches` change how
-    // the other files of their folder read), and the documents that link
-    // Helm values to their charts (Chart.yaml, Applications with
-    // `valueFiles`, HelmReleases with `valuesFrom` or `chartRef`, the
-    // sources those name).
-    let mut pre: Vec<Parsed> = loaded
-        .files
-        .par_iter()
-        .zip(names.par_iter())
-        .map(|((id, path), name)| {
-            let ahead = is_kustomization_file(path)
-                || super::values::links::is_chart_file(name)
-                || links_values(sources, *id, path);
-            ahead.then(|| read_and_parse(sources, *id, path))
-        })
-        .collect();
-    // Keyed by normalized path text: compared once per file.
-    let mut kust_ns: BTreeMap<String, String> = BTreeMap::new();
-    let mut patch_files: BTreeSet<String> = BTreeSet::new();
-    let mut kustomizations: BTreeMap<String, &Node> = BTreeMap::new();
-    for ((_, path), result) in loaded.files.iter().zip(&pre) {
-        let Some(Ok(docs)) = result.as_ref().filter(|_| is_kustomization_file(path)) else {
-            continue;
-        };
-        let dir = path.parent().unwrap_or(Path::new(""));
-        if let Some(ns) = docs
-            .iter()
-            .find_map(|d| d.get("namespace").and_then(Node::as_str))
-        {
-            kust_ns.insert(slashed(&normalize(dir)), ns.to_string());
-        }
-        if let Some(k) = docs.iter().find(|d| d.as_map().is_some()) {
-            kustomizations.insert(slashed(&normalize(dir)), k);
-        }
-        // Files a kustomization lists as patches hold fragments, not objects.
-        for d in docs {
-            patch_files.extend(
-                patch_refs(d)
-                    .into_iter()
-                    .map(|r| slashed(&normalize(&dir.join(r)))),
-            );
-        }
-    }
-    let graph = if kustomizations.is_empty() {
-        Graph::default()
-    } else {
-        // Only the files kustomizations name are looked up, not every file.
-        let named = super::kustomize::named_files(&kustomizations);
-        let mut files = BTreeSet::new();
-        let mut patches: Vec<(String, FileId, &PathBuf)> = Vec::new();
-        for ((id, path), name) in loaded.files.iter().zip(&names) {
-            if patch_files.contains(name) {
-                patches.push((name.clone(), *id, path));
-            }
-            if named.contains(name) {
-                files.insert(name.clone());
-            }
-        }
-        // Patch files are read first too: each build applies them.
-        let patches: BTreeMap<String, Vec<Node>> = patches
-            .into_par_iter()
-            .filter_map(|(name, id, path)| Some((name, read_and_parse(sources, id, path).ok()?)))
-            .collect();
-        Graph::build(&kustomizations, &files, &patches)
-    };
-    let ahead = names.iter().zip(&pre).filter_map(|(name, p)| match p {
-        Some(Ok(docs)) if !is_kustomization_file(Path::new(name)) => {
-            Some((name.as_str(), docs.as_slice()))
-        }
-        _ => None,
-    });
-    let mut links = Links::plan(&kustomizations, ahead, names.iter().cloned());
-    drop(kustomizations);
-    // The values files those name, read now so their chart's manifest can
-    // merge them; each is still read once.
-    let wanted: BTreeSet<String> = links.wanted().into_iter().collect();
-    if !wanted.is_empty() {
-        let fresh: Vec<(usize, Parsed)> = names
-            .par_iter()
-            .enumerate()
-            .filter(|(i, name)| pre[*i].is_none() && wanted.contains(*name))
-            .map(|(i, _)| {
-                let (id, path) = &loaded.files[i];
-                (i, Some(read_and_parse(sources, *id, path)))
-            })
-            .collect();
-        for (i, parsed) in fresh {
-            pre[i] = parsed;
-        }
-        for (name, p) in names.iter().zip(&pre) {
-            if let (true, Some(Ok(docs))) = (wanted.contains(name), p) {
-                links.fill(name.clone(), docs);
-            }
-        }
-    }
-    // ConfigMaps and Secrets a `valuesFrom` names that no kustomization
-    // generates: the files whose text names one are read now.
-    if !links.wanted_objects().is_empty() {
-        let wanted: Vec<String> = links.wanted_objects().iter().cloned().collect();
-        let holds = |i: usize| {
-            sources.try_text(loaded.files[i].0).is_some_and(|t| {
-                (t.contains("ConfigMap") || t.contains("Secret"))
-                    && wanted.iter().any(|w| t.contains(w.as_str()))
-            })
-        };
-        let fresh: Vec<(usize, Parsed)> = (0..names.len())
-            .into_par_iter()
-            .filter(|i| pre[*i].is_none() && holds(*i))
-            .map(|i| {
-                let (id, path) = &loaded.files[i];
-                (i, Some(read_and_parse(sources, *id, path)))
-            })
-            .collect();
-        for (i, parsed) in fresh {
-            pre[i] = parsed;
-        }
-        for (i, p) in pre.iter().enumerate() {
-            if let Some(Ok(docs)) = p.as_ref().filter(|_| holds(i)) {
-                links.fill_objects(docs);
-            }
-        }
-    }
+    let super::read_ahead::Ahead {
+        names,
+        mut pre,
+        kust_ns,
+        patch_files,
+        graph,
+        links,
+    } = super::read_ahead::read_ahead(loaded, sources);
     let start = || (init(), Vec::new());
     loaded
         .files
@@ -551,7 +431,7 @@ fn built(file: &FileFacts, nodes: Vec<Node>, reaches: &[Reach], envs: &EnvRules)
 
 /// Whether a file may link Helm values to a chart (see
 /// [`super::values::links::MARKERS`]): its text is read now, once.
-fn links_values(sources: &Sources, id: FileId, path: &Path) -> bool {
+pub(super) fn links_values(sources: &Sources, id: FileId, path: &Path) -> bool {
     static MARKERS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         let alternatives: Vec<String> = super::values::links::MARKERS
             .iter()
@@ -571,7 +451,7 @@ fn links_values(sources: &Sources, id: FileId, path: &Path) -> bool {
 }
 
 /// The files a kustomization lists as patches.
-fn patch_refs(d: &Node) -> Vec<&str> {
+pub(super) fn patch_refs(d: &Node) -> Vec<&str> {
     let mut refs: Vec<&str> = Vec::new();
     for key in ["patches", "patchesJson6902"] {
         for p in d.get(key).and_then(Node::as_seq).unwrap_or_default() {

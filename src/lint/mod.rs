@@ -16,6 +16,7 @@ pub mod input;
 pub mod kustomize;
 pub mod object;
 pub mod policy;
+mod read_ahead;
 pub mod registry;
 pub mod rendered;
 pub mod rules;
