@@ -180,6 +180,73 @@ fn rule_settings(
     out
 }
 
+/// The CEL environment of custom rules: the standard library and the
+/// string functions.
+fn cel_env(problems: &mut Problems) -> Arc<cel::Env> {
+    let mut cel_env = cel::Env::stdlib();
+    if let Err(e) = cel_env.add_extension(cel::extensions::strings) {
+        problems.push(Problem::new(
+            "policy::cel",
+            format!("CEL string functions unavailable: {e:?}"),
+            At::Nowhere,
+        ));
+    }
+    Arc::new(cel_env)
+}
+
+/// A policy file read, parsed and typed; each problem said at its place.
+fn read_policy_file(
+    PolicyFile { name, path, within }: &PolicyFile,
+    sources: &mut Sources,
+    problems: &mut Problems,
+) -> Option<RawPolicy> {
+    let read = match within {
+        Some(root) => crate::source::read_text_within(path, root),
+        None => crate::source::read_text(path),
+    };
+    let text = match read {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::new(
+                "policy::unreadable",
+                format!("cannot read policy file `{name}`: {e}"),
+                At::Nowhere,
+            ));
+            return None;
+        }
+    };
+    let file = sources.add(name.clone(), path, text);
+    let node = match yaml::parse_single(sources.text(file), file) {
+        Ok(n) => n,
+        Err(e) => {
+            problems.push(Problem::at_span(
+                "policy::yaml",
+                format!("invalid YAML: {}", e.message),
+                e.span,
+            ));
+            return None;
+        }
+    };
+    let raw: RawPolicy = match yaml::from_node(&node) {
+        Ok(r) => r,
+        Err(e) => {
+            // Only now is the schema compiled: every problem of the file at once.
+            let found = crate::spec::schema::check(&node, crate::spec::schema::Kind::Policy);
+            if found.is_empty() {
+                problems.push(Problem::new(
+                    "policy::invalid",
+                    e.message,
+                    e.span.map_or(At::File(file), At::Span),
+                ));
+            } else {
+                problems.extend(found);
+            }
+            return None;
+        }
+    };
+    Some(raw)
+}
+
 impl Policy {
     /// Loads and merges policy files (later files win).
     /// Reads policy files. `known_envs`, when the project is known, lists the
@@ -192,92 +259,15 @@ impl Policy {
     ) -> Result<Policy, Problems> {
         let mut policy = Policy::default();
         let mut problems = Problems::default();
-        let mut cel_env = cel::Env::stdlib();
-        if let Err(e) = cel_env.add_extension(cel::extensions::strings) {
-            problems.push(Problem::new(
-                "policy::cel",
-                format!("CEL string functions unavailable: {e:?}"),
-                At::Nowhere,
-            ));
-        }
-        let cel_env = Arc::new(cel_env);
-        for PolicyFile { name, path, within } in files {
-            let read = match within {
-                Some(root) => crate::source::read_text_within(path, root),
-                None => crate::source::read_text(path),
-            };
-            let text = match read {
-                Ok(t) => t,
-                Err(e) => {
-                    problems.push(Problem::new(
-                        "policy::unreadable",
-                        format!("cannot read policy file `{name}`: {e}"),
-                        At::Nowhere,
-                    ));
-                    continue;
-                }
-            };
-            let file = sources.add(name.clone(), path, text);
-            let node = match yaml::parse_single(sources.text(file), file) {
-                Ok(n) => n,
-                Err(e) => {
-                    problems.push(Problem::at_span(
-                        "policy::yaml",
-                        format!("invalid YAML: {}", e.message),
-                        e.span,
-                    ));
-                    continue;
-                }
-            };
-            let raw: RawPolicy = match yaml::from_node(&node) {
-                Ok(r) => r,
-                Err(e) => {
-                    // Only now is the schema compiled: every problem of the file at once.
-                    let found =
-                        crate::spec::schema::check(&node, crate::spec::schema::Kind::Policy);
-                    if found.is_empty() {
-                        problems.push(Problem::new(
-                            "policy::invalid",
-                            e.message,
-                            e.span.map_or(At::File(file), At::Span),
-                        ));
-                    } else {
-                        problems.extend(found);
-                    }
-                    continue;
-                }
+        let cel_env = cel_env(&mut problems);
+        for file in files {
+            let Some(raw) = read_policy_file(file, sources, &mut problems) else {
+                continue;
             };
             policy
                 .rules
                 .extend(rule_settings(&raw.rules, &mut problems));
-            for (env, settings) in &raw.envs {
-                if let Some(known) = known_envs {
-                    if !ENV_GROUPS.contains(&env.as_str()) && !known.contains(&env.value) {
-                        let names = known
-                            .iter()
-                            .map(String::as_str)
-                            .chain(ENV_GROUPS.iter().copied());
-                        let help = match crate::problem::did_you_mean(env, names) {
-                            Some(m) => format!("did you mean `{m}`?"),
-                            None => format!(
-                                "use an environment of the project ({}) or `production` / `non-production`",
-                                known.join(", ")
-                            ),
-                        };
-                        problems.push(
-                            Problem::at_span(
-                                "policy::unknown-env",
-                                format!("`{}` is not an environment of this project", env.value),
-                                env.span,
-                            )
-                            .with_help(help),
-                        );
-                        continue;
-                    }
-                }
-                let s = rule_settings(settings, &mut problems);
-                policy.envs.entry(env.value.clone()).or_default().extend(s);
-            }
+            policy.add_env_settings(&raw.envs, known_envs, &mut problems);
             for e in raw.exemptions {
                 policy.exemptions.push(Exemption {
                     rule: known_rule(&e.rule),
@@ -291,117 +281,9 @@ impl Policy {
                 });
             }
             for c in raw.custom {
-                if let Some(existing) = known_rule(&c.id).or_else(|| known_rule(&c.name)) {
-                    problems.push(Problem::at_span(
-                        "policy::duplicate-rule",
-                        format!(
-                            "`{}` is already the id or name of {}",
-                            c.id.value, existing.id
-                        ),
-                        c.id.span,
-                    ));
-                    continue;
+                if let Some(rule) = policy.compile_custom(c, &file.name, &cel_env, &mut problems) {
+                    policy.custom.push(rule);
                 }
-                let custom_dup = policy.custom.iter().find(|r| {
-                    [r.meta.id, r.meta.name].contains(&c.id.as_str())
-                        || [r.meta.id, r.meta.name].contains(&c.name.as_str())
-                });
-                if let Some(other) = custom_dup {
-                    problems.push(
-                        Problem::at_span(
-                            "policy::duplicate-rule",
-                            format!(
-                                "`{}` is already the id or name of custom rule {}",
-                                c.id.value, other.meta.id
-                            ),
-                            c.id.span,
-                        )
-                        .with_help("give every custom rule its own id and name"),
-                    );
-                    continue;
-                }
-                let timeout = super::watchdog::BUDGET.as_millis();
-                let timeout_ms = match &c.timeout_ms {
-                    Some(t) if t.value == 0 || u128::from(t.value) > timeout => {
-                        problems.push(
-                            Problem::at_span(
-                                "policy::cel-budget",
-                                format!("`timeoutMs: {}` is outside 1..={timeout}", t.value),
-                                t.span,
-                            )
-                            .with_help(
-                                "a custom rule may lower its evaluation budget, not raise it",
-                            ),
-                        );
-                        continue;
-                    }
-                    Some(t) => t.value,
-                    None => u64::try_from(timeout).unwrap_or(u64::MAX),
-                };
-                if let Err(why) = cel_within_limits(&c.expr) {
-                    problems.push(
-                        Problem::at_span(
-                            "policy::cel",
-                            format!("CEL expression of `{}` {why}", c.id.value),
-                            c.expr.span,
-                        )
-                        .with_help("split the check into several rules"),
-                    );
-                    continue;
-                }
-                let program = match cel_env.compile(&c.expr) {
-                    Ok(p) if unknown_functions(&p).is_empty() => p,
-                    Ok(p) => {
-                        problems.push(
-                            Problem::at_span(
-                                "policy::cel",
-                                format!(
-                                    "CEL expression of `{}` calls unknown functions: {}",
-                                    c.id.value,
-                                    unknown_functions(&p).join(", ")
-                                ),
-                                c.expr.span,
-                            )
-                            .with_help(format!("available: {}", CEL_FUNCTIONS.join(", "))),
-                        );
-                        continue;
-                    }
-                    Err(e) => {
-                        let detail = e.to_string().lines().next().unwrap_or("").to_string();
-                        problems.push(
-                            Problem::at_span(
-                                "policy::cel",
-                                format!(
-                                    "CEL expression of `{}` does not compile: {detail}",
-                                    c.id.value
-                                ),
-                                c.expr.span,
-                            )
-                            .with_help("see https://kubernetes.io/docs/reference/using-api/cel/"),
-                        );
-                        continue;
-                    }
-                };
-                let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-                    id: Box::leak(c.id.value.clone().into_boxed_str()),
-                    name: Box::leak(c.name.value.clone().into_boxed_str()),
-                    severity: c.severity.unwrap_or(Severity::Warning),
-                    summary: Box::leak(c.message.clone().into_boxed_str()),
-                    help: Box::leak(c.help.clone().unwrap_or_else(|| c.message.clone()).into_boxed_str()),
-                    doc: Box::leak(format!(" ## What it flags\n {}\n\n Custom rule from `{name}`:\n ```\n {}\n ```\n", c.message, c.expr.value).into_boxed_str()),
-                    whole_set: false,
-                }));
-                policy.custom.push(CustomRule {
-                    meta,
-                    api_version: c.matches.api_version,
-                    kind: c.matches.kind,
-                    labels: c.matches.labels,
-                    envs: c.matches.env,
-                    program,
-                    env: cel_env.clone(),
-                    expr_span: c.expr.span,
-                    timeout_ms,
-                });
             }
         }
         // An exemption of a rule that does not exist exempts nothing: bad
@@ -422,6 +304,175 @@ impl Policy {
             }
         }
         problems.into_result(policy)
+    }
+
+    /// Severities per environment: an environment the project has, or a
+    /// group (`production`, `non-production`).
+    fn add_env_settings(
+        &mut self,
+        envs: &BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawSetting>>>,
+        known_envs: Option<&[String]>,
+        problems: &mut Problems,
+    ) {
+        for (env, settings) in envs {
+            if let Some(known) = known_envs {
+                if !ENV_GROUPS.contains(&env.as_str()) && !known.contains(&env.value) {
+                    let names = known
+                        .iter()
+                        .map(String::as_str)
+                        .chain(ENV_GROUPS.iter().copied());
+                    let help = match crate::problem::did_you_mean(env, names) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!(
+                            "use an environment of the project ({}) or `production` / `non-production`",
+                            known.join(", ")
+                        ),
+                    };
+                    problems.push(
+                        Problem::at_span(
+                            "policy::unknown-env",
+                            format!("`{}` is not an environment of this project", env.value),
+                            env.span,
+                        )
+                        .with_help(help),
+                    );
+                    continue;
+                }
+            }
+            let s = rule_settings(settings, problems);
+            self.envs.entry(env.value.clone()).or_default().extend(s);
+        }
+    }
+
+    /// A custom rule compiled, or the problems that stop it (a name taken,
+    /// a budget raised, an expression too large or that does not compile).
+    fn compile_custom(
+        &self,
+        c: RawCustom,
+        name: &str,
+        cel_env: &Arc<cel::Env>,
+        problems: &mut Problems,
+    ) -> Option<CustomRule> {
+        if let Some(existing) = known_rule(&c.id).or_else(|| known_rule(&c.name)) {
+            problems.push(Problem::at_span(
+                "policy::duplicate-rule",
+                format!(
+                    "`{}` is already the id or name of {}",
+                    c.id.value, existing.id
+                ),
+                c.id.span,
+            ));
+            return None;
+        }
+        let custom_dup = self.custom.iter().find(|r| {
+            [r.meta.id, r.meta.name].contains(&c.id.as_str())
+                || [r.meta.id, r.meta.name].contains(&c.name.as_str())
+        });
+        if let Some(other) = custom_dup {
+            problems.push(
+                Problem::at_span(
+                    "policy::duplicate-rule",
+                    format!(
+                        "`{}` is already the id or name of custom rule {}",
+                        c.id.value, other.meta.id
+                    ),
+                    c.id.span,
+                )
+                .with_help("give every custom rule its own id and name"),
+            );
+            return None;
+        }
+        let timeout = super::watchdog::BUDGET.as_millis();
+        let timeout_ms = match &c.timeout_ms {
+            Some(t) if t.value == 0 || u128::from(t.value) > timeout => {
+                problems.push(
+                    Problem::at_span(
+                        "policy::cel-budget",
+                        format!("`timeoutMs: {}` is outside 1..={timeout}", t.value),
+                        t.span,
+                    )
+                    .with_help("a custom rule may lower its evaluation budget, not raise it"),
+                );
+                return None;
+            }
+            Some(t) => t.value,
+            None => u64::try_from(timeout).unwrap_or(u64::MAX),
+        };
+        if let Err(why) = cel_within_limits(&c.expr) {
+            problems.push(
+                Problem::at_span(
+                    "policy::cel",
+                    format!("CEL expression of `{}` {why}", c.id.value),
+                    c.expr.span,
+                )
+                .with_help("split the check into several rules"),
+            );
+            return None;
+        }
+        let program = match cel_env.compile(&c.expr) {
+            Ok(p) if unknown_functions(&p).is_empty() => p,
+            Ok(p) => {
+                problems.push(
+                    Problem::at_span(
+                        "policy::cel",
+                        format!(
+                            "CEL expression of `{}` calls unknown functions: {}",
+                            c.id.value,
+                            unknown_functions(&p).join(", ")
+                        ),
+                        c.expr.span,
+                    )
+                    .with_help(format!("available: {}", CEL_FUNCTIONS.join(", "))),
+                );
+                return None;
+            }
+            Err(e) => {
+                let detail = e.to_string().lines().next().unwrap_or("").to_string();
+                problems.push(
+                    Problem::at_span(
+                        "policy::cel",
+                        format!(
+                            "CEL expression of `{}` does not compile: {detail}",
+                            c.id.value
+                        ),
+                        c.expr.span,
+                    )
+                    .with_help("see https://kubernetes.io/docs/reference/using-api/cel/"),
+                );
+                return None;
+            }
+        };
+        let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+            id: Box::leak(c.id.value.clone().into_boxed_str()),
+            name: Box::leak(c.name.value.clone().into_boxed_str()),
+            severity: c.severity.unwrap_or(Severity::Warning),
+            summary: Box::leak(c.message.clone().into_boxed_str()),
+            help: Box::leak(
+                c.help
+                    .clone()
+                    .unwrap_or_else(|| c.message.clone())
+                    .into_boxed_str(),
+            ),
+            doc: Box::leak(
+                format!(
+                    " ## What it flags\n {}\n\n Custom rule from `{name}`:\n ```\n {}\n ```\n",
+                    c.message, c.expr.value
+                )
+                .into_boxed_str(),
+            ),
+            whole_set: false,
+        }));
+        Some(CustomRule {
+            meta,
+            api_version: c.matches.api_version,
+            kind: c.matches.kind,
+            labels: c.matches.labels,
+            envs: c.matches.env,
+            program,
+            env: cel_env.clone(),
+            expr_span: c.expr.span,
+            timeout_ms,
+        })
     }
 
     /// Only one built-in rule on (for a rule's own fixtures).
