@@ -342,12 +342,12 @@ impl<'r> Engine<'r> {
 
         let mut suppressions = Suppressions::new(
             self.sources,
-            all.annotations,
+            std::mem::take(&mut all.annotations),
             &all.comment_files,
             self.policy,
         );
         let mut keyed: Vec<(Diagnostic, Option<DocKey>)> = Vec::new();
-        for p in all.pending {
+        for p in std::mem::take(&mut all.pending) {
             if !suppressions.suppresses(p.rule, &p.subject, &p.diagnostic) {
                 keyed.push((p.diagnostic, Some(p.subject.key)));
             }
@@ -359,26 +359,20 @@ impl<'r> Engine<'r> {
                 .chain(suppressions.problems())
                 .map(|d| (d, None)),
         );
-        // Input order breaks ties, as if every object had been checked in turn.
-        keyed.sort_by(|(a, ka), (b, kb)| {
-            (
-                &a.location.file,
-                a.location.line,
-                a.location.column,
-                &a.rule,
-                &a.message,
-                ka,
-            )
-                .cmp(&(
-                    &b.location.file,
-                    b.location.line,
-                    b.location.column,
-                    &b.rule,
-                    &b.message,
-                    kb,
-                ))
-        });
+        keyed.sort_by(report_order);
         let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d).collect());
+        let summary = self.summary(&diagnostics, all, files);
+        Report {
+            diagnostics,
+            summary,
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// The counts of a run, the values it could not read, the rules it did
+    /// not run.
+    fn summary(&self, diagnostics: &[Diagnostic], mut all: Partial, files: usize) -> Summary {
         all.values_unread
             .sort_by(|(ka, a), (kb, b)| (a, ka).cmp(&(b, kb)));
         all.values_unread.dedup_by(|(_, a), (_, b)| a == b);
@@ -390,18 +384,39 @@ impl<'r> Engine<'r> {
             rules_not_run: self.not_run.iter().map(|s| s.to_string()).collect(),
             ..Summary::default()
         };
-        for d in &diagnostics {
+        for d in diagnostics {
             match d.severity {
                 Severity::Error => summary.errors += 1,
                 Severity::Warning => summary.warnings += 1,
                 Severity::Info => summary.infos += 1,
             }
         }
-        Report {
-            diagnostics,
-            summary,
-        }
+        summary
     }
+}
+
+/// The order of a report: by place, rule and message; input order breaks
+/// ties, as if every object had been checked in turn.
+fn report_order(
+    (a, ka): &(Diagnostic, Option<DocKey>),
+    (b, kb): &(Diagnostic, Option<DocKey>),
+) -> std::cmp::Ordering {
+    (
+        &a.location.file,
+        a.location.line,
+        a.location.column,
+        &a.rule,
+        &a.message,
+        ka,
+    )
+        .cmp(&(
+            &b.location.file,
+            b.location.line,
+            b.location.column,
+            &b.rule,
+            &b.message,
+            kb,
+        ))
 }
 
 fn key_part(i: usize) -> u32 {
