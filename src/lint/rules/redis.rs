@@ -266,63 +266,83 @@ fn unit<'a>(cx: &Context<'a>, o: &'a Obj<'a>) -> Option<RedisUnit<'a>> {
     if !is_unit(o) {
         return None;
     }
-    let (role, role_from) = role_of(cx, o);
+    let role = role_of(cx, o);
     if is_operator_redis(o) {
-        let mut persisted = Vec::new();
-        let mut unseen_config = None;
-        if let Some(name) = o
-            .get("spec.redisConfig.additionalRedisConfig")
-            .and_then(Node::as_str)
-        {
-            match config_map(cx, name, o) {
-                Some(cm) => conf_settings(cm, &mut persisted),
-                None => unseen_config = Some(format!("ConfigMap `{name}`")),
-            }
-        }
-        let dynamic = o
-            .get("spec.redisConfig.dynamicConfig")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                let s = n.as_str()?;
-                let (key, value) = s.trim().split_once(char::is_whitespace).unwrap_or((s, ""));
-                Some(Setting {
-                    key: key.to_ascii_lowercase(),
-                    value: value.trim().to_string(),
-                    obj: o.index,
-                    path: vec![
-                        k("spec"),
-                        k("redisConfig"),
-                        k("dynamicConfig"),
-                        Seg::Index(i),
-                    ],
-                    inner: None,
-                })
-            })
-            .collect();
-        let limit_path = vec![
-            k("spec"),
-            k("kubernetesConfig"),
-            k("resources"),
-            k("limits"),
-            k("memory"),
-        ];
-        return Some(RedisUnit {
-            obj: o,
-            engine: Engine::Operator,
-            role,
-            role_from,
-            persisted,
-            dynamic,
-            memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
-                .map(|m| (m, limit_path)),
-            max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
-            container: None,
-            unseen_config,
-        });
+        return Some(operator_unit(cx, o, role));
     }
+    server_unit(cx, o, role)
+}
+
+/// An OT Redis Operator resource: its config from `additionalRedisConfig`,
+/// its forgotten settings in `dynamicConfig`.
+fn operator_unit<'a>(
+    cx: &Context<'a>,
+    o: &'a Obj<'a>,
+    (role, role_from): (Option<(String, bool)>, Option<String>),
+) -> RedisUnit<'a> {
+    let mut persisted = Vec::new();
+    let mut unseen_config = None;
+    if let Some(name) = o
+        .get("spec.redisConfig.additionalRedisConfig")
+        .and_then(Node::as_str)
+    {
+        match config_map(cx, name, o) {
+            Some(cm) => conf_settings(cm, &mut persisted),
+            None => unseen_config = Some(format!("ConfigMap `{name}`")),
+        }
+    }
+    let dynamic = o
+        .get("spec.redisConfig.dynamicConfig")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let s = n.as_str()?;
+            let (key, value) = s.trim().split_once(char::is_whitespace).unwrap_or((s, ""));
+            Some(Setting {
+                key: key.to_ascii_lowercase(),
+                value: value.trim().to_string(),
+                obj: o.index,
+                path: vec![
+                    k("spec"),
+                    k("redisConfig"),
+                    k("dynamicConfig"),
+                    Seg::Index(i),
+                ],
+                inner: None,
+            })
+        })
+        .collect();
+    let limit_path = vec![
+        k("spec"),
+        k("kubernetesConfig"),
+        k("resources"),
+        k("limits"),
+        k("memory"),
+    ];
+    RedisUnit {
+        obj: o,
+        engine: Engine::Operator,
+        role,
+        role_from,
+        persisted,
+        dynamic,
+        memory_limit: memory_of(o.get("spec.kubernetesConfig.resources.limits.memory"))
+            .map(|m| (m, limit_path)),
+        max_memory_percent: o.get("spec.redisConfig.maxMemoryPercentOfLimit").is_some(),
+        container: None,
+        unseen_config,
+    }
+}
+
+/// A StatefulSet or Deployment running redis-server: its config files from
+/// ConfigMaps, then its flags.
+fn server_unit<'a>(
+    cx: &Context<'a>,
+    o: &'a Obj<'a>,
+    (role, role_from): (Option<(String, bool)>, Option<String>),
+) -> Option<RedisUnit<'a>> {
     if !matches!(o.kind, "StatefulSet" | "Deployment") {
         return None;
     }
