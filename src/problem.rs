@@ -1,9 +1,7 @@
 //! Bad-input problems: what the user wrote wrong, where, and how to fix it.
 //!
 //! Loading collects every problem it can find before giving up, so a user sees
-//! them all at once; the CLI prints them through miette and exits 2.
-
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Severity};
+//! them all at once; the CLI prints them like every finding and exits 2.
 
 use crate::source::{FileId, Sources};
 use crate::yaml::Span;
@@ -90,72 +88,11 @@ impl Problems {
         }
     }
 
-    /// Renders every problem with its source excerpt, as the CLI prints them.
+    /// Renders every problem with its source excerpt, as the CLI prints
+    /// them: the one human form findings take too.
     pub fn render(&self, sources: &Sources) -> String {
-        let theme = if crate::ui::style().color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .with_links(false);
-        // Each file's lines and secrets, found once: an excerpt then costs
-        // the few lines it shows, not the file (thousands of problems in one
-        // file stay linear).
-        let mut lines: std::collections::BTreeMap<FileId, Vec<usize>> = Default::default();
-        let mut secrets: std::collections::BTreeMap<FileId, Vec<(usize, usize)>> =
-            Default::default();
-        for p in &self.0 {
-            if let At::Span(s) = p.at {
-                lines.entry(s.file).or_insert_with(|| {
-                    let text = sources.shown_text(s.file);
-                    std::iter::once(0)
-                        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                        .collect()
-                });
-                if p.secret {
-                    let range = (s.start.offset as usize, s.end.offset as usize);
-                    secrets.entry(s.file).or_default().push(range);
-                }
-            }
-        }
-        let mut out = String::new();
-        for p in &self.0 {
-            let loc = match p.at {
-                At::Span(s) => format!("{}:{}:{}", sources.name(s.file), s.start.line, s.start.col),
-                At::File(f) => sources.name(f).to_string(),
-                At::Nowhere => String::new(),
-            };
-            let mut d = MietteDiagnostic::new(p.message.clone()).with_severity(Severity::Error);
-            d = d.with_help(p.help.clone().unwrap_or_else(|| default_help(p)));
-            let report = match p.at {
-                // miette cannot lay out a line this wide: show the location only.
-                At::Span(s) if too_wide(sources.shown_text(s.file), s) => miette::Report::new(d),
-                At::Span(s) => {
-                    let label = LabeledSpan::at(
-                        s.start.offset as usize..s.start.offset.max(s.end.offset) as usize,
-                        "here",
-                    );
-                    let src = Window::around(
-                        sources.name(s.file),
-                        sources.shown_text(s.file),
-                        lines.get(&s.file).map_or(&[][..], Vec::as_slice),
-                        secrets.get(&s.file).map_or(&[][..], Vec::as_slice),
-                        s,
-                    );
-                    miette::Report::new(d.with_label(label)).with_source_code(src)
-                }
-                _ => miette::Report::new(d),
-            };
-            if !loc.is_empty() {
-                out.push_str(&loc);
-                out.push_str(": ");
-            }
-            out.push_str(&format!("error[{}]: {}\n", p.code, p.message));
-            let _ = handler.render_report(&mut out, report.as_ref());
-            out.push('\n');
-        }
+        let diagnostics: Vec<_> = self.0.iter().map(|p| p.to_diagnostic(sources)).collect();
+        let mut out = crate::report::human::diagnostics(&diagnostics, sources);
         out.push_str(&format!(
             "{} problem{} found; nothing was written\n",
             self.0.len(),
@@ -221,87 +158,6 @@ impl Problems {
     }
 }
 
-/// Whether the line of a span is too long to show as an excerpt.
-/// The lines around one problem, standing in for its whole file: miette
-/// finds lines by reading from the start, which made every excerpt cost the
-/// size of the file. Every secret of the file is masked in it (an excerpt
-/// shows neighbouring lines).
-struct Window {
-    name: String,
-    text: String,
-    /// Byte offset and 0-based line of the window's start in the file.
-    offset: usize,
-    line: usize,
-}
-
-impl Window {
-    /// Context lines kept on each side (miette shows one).
-    const CONTEXT: usize = 3;
-
-    fn around(
-        name: &str,
-        text: &str,
-        starts: &[usize],
-        secrets: &[(usize, usize)],
-        s: Span,
-    ) -> Window {
-        let first = (s.start.line as usize).saturating_sub(1 + Self::CONTEXT);
-        let last = (s.end.line as usize).max(s.start.line as usize) + Self::CONTEXT;
-        let from = starts.get(first).copied().unwrap_or(0).min(text.len());
-        let to = starts.get(last).copied().unwrap_or(text.len()).max(from);
-        let mut window = text.get(from..to).unwrap_or("").to_string();
-        for &(a, b) in secrets.iter().filter(|(a, b)| *b > from && *a < to) {
-            window = mask(&window, a.saturating_sub(from), b.min(to) - from);
-        }
-        Window {
-            name: name.to_string(),
-            text: window,
-            offset: from,
-            line: first,
-        }
-    }
-}
-
-impl miette::SourceCode for Window {
-    fn read_span<'a>(
-        &'a self,
-        span: &miette::SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let local =
-            miette::SourceSpan::new(span.offset().saturating_sub(self.offset).into(), span.len());
-        let inner = self.text.as_str().read_span(&local, before, after)?;
-        let whole = miette::SourceSpan::new(
-            (inner.span().offset() + self.offset).into(),
-            inner.span().len(),
-        );
-        Ok(Box::new(
-            miette::MietteSpanContents::new_named(
-                self.name.clone(),
-                inner.data(),
-                whole,
-                inner.line() + self.line,
-                inner.column(),
-                inner.line_count(),
-            )
-            .with_language("yaml"),
-        ))
-    }
-}
-
-fn too_wide(text: &str, s: Span) -> bool {
-    const MAX: usize = 2_000;
-    let start = (s.start.offset as usize).min(text.len());
-    let line_start = text
-        .get(..start)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let rest = text.get(line_start..).unwrap_or("");
-    let line_len = rest.find('\n').unwrap_or(rest.len());
-    line_len > MAX || s.len() > MAX
-}
-
 impl From<Problem> for Problems {
     fn from(p: Problem) -> Self {
         Problems(vec![p])
@@ -339,18 +195,4 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
-}
-
-/// Replaces `text[start..end]` with asterisks of the same byte length, so offsets
-/// stay valid and the secret is gone.
-pub fn mask(text: &str, start: usize, end: usize) -> String {
-    let (start, end) = (start.min(text.len()), end.min(text.len()));
-    if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..start]);
-    out.extend(std::iter::repeat_n('*', end - start));
-    out.push_str(&text[end..]);
-    out
 }

@@ -108,12 +108,6 @@ impl Sources {
             });
         }
     }
-
-    /// A miette source for a file, named as users see it, secrets masked.
-    pub fn named_source(&self, id: FileId) -> miette::NamedSource<String> {
-        miette::NamedSource::new(self.name(id), self.shown_text(id).to_string())
-            .with_language("yaml")
-    }
 }
 
 /// Shows `path` relative to `base` with forward slashes, so reports are the same on

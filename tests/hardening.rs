@@ -55,7 +55,7 @@ fn duplicate_names_are_refused_in_the_file_that_has_them() {
 fn an_empty_environment_file_is_refused() {
     for text in ["", "# only a comment\n", "---\n"] {
         let tmp = project(&[("shipshape.yaml", PROJECT), ("envs/dev.yaml", text)]);
-        refused(&tmp, &["envs/dev.yaml: error[spec::empty-file]"]);
+        refused(&tmp, &["envs/dev.yaml:1:1: error[spec::empty-file]"]);
     }
 }
 
@@ -199,7 +199,7 @@ fn non_regular_files_are_refused_not_read() {
     refused(
         &tmp,
         &[
-            "envs/dev.yaml: error[spec::unreadable]",
+            "envs/dev.yaml:1:1: error[spec::unreadable]",
             "not a regular file",
         ],
     );
@@ -265,7 +265,10 @@ fn text_that_is_not_utf8_is_refused_with_its_file() {
     let tmp = project(&[("shipshape.yaml", PROJECT)]);
     std::fs::create_dir_all(tmp.path().join("envs")).unwrap();
     std::fs::write(tmp.path().join("envs/dev.yaml"), &utf16).unwrap();
-    refused(&tmp, &["envs/dev.yaml: error[spec::unreadable]", "UTF-16"]);
+    refused(
+        &tmp,
+        &["envs/dev.yaml:1:1: error[spec::unreadable]", "UTF-16"],
+    );
     // Outside the project (inside, the unreadable env stops lint first).
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("m.yaml"), b"kind: \xff\xfe\x00\n").unwrap();

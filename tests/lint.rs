@@ -1002,3 +1002,89 @@ fn a_redis_config_nobody_shows_makes_its_settings_unverified() {
     assert_eq!(code, Some(0), "{j}");
     assert_eq!(j["diagnostics"], serde_json::json!([]), "{j}");
 }
+
+/// Every way a command can stop or report — findings, a bad spec in `check`
+/// and `render`, a bad policy, a runaway custom rule, tunnel findings — is
+/// SARIF the 2.1.0 schema accepts and JSON of the one shape
+/// (`version`, `diagnostics`, `summary`), each carrying the expected code.
+#[test]
+fn every_stop_is_valid_sarif_and_one_json_shape() {
+    let Some(shared) = skip_without_shared("SARIF schema for every stop") else {
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("schemas-upstream/sarif/sarif-schema-2.1.0.json"))
+            .expect("schema"),
+    )
+    .expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let mut items = String::new();
+    for i in 0..3000 {
+        items.push_str(&format!("  - {i}\n"));
+    }
+    let spec = project(&[
+        ("shipshape.yaml", PROJECT),
+        ("envs/dev.yaml", "apps:\n  - name: api\n    replica: 2\n"),
+    ]);
+    let tmp = project(&[
+        ("bad-policy.yaml", "rules:\n  SS999: error\n"),
+        ("slow.yaml", "custom:\n  - id: ORG1\n    name: slow\n    match: { kind: ConfigMap }\n    expr: \"object.items.all(a, object.items.all(b, object.items.all(c, a + b + c >= 0)))\"\n    message: m\n    timeoutMs: 200\n"),
+        ("m/cm.yaml", &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{ name: c }}\nitems:\n{items}")),
+        ("tunnel.yaml", "tunnel: t\ningress:\n  - hostname: a.example.com\n    service: http://a:80\n"),
+    ]);
+    let tunnel = repo().join("fixtures/tunnel/bad-wildcard.yaml");
+    let tunnel = tunnel.to_str().expect("utf-8 path");
+    let cases: [(&[&str], &str, &tempfile::TempDir); 6] = [
+        (&["check"], "spec::unknown-key", &spec),
+        (&["render", "--all"], "spec::unknown-key", &spec),
+        (
+            &["lint", "m", "--policy", "bad-policy.yaml"],
+            "policy::unknown-rule",
+            &tmp,
+        ),
+        (
+            &["lint", "m", "--policy", "slow.yaml"],
+            "policy::cel-budget",
+            &tmp,
+        ),
+        (
+            &["tunnel", "validate", "tunnel.yaml"],
+            "tunnel::last-rule-not-catch-all",
+            &tmp,
+        ),
+        (
+            &["tunnel", "validate", tunnel],
+            "tunnel::bad-wildcard",
+            &tmp,
+        ),
+    ];
+    for (args, code, dir) in cases {
+        for format in ["sarif", "json"] {
+            let mut full = args.to_vec();
+            full.extend(["--format", format]);
+            let out = run(&full, dir.path());
+            let stdout = text(&out.stdout);
+            assert_ne!(out.status.code(), Some(0), "{full:?}");
+            let j: serde_json::Value =
+                serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{full:?}: {e}\n{stdout}"));
+            if format == "sarif" {
+                let errors: Vec<String> = validator
+                    .iter_errors(&j)
+                    .map(|e| format!("{e} at {}", e.instance_path))
+                    .collect();
+                assert!(errors.is_empty(), "{full:?}: {}", errors.join("\n"));
+                assert_eq!(j["runs"][0]["results"][0]["ruleId"], code, "{full:?}");
+            } else {
+                let mut keys: Vec<&str> = j
+                    .as_object()
+                    .expect("object")
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                keys.sort_unstable();
+                assert_eq!(keys, ["diagnostics", "summary", "version"], "{full:?}");
+                assert_eq!(j["diagnostics"][0]["rule"], code, "{full:?}");
+            }
+        }
+    }
+}

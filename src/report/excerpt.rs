@@ -50,22 +50,46 @@ pub fn excerpt_in(lines: &Lines, span: Span, mask: bool) -> String {
     let end = (start + len).min(chars.len()).max(start);
     // A secret is masked to the end of the line: in flow style (`{ key: value }`)
     // more of it may follow the node.
-    let shown: String = if mask {
+    let shown: Vec<char> = if mask {
         chars[..start]
             .iter()
-            .chain(std::iter::repeat_n(&'*', chars.len() - start))
+            .copied()
+            .chain(std::iter::repeat_n('*', chars.len() - start))
             .collect()
     } else {
-        line.to_string()
+        chars
     };
+    // A minified or generated line can be megabytes long: show a window
+    // around the node, marked as cut, never the whole line.
+    let from = if shown.len() > MAX_SHOWN {
+        start.saturating_sub(CONTEXT_BEFORE)
+    } else {
+        0
+    };
+    let to = shown.len().min(from + MAX_SHOWN);
+    let mut line: String = shown[from..to].iter().collect();
+    let mut offset = start - from;
+    if from > 0 {
+        line.insert(0, '…');
+        offset += 1;
+    }
+    if to < shown.len() {
+        line.push('…');
+    }
+    let marks = (end.min(to).saturating_sub(start)).max(1);
     let gutter = line_no.to_string();
     let pad = " ".repeat(gutter.len());
     format!(
-        "  {gutter} | {shown}\n  {pad} | {}{}\n",
-        " ".repeat(start),
-        "^".repeat((end - start).max(1))
+        "  {gutter} | {line}\n  {pad} | {}{}\n",
+        " ".repeat(offset),
+        "^".repeat(marks)
     )
 }
+
+/// The most characters of one line an excerpt shows, and how many of them
+/// come before the node when the line is cut.
+const MAX_SHOWN: usize = 160;
+const CONTEXT_BEFORE: usize = 40;
 
 #[cfg(test)]
 mod tests {
@@ -86,5 +110,25 @@ mod tests {
             excerpt(text, span, true),
             "  2 | key: *****************\n    |      ^^^^^^^\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_node() {
+        let text = format!(
+            "{{a: {}, key: value, b: {}}}\n",
+            "x".repeat(500),
+            "y".repeat(500)
+        );
+        let n = parse_single(&text, FileId(0)).expect("yaml");
+        let span = n.get("key").expect("key").span;
+        let shown = excerpt(&text, span, false);
+        let first = shown.lines().next().expect("a line");
+        assert!(first.chars().count() < MAX_SHOWN + 10, "{first}");
+        assert!(first.contains("…x") && first.contains("key: value") && first.ends_with('…'));
+        // The marks sit under the value in the cut line.
+        let under = shown.lines().nth(1).expect("marks");
+        let col = under.find('^').expect("^");
+        let from_col: String = first.chars().skip(col).take("value".len()).collect();
+        assert_eq!(from_col, "value");
     }
 }

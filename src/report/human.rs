@@ -4,51 +4,12 @@
 use rayon::prelude::*;
 
 use super::excerpt::{excerpt_in, Lines};
+use crate::diag::{Diagnostic, Family};
 use crate::lint::Report;
 use crate::source::Sources;
 
 pub fn render(report: &Report, sources: &Sources) -> String {
-    // Masking a file's text for its excerpts reads it again: do every file
-    // once, in parallel, before writing in order.
-    let files: std::collections::BTreeSet<_> = report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.location.span.map(|sp| sp.file))
-        .collect();
-    let lines: std::collections::BTreeMap<_, _> = files
-        .par_iter()
-        .map(|&f| (f, Lines::new(sources.shown_text(f))))
-        .collect();
-    let mut s = String::new();
-    for d in &report.diagnostics {
-        let l = &d.location;
-        let envs = if d.envs.len() > 1 {
-            format!(" (in {})", d.envs.join(", "))
-        } else {
-            String::new()
-        };
-        s.push_str(&format!(
-            "{}:{}:{}: {}[{} {}]: {}{envs}\n",
-            l.file,
-            l.line,
-            l.column,
-            crate::ui::severity(d.severity.as_str()),
-            d.rule,
-            d.name,
-            d.message
-        ));
-        if let Some((span, lines)) = l.span.and_then(|sp| Some((sp, lines.get(&sp.file)?))) {
-            s.push_str(&excerpt_in(lines, span, d.secret));
-        }
-        if let Some(r) = &d.rendered {
-            s.push_str(&format!("  rendered: {}:{}:{}", r.file, r.line, r.column));
-            if !d.path.is_empty() {
-                s.push_str(&format!(" ({})", d.path));
-            }
-            s.push('\n');
-        }
-        s.push_str(&format!("  help: {}\n", d.help));
-    }
+    let mut s = diagnostics(&report.diagnostics, sources);
     if crate::ui::style().quiet {
         return s;
     }
@@ -76,6 +37,59 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             plural(sum.rules_not_run.len(), "whole-set rule"),
             sum.rules_not_run.join(", ")
         ));
+    }
+    s
+}
+
+/// Every diagnostic as `file:line:col: severity[CODE name]: message`, the
+/// source line with the node underlined (masked when it holds a secret), and
+/// help: the one human form every command prints, findings and bad input alike.
+pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    // Masking a file's text for its excerpts reads it again: do every file
+    // once, in parallel, before writing in order.
+    let files: std::collections::BTreeSet<_> = diagnostics
+        .iter()
+        .filter_map(|d| d.location.span.map(|sp| sp.file))
+        .collect();
+    let lines: std::collections::BTreeMap<_, _> = files
+        .par_iter()
+        .map(|&f| (f, Lines::new(sources.shown_text(f))))
+        .collect();
+    let mut s = String::new();
+    for d in diagnostics {
+        let l = &d.location;
+        let envs = if d.envs.len() > 1 {
+            format!(" (in {})", d.envs.join(", "))
+        } else {
+            String::new()
+        };
+        let at = if l.file.is_empty() {
+            String::new()
+        } else {
+            format!("{}:{}:{}: ", l.file, l.line, l.column)
+        };
+        // Bad-input and tunnel codes name themselves (`spec::unknown-key`);
+        // a rule id is followed by its name (`SS020 missing-resources`).
+        let code = match d.family {
+            Family::Lint | Family::Drift => format!("{} {}", d.rule, d.name),
+            Family::Input | Family::Tunnel => d.rule.clone(),
+        };
+        s.push_str(&format!(
+            "{at}{}[{code}]: {}{envs}\n",
+            crate::ui::severity(d.severity.as_str()),
+            d.message
+        ));
+        if let Some((span, lines)) = l.span.and_then(|sp| Some((sp, lines.get(&sp.file)?))) {
+            s.push_str(&excerpt_in(lines, span, d.secret));
+        }
+        if let Some(r) = &d.rendered {
+            s.push_str(&format!("  rendered: {}:{}:{}", r.file, r.line, r.column));
+            if !d.path.is_empty() {
+                s.push_str(&format!(" ({})", d.path));
+            }
+            s.push('\n');
+        }
+        s.push_str(&format!("  help: {}\n", d.help));
     }
     s
 }

@@ -4,19 +4,18 @@ use clap::Subcommand;
 use serde_json::{json, Value as J};
 use std::path::PathBuf;
 
-use super::{match_url, validate, Finding, Validation};
+use super::{match_url, validate, Validation};
 use crate::cli::{exit, Outcome};
-use crate::report::excerpt::excerpt;
-use crate::source::FileId;
+use crate::source::{FileId, Sources};
 
 pub use crate::diag::Format;
 
 /// The findings of every file as lint diagnostics (`tunnel::<code>`), for the
 /// formats every command shares.
-fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
+fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::lint::Report {
     use crate::lint::{Diagnostic, Location, Report, Summary};
     let mut diagnostics = Vec::new();
-    for (name, _, v) in results {
+    for (id, v) in results {
         for f in &v.findings {
             diagnostics.push(Diagnostic {
                 family: crate::lint::Family::Tunnel,
@@ -26,12 +25,13 @@ fn as_report(results: &[(String, String, Validation)]) -> crate::lint::Report {
                 message: f.message.clone(),
                 help: f.help.clone(),
                 location: Location {
-                    file: name.clone(),
+                    file: sources.name(*id).to_string(),
                     line: f.span.start.line.max(1),
                     column: f.span.start.col.max(1),
                     end_line: f.span.end.line.max(1),
                     end_column: f.span.end.col.max(1),
-                    span: None,
+                    // A finding about the whole file has no node to show.
+                    span: (f.span.start.line > 0).then_some(f.span),
                 },
                 rendered: None,
                 object: None,
@@ -91,48 +91,35 @@ fn shown(path: &std::path::Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// Human form of one finding: `file:line:col: severity[code]: message`, the line, help.
-/// `text` is the file's text with secrets masked (`secret::masked`).
-pub fn finding_human(name: &str, text: &str, f: &Finding) -> String {
-    let sev = f.severity.as_str();
-    // The code as `explain` knows it: with its family.
-    format!(
-        "{name}:{}:{}: {sev}[tunnel::{}]: {}\n{}  help: {}\n",
-        f.span.start.line,
-        f.span.start.col,
-        f.code,
-        f.message,
-        excerpt(text, f.span, false),
-        f.help
-    )
-}
-
 fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
-    let mut results: Vec<(String, String, Validation)> = Vec::new();
-    for (i, path) in files.iter().enumerate() {
+    let mut sources = Sources::new();
+    let mut results: Vec<(FileId, Validation)> = Vec::new();
+    for path in files {
         let text = match crate::source::read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 return Outcome::error(format!("error: cannot read `{}`: {e}\n", shown(path)))
             }
         };
-        let v = validate(&text, FileId(u32::try_from(i).unwrap_or(u32::MAX)));
-        results.push((shown(path), text, v));
+        let id = sources.add(shown(path), path, text);
+        results.push((id, validate(sources.text(id), id)));
     }
-    let all_valid = results.iter().all(|(_, _, v)| v.is_valid());
+    let all_valid = results.iter().all(|(_, v)| v.is_valid());
     let code = if all_valid { exit::OK } else { exit::FINDINGS };
-    let shared = |f: crate::report::Format| {
-        crate::report::render(f, &as_report(&results), &crate::source::Sources::new(), &[])
-    };
-    // Every machine format is the one every command writes.
+    let report = as_report(&results, &sources);
     let stdout = match format {
+        // The one human form, with a verdict per file as cloudflared would give it.
         Format::Human => {
             let mut s = String::new();
-            for (name, text, v) in &results {
-                let shown = crate::secret::masked(text);
-                for f in &v.findings {
-                    s.push_str(&finding_human(name, &shown, f));
-                }
+            for (id, v) in &results {
+                let name = sources.name(*id);
+                let of_file: Vec<_> = report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.location.file == name)
+                    .cloned()
+                    .collect();
+                s.push_str(&crate::report::human::diagnostics(&of_file, &sources));
                 let (e, w) = (v.errors().count(), v.warnings().count());
                 s.push_str(&format!(
                     "{name}: {} ({e} error{}, {w} warning{})\n",
@@ -143,7 +130,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
             }
             s
         }
-        machine => shared(machine),
+        machine => crate::report::render(machine, &report, &sources, &[]),
     };
     Outcome {
         stdout,
@@ -158,13 +145,19 @@ fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome
         Ok(t) => t,
         Err(e) => return Outcome::error(format!("error: cannot read `{name}`: {e}\n")),
     };
-    let v = validate(&text, FileId(0));
+    let mut sources = Sources::new();
+    let id = sources.add(name.clone(), file, text);
+    let v = validate(sources.text(id), id);
     if !v.is_valid() {
         let mut s = format!("error: `{name}` is not a valid cloudflared config; cloudflared would not start with it\n");
-        let shown = crate::secret::masked(&text);
-        for f in v.errors() {
-            s.push_str(&finding_human(&name, &shown, f));
-        }
+        let mut report = as_report(&[(id, v)], &sources);
+        report
+            .diagnostics
+            .retain(|d| d.severity == crate::diag::Severity::Error);
+        s.push_str(&crate::report::human::diagnostics(
+            &report.diagnostics,
+            &sources,
+        ));
         return Outcome::error(s);
     }
     let mut out = Vec::new();
