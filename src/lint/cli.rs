@@ -271,21 +271,11 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
             return bad_input(&p, &sources, format);
         }
     }
-    // The repository's lint configuration: the project's `lint:` section, or
-    // `.shipshape.yaml` here or in the nearest parent folder.
-    let scope = match &project {
-        Some(p) => Some(p.scope.clone()),
-        None => match lint_file_upwards(root) {
-            Some(dir) => match crate::spec::load_lint_file(&dir, &mut sources)
-                .and_then(|raw| super::scope::Scope::from_raw(&raw, &dir))
-            {
-                Ok(s) => Some(s),
-                Err(p) => return bad_input(&p, &sources, format),
-            },
-            None => None,
-        },
+    let scope = match lint_scope(root, project.as_ref(), &mut sources) {
+        Ok(s) => s,
+        Err(p) => return bad_input(&p, &sources, format),
     };
-    let policy = match Policy::load(
+    let mut policy = match Policy::load(
         &policy_files(root, project.as_ref(), &args.policies),
         &mut sources,
         known.as_deref(),
@@ -293,71 +283,15 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         Ok(p) => p,
         Err(p) => return bad_input(&p, &sources, format),
     };
-    let mut policy = policy;
     if !args.select.is_empty() {
         if let Err(p) = policy.select(&args.select) {
             return bad_input(&p.into(), &sources, format);
         }
     }
-    let mut paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+    let (paths, stdin) = match input_paths(args) {
+        Ok(input) => input,
+        Err(p) => return bad_input(&p.into(), &sources, format),
     };
-    let mut stdin = None;
-    if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
-        paths.remove(i);
-        let mut text = String::new();
-        // The budget of a file: one byte past it says the stream is too large.
-        let limit = crate::source::MAX_FILE_BYTES;
-        let read = std::io::Read::read_to_string(
-            &mut std::io::Read::take(std::io::stdin(), limit + 1),
-            &mut text,
-        );
-        if read.is_ok() && text.len() as u64 > limit {
-            return bad_input(
-                &Problem::new(
-                    "lint::no-path",
-                    format!(
-                        "standard input is larger than {} MiB; lint files instead",
-                        limit >> 20
-                    ),
-                    At::Nowhere,
-                )
-                .into(),
-                &sources,
-                format,
-            );
-        }
-        if let Err(e) = read {
-            return bad_input(
-                &Problem::new(
-                    "lint::no-path",
-                    format!("cannot read standard input: {e}"),
-                    At::Nowhere,
-                )
-                .into(),
-                &sources,
-                format,
-            );
-        }
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| "<stdin>".into());
-        stdin = Some((name, text));
-    }
-    for p in &paths {
-        if !p.exists() {
-            let problem = Problem::new(
-                "lint::no-path",
-                format!("`{}` does not exist", p.display()),
-                At::Nowhere,
-            )
-            .with_help("pass existing files or folders, or `-` to read standard input");
-            return bad_input(&problem.into(), &sources, format);
-        }
-    }
     let loaded = input::load_scoped(&paths, stdin, &mut sources, scope.as_ref());
     let envs = scoped_env_rules(project.as_ref(), scope.as_ref(), args.env.clone());
     let settings = settings(project.as_ref());
@@ -371,52 +305,12 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         args.complete || scope.as_ref().is_some_and(|s| s.complete),
     );
     if let Some(path) = &args.write_baseline {
-        let ids: std::collections::BTreeSet<String> = report
-            .diagnostics
-            .iter()
-            .map(super::gate::identity)
-            .collect();
-        let text = serde_json::to_string_pretty(
-            &serde_json::json!({ "version": BASELINE_VERSION, "findings": ids }),
-        )
-        .unwrap_or_default();
-        return match std::fs::write(path, text + "\n") {
-            Ok(()) => Outcome::ok(
-                String::new(),
-                format!("wrote {} findings to {}\n", ids.len(), path.display()),
-            ),
-            Err(e) => Outcome::error(format!("error: cannot write {}: {e}\n", path.display())),
-        };
+        return write_baseline(path, &report);
     }
     if let Some(path) = &args.baseline {
-        let json = crate::source::read_text(path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-        let known: Option<std::collections::BTreeSet<String>> = json
-            .as_ref()
-            .filter(|j| j["version"] == BASELINE_VERSION)
-            .and_then(|j| serde_json::from_value(j["findings"].clone()).ok());
-        match known {
-            Some(k) => super::gate::only_new(&mut report, &k),
-            None => {
-                let old = json.is_some_and(|j| j["version"] == 1);
-                let problem = if old {
-                    Problem::new(
-                        "lint::baseline",
-                        format!("`{}` is a baseline of an older shipshape, whose findings were identified by list position", path.display()),
-                        At::Nowhere,
-                    )
-                    .with_help("write it again with `shipshape lint --write-baseline FILE`: findings are now identified by name, so inserting an item no longer makes old ones new")
-                } else {
-                    Problem::new(
-                        "lint::baseline",
-                        format!("`{}` is not a shipshape baseline", path.display()),
-                        At::Nowhere,
-                    )
-                    .with_help("write one with `shipshape lint --write-baseline FILE`")
-                };
-                return bad_input(&problem.into(), &sources, format);
-            }
+        match read_baseline(path) {
+            Ok(known) => super::gate::only_new(&mut report, &known),
+            Err(p) => return bad_input(&p.into(), &sources, format),
         }
     }
     let mut outcome = finish(&report, &sources, &policy, &args.output, String::new());
@@ -431,6 +325,129 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         }
     }
     outcome
+}
+
+/// The repository's lint configuration: the project's `lint:` section, or
+/// `.shipshape.yaml` here or in the nearest parent folder.
+fn lint_scope(
+    root: &Path,
+    project: Option<&Project>,
+    sources: &mut Sources,
+) -> Result<Option<super::scope::Scope>, Problems> {
+    if let Some(p) = project {
+        return Ok(Some(p.scope.clone()));
+    }
+    let Some(dir) = lint_file_upwards(root) else {
+        return Ok(None);
+    };
+    crate::spec::load_lint_file(&dir, sources)
+        .and_then(|raw| super::scope::Scope::from_raw(&raw, &dir))
+        .map(Some)
+}
+
+/// The paths to lint (`.` when none is given) and standard input when `-`
+/// is among them, read within the budget of one file.
+fn input_paths(args: &LintArgs) -> Result<(Vec<PathBuf>, Option<(String, String)>), Problem> {
+    let mut paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut stdin = None;
+    if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
+        paths.remove(i);
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".into());
+        stdin = Some((name, read_stdin()?));
+    }
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(Problem::new(
+            "lint::no-path",
+            format!("`{}` does not exist", missing.display()),
+            At::Nowhere,
+        )
+        .with_help("pass existing files or folders, or `-` to read standard input"));
+    }
+    Ok((paths, stdin))
+}
+
+fn read_stdin() -> Result<String, Problem> {
+    let mut text = String::new();
+    // The budget of a file: one byte past it says the stream is too large.
+    let limit = crate::source::MAX_FILE_BYTES;
+    let read = std::io::Read::read_to_string(
+        &mut std::io::Read::take(std::io::stdin(), limit + 1),
+        &mut text,
+    );
+    if let Err(e) = read {
+        return Err(Problem::new(
+            "lint::no-path",
+            format!("cannot read standard input: {e}"),
+            At::Nowhere,
+        ));
+    }
+    if text.len() as u64 > limit {
+        return Err(Problem::new(
+            "lint::no-path",
+            format!(
+                "standard input is larger than {} MiB; lint files instead",
+                limit >> 20
+            ),
+            At::Nowhere,
+        ));
+    }
+    Ok(text)
+}
+
+fn write_baseline(path: &Path, report: &Report) -> Outcome {
+    let ids: std::collections::BTreeSet<String> = report
+        .diagnostics
+        .iter()
+        .map(super::gate::identity)
+        .collect();
+    let text = serde_json::to_string_pretty(
+        &serde_json::json!({ "version": BASELINE_VERSION, "findings": ids }),
+    )
+    .unwrap_or_default();
+    match std::fs::write(path, text + "\n") {
+        Ok(()) => Outcome::ok(
+            String::new(),
+            format!("wrote {} findings to {}\n", ids.len(), path.display()),
+        ),
+        Err(e) => Outcome::error(format!("error: cannot write {}: {e}\n", path.display())),
+    }
+}
+
+/// The identities a baseline lists; an unreadable or older baseline is bad
+/// input, never an empty one (that would report every finding as new).
+fn read_baseline(path: &Path) -> Result<std::collections::BTreeSet<String>, Problem> {
+    let json = crate::source::read_text(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let known = json
+        .as_ref()
+        .filter(|j| j["version"] == BASELINE_VERSION)
+        .and_then(|j| serde_json::from_value(j["findings"].clone()).ok());
+    if let Some(known) = known {
+        return Ok(known);
+    }
+    Err(if json.is_some_and(|j| j["version"] == 1) {
+        Problem::new(
+            "lint::baseline",
+            format!("`{}` is a baseline of an older shipshape, whose findings were identified by list position", path.display()),
+            At::Nowhere,
+        )
+        .with_help("write it again with `shipshape lint --write-baseline FILE`: findings are now identified by name, so inserting an item no longer makes old ones new")
+    } else {
+        Problem::new(
+            "lint::baseline",
+            format!("`{}` is not a shipshape baseline", path.display()),
+            At::Nowhere,
+        )
+        .with_help("write one with `shipshape lint --write-baseline FILE`")
+    })
 }
 
 /// The folder of the nearest `.shipshape.yaml`: `root` or a parent of it.

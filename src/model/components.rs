@@ -20,67 +20,17 @@ pub(super) fn build_redis(r: &raw::Redis, env: &Env, problems: &mut Problems) ->
         .engine
         .as_ref()
         .map_or(RedisEngine::OtOperator, |x| x.value);
-    let mut ok = true;
-    if engine == RedisEngine::Statefulset && topology == Topology::Sentinel {
-        let span = r.topology.as_ref().map_or(r.name.span, |t| t.span);
-        problems.push(
-            Problem::at_span(
-                "spec::unsupported",
-                "the `statefulset` engine runs standalone Redis only",
-                span,
-            )
-            .with_help("use `engine: ot-operator` for sentinel, or `topology: standalone`"),
-        );
-        ok = false;
-    }
-    if engine == RedisEngine::OtOperator {
-        require(
-            env,
-            OperatorKind::RedisOperator,
-            "a Redis on the OT operator",
-            "redis-operator",
-            r.name.span,
-            problems,
-        );
-    }
-    if env.doppler.is_none() {
-        problems.push(
-            Problem::at_span(
-                "spec::missing-secrets",
-                format!("redis `{name}` needs a password from the secret provider"),
-                r.name.span,
-            )
-            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
-        );
-        ok = false;
-    }
+    let mut ok = redis_fits_platform(r, engine, topology, env, problems);
     let memory = r
         .memory
         .as_ref()
         .map_or_else(|| Quantity::parse("256Mi").ok(), |m| Some(m.value.clone()))?;
-    let (maxmemory, maxmemory_span) = match &r.maxmemory {
-        Some(m) => {
-            if crate::spec::types::redis_memory_bytes(m).is_none() {
-                problems.push(
-                    Problem::at_span(
-                        "spec::invalid-value",
-                        format!("`maxmemory: {}` is not a Redis memory size", m.value),
-                        m.span,
-                    )
-                    .with_help("write it as Redis does, e.g. `192mb` or `1gb`"),
-                );
-                ok = false;
-            }
-            (m.value.to_ascii_lowercase(), m.span)
+    let (maxmemory, maxmemory_span) = match redis_maxmemory(r, &memory, problems) {
+        Some(m) => m,
+        None => {
+            ok = false;
+            (String::new(), r.name.span)
         }
-        // Three quarters of the container limit leaves room for fork and buffers.
-        None => (
-            format!(
-                "{}mb",
-                (memory.value() * 0.75 / (1024.0 * 1024.0)).floor() as u64
-            ),
-            r.name.span,
-        ),
     };
     let version = r.version.as_ref().map_or_else(
         || {
@@ -142,6 +92,81 @@ pub(super) fn build_redis(r: &raw::Redis, env: &Env, problems: &mut Problems) ->
         storage_class: r.storage_class.as_ref().map(|s| s.value.clone()),
         exporter: r.exporter.unwrap_or(true),
     })
+}
+
+/// Whether the environment can run this Redis: an engine that supports the
+/// topology, the operator it needs, and the secret provider for its password.
+fn redis_fits_platform(
+    r: &raw::Redis,
+    engine: RedisEngine,
+    topology: Topology,
+    env: &Env,
+    problems: &mut Problems,
+) -> bool {
+    let mut ok = true;
+    if engine == RedisEngine::Statefulset && topology == Topology::Sentinel {
+        let span = r.topology.as_ref().map_or(r.name.span, |t| t.span);
+        problems.push(
+            Problem::at_span(
+                "spec::unsupported",
+                "the `statefulset` engine runs standalone Redis only",
+                span,
+            )
+            .with_help("use `engine: ot-operator` for sentinel, or `topology: standalone`"),
+        );
+        ok = false;
+    }
+    if engine == RedisEngine::OtOperator {
+        require(
+            env,
+            OperatorKind::RedisOperator,
+            "a Redis on the OT operator",
+            "redis-operator",
+            r.name.span,
+            problems,
+        );
+    }
+    if env.doppler.is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::missing-secrets",
+                format!(
+                    "redis `{}` needs a password from the secret provider",
+                    r.name.value
+                ),
+                r.name.span,
+            )
+            .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
+        );
+        ok = false;
+    }
+    ok
+}
+
+/// `maxmemory` as Redis reads it, and the span that set it; by default three
+/// quarters of the container limit, which leaves room for fork and buffers.
+/// `None` after recording a value Redis would not read.
+fn redis_maxmemory(
+    r: &raw::Redis,
+    memory: &Quantity,
+    problems: &mut Problems,
+) -> Option<(String, crate::yaml::Span)> {
+    let Some(m) = &r.maxmemory else {
+        let mb = (memory.value() * 0.75 / (1024.0 * 1024.0)).floor() as u64;
+        return Some((format!("{mb}mb"), r.name.span));
+    };
+    if crate::spec::types::redis_memory_bytes(m).is_none() {
+        problems.push(
+            Problem::at_span(
+                "spec::invalid-value",
+                format!("`maxmemory: {}` is not a Redis memory size", m.value),
+                m.span,
+            )
+            .with_help("write it as Redis does, e.g. `192mb` or `1gb`"),
+        );
+        return None;
+    }
+    Some((m.value.to_ascii_lowercase(), m.span))
 }
 
 pub(super) fn build_postgres(
@@ -311,6 +336,56 @@ pub(super) fn build_app(
         );
         return None;
     };
+    check_app_settings(a, env, problems);
+    check_app_references(a, env, problems);
+    let (public, tailnet) = public_names(a, env, problems);
+    claim_hostnames(a, env, hostnames, problems);
+    let requests = a
+        .resources
+        .as_ref()
+        .map(|r| resource_set(r.requests.as_ref()))
+        .unwrap_or_default();
+    let limits = a
+        .resources
+        .as_ref()
+        .map(|r| resource_set(r.limits.as_ref()))
+        .unwrap_or_default();
+    let health = app_health(a, problems);
+    let security = app_security(a, problems);
+    (problems.len() == before).then(|| App {
+        span: a.name.span,
+        image: image.value.clone(),
+        image_span: image.span,
+        replicas: a.replicas.as_ref().map_or(1, |r| r.value),
+        replicas_span: a.replicas.as_ref().map_or(a.name.span, |r| r.span),
+        port: a.port.as_ref().map_or(8080, |p| p.value),
+        env: a
+            .env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.value.clone()))
+            .collect(),
+        secret_env: a
+            .secret_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        requests,
+        limits,
+        health,
+        security,
+        redis: a.redis.iter().map(|r| r.to_string()).collect(),
+        postgres: a.postgres.iter().map(|r| r.to_string()).collect(),
+        public,
+        tailnet,
+        reload: a.reload_on_secret_change.unwrap_or(true),
+        run_as_user: a.run_as_user.as_ref().map(|u| u.value),
+        name,
+    })
+}
+
+/// Values an app may not hold: a credential in plain `env`, port 0,
+/// `secret-env` without a provider, root through `run-as-user`.
+fn check_app_settings(a: &raw::App, env: &Env, problems: &mut Problems) {
     for (k, v) in &a.env {
         if looks_secret(k.as_str()) {
             problems.push(
@@ -344,44 +419,54 @@ pub(super) fn build_app(
             .with_help("add `secrets: { doppler: { project: …, config: … } }` to this environment"),
         );
     }
-    for r in &a.redis {
-        if env.redis(r.as_str()).is_none() {
-            let mut p = Problem::at_span(
-                "spec::unknown-reference",
-                format!(
-                    "app `{name}` uses redis `{}`, which is not declared",
-                    r.value
-                ),
-                r.span,
+    if let Some(u) = a.run_as_user.as_ref().filter(|u| u.value == 0) {
+        problems.push(
+            Problem::at_span(
+                "spec::root-user",
+                "`run-as-user: 0` is root, which `runAsNonRoot` refuses",
+                u.span,
+            )
+            .with_help("use a non-zero user, or `security: { run-as-root: true, reason: … }`"),
+        );
+    }
+}
+
+/// Every Redis and PostgreSQL an app uses is declared in its environment.
+fn check_app_references(a: &raw::App, env: &Env, problems: &mut Problems) {
+    let redis: Vec<&str> = env.redis.iter().map(|x| x.name.as_str()).collect();
+    let postgres: Vec<&str> = env.postgres.iter().map(|x| x.name.as_str()).collect();
+    for (kind, used, declared) in [
+        ("redis", &a.redis, redis),
+        ("postgres", &a.postgres, postgres),
+    ] {
+        for r in used.iter().filter(|r| !declared.contains(&r.as_str())) {
+            let help = match did_you_mean(r.as_str(), declared.iter().copied()) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!("declare it under `{kind}:` in this environment"),
+            };
+            problems.push(
+                Problem::at_span(
+                    "spec::unknown-reference",
+                    format!(
+                        "app `{}` uses {kind} `{}`, which is not declared",
+                        a.name.value, r.value
+                    ),
+                    r.span,
+                )
+                .with_help(help),
             );
-            if let Some(m) = did_you_mean(r.as_str(), env.redis.iter().map(|x| x.name.as_str())) {
-                p = p.with_help(format!("did you mean `{m}`?"));
-            } else {
-                p = p.with_help("declare it under `redis:` in this environment");
-            }
-            problems.push(p);
         }
     }
-    for pg in &a.postgres {
-        if env.postgres(pg.as_str()).is_none() {
-            let mut p = Problem::at_span(
-                "spec::unknown-reference",
-                format!(
-                    "app `{name}` uses postgres `{}`, which is not declared",
-                    pg.value
-                ),
-                pg.span,
-            );
-            if let Some(m) = did_you_mean(pg.as_str(), env.postgres.iter().map(|x| x.name.as_str()))
-            {
-                p = p.with_help(format!("did you mean `{m}`?"));
-            } else {
-                p = p.with_help("declare it under `postgres:` in this environment");
-            }
-            problems.push(p);
-        }
-    }
-    let (public, tailnet) = public_names(a, env, problems);
+}
+
+/// Each public hostname routes to one app of the environment, which must
+/// have an exposure to serve it.
+fn claim_hostnames(
+    a: &raw::App,
+    env: &Env,
+    hostnames: &mut BTreeSet<String>,
+    problems: &mut Problems,
+) {
     for h in &a.public {
         if !hostnames.insert(h.to_string()) {
             problems.push(Problem::at_span(
@@ -406,111 +491,70 @@ pub(super) fn build_app(
             );
         }
     }
-    let set = |rs: &Option<raw::ResourceSet>| -> Vec<(String, String)> {
-        let mut v = Vec::new();
-        if let Some(rs) = rs {
-            if let Some(c) = &rs.cpu {
-                v.push(("cpu".to_string(), c.to_string()));
-            }
-            if let Some(m) = &rs.memory {
-                v.push(("memory".to_string(), m.to_string()));
-            }
+}
+
+fn resource_set(rs: Option<&raw::ResourceSet>) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    if let Some(rs) = rs {
+        if let Some(c) = &rs.cpu {
+            v.push(("cpu".to_string(), c.to_string()));
         }
-        v
-    };
-    let requests = a
-        .resources
-        .as_ref()
-        .map(|r| set(&r.requests))
-        .unwrap_or_default();
-    let limits = a
-        .resources
-        .as_ref()
-        .map(|r| set(&r.limits))
-        .unwrap_or_default();
-    let health = a.health.as_ref().map(|h| {
-        if h.liveness.as_str() == h.readiness.as_str() {
-            problems.push(
-                Problem::at_span(
-                    "spec::invalid-value",
-                    "liveness and readiness probe the same path",
-                    h.liveness.span,
-                )
-                .with_help("give liveness its own path that checks only the process (e.g. `/livez`); a readiness path that checks Redis or PostgreSQL would otherwise restart every pod during their outage"),
-            );
+        if let Some(m) = &rs.memory {
+            v.push(("memory".to_string(), m.to_string()));
         }
-        Health {
-            liveness: h.liveness.to_string(),
-            readiness: h.readiness.to_string(),
-        }
-    });
-    let security = a.security.as_ref().map_or_else(Security::default, |sec| {
-        let s = Security {
-            run_as_root: sec.run_as_root.unwrap_or(false),
-            allow_privilege_escalation: sec.allow_privilege_escalation.unwrap_or(false),
-            add_capabilities: sec.add_capabilities.iter().map(|c| c.to_string()).collect(),
-        };
-        if sec.reason.trim().is_empty() {
-            problems.push(
-                Problem::at_span(
-                    "spec::invalid-value",
-                    "`reason` must say why the app needs these relaxations",
-                    sec.reason.span,
-                )
-                .with_help("e.g. `reason: \"binds port 80 inside the pod\"`"),
-            );
-        }
-        if !s.run_as_root && !s.allow_privilege_escalation && s.add_capabilities.is_empty() {
-            problems.push(
-                Problem::at_span(
-                    "spec::invalid-value",
-                    "`security` relaxes nothing",
-                    sec.reason.span,
-                )
-                .with_help("remove `security:`; the hardened defaults apply"),
-            );
-        }
-        s
-    });
-    if let Some(u) = a.run_as_user.as_ref().filter(|u| u.value == 0) {
+    }
+    v
+}
+
+fn app_health(a: &raw::App, problems: &mut Problems) -> Option<Health> {
+    let h = a.health.as_ref()?;
+    if h.liveness.as_str() == h.readiness.as_str() {
         problems.push(
             Problem::at_span(
-                "spec::root-user",
-                "`run-as-user: 0` is root, which `runAsNonRoot` refuses",
-                u.span,
+                "spec::invalid-value",
+                "liveness and readiness probe the same path",
+                h.liveness.span,
             )
-            .with_help("use a non-zero user, or `security: { run-as-root: true, reason: … }`"),
+            .with_help("give liveness its own path that checks only the process (e.g. `/livez`); a readiness path that checks Redis or PostgreSQL would otherwise restart every pod during their outage"),
         );
     }
-    (problems.len() == before).then(|| App {
-        span: a.name.span,
-        image: image.value.clone(),
-        image_span: image.span,
-        replicas: a.replicas.as_ref().map_or(1, |r| r.value),
-        replicas_span: a.replicas.as_ref().map_or(a.name.span, |r| r.span),
-        port: a.port.as_ref().map_or(8080, |p| p.value),
-        env: a
-            .env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.value.clone()))
-            .collect(),
-        secret_env: a
-            .secret_env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        requests,
-        limits,
-        health,
-        security,
-        redis: a.redis.iter().map(|r| r.to_string()).collect(),
-        postgres: a.postgres.iter().map(|r| r.to_string()).collect(),
-        public,
-        tailnet,
-        reload: a.reload_on_secret_change.unwrap_or(true),
-        run_as_user: a.run_as_user.as_ref().map(|u| u.value),
-        name,
+    Some(Health {
+        liveness: h.liveness.to_string(),
+        readiness: h.readiness.to_string(),
     })
+}
+
+/// The relaxations an app asks for, each with a reason; hardened by default.
+fn app_security(a: &raw::App, problems: &mut Problems) -> Security {
+    let Some(sec) = &a.security else {
+        return Security::default();
+    };
+    let s = Security {
+        run_as_root: sec.run_as_root.unwrap_or(false),
+        allow_privilege_escalation: sec.allow_privilege_escalation.unwrap_or(false),
+        add_capabilities: sec.add_capabilities.iter().map(|c| c.to_string()).collect(),
+    };
+    if sec.reason.trim().is_empty() {
+        problems.push(
+            Problem::at_span(
+                "spec::invalid-value",
+                "`reason` must say why the app needs these relaxations",
+                sec.reason.span,
+            )
+            .with_help("e.g. `reason: \"binds port 80 inside the pod\"`"),
+        );
+    }
+    if !s.run_as_root && !s.allow_privilege_escalation && s.add_capabilities.is_empty() {
+        problems.push(
+            Problem::at_span(
+                "spec::invalid-value",
+                "`security` relaxes nothing",
+                sec.reason.span,
+            )
+            .with_help("remove `security:`; the hardened defaults apply"),
+        );
+    }
+    s
 }
 
 /// Splits an app's public names by how they are served: DNS hostnames through

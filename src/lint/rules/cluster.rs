@@ -170,37 +170,55 @@ impl ClusterFacts {
         self.charts.extend(pinned(o));
         self.sync.add(o, made);
         if o.kind == crate::lint::input::KUSTOMIZATION_HINT {
-            for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
-                // `newTag: latest` moves the tag to another mutable one: no pin.
-                let tag_pins = i
-                    .get("newTag")
-                    .and_then(Node::scalar_text)
-                    .is_some_and(|t| {
-                        super::ss020_image_tag_mutable::mutable(&format!("x:{t}")).is_none()
-                    });
-                let pins = tag_pins || i.get("digest").is_some();
-                if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
-                    self.image_overrides.insert(name.to_string());
-                }
-            }
+            self.add_image_overrides(o);
         }
         if o.api_version.starts_with("argoproj.io/") {
-            self.uses_argocd = true;
-            if o.kind == "AppProject" {
-                self.app_projects.extend(o.name.map(str::to_string));
-            }
-            if o.kind == "Application"
-                && (o.get("spec.source.chart").is_some() || o.get("spec.sources").is_some())
-            {
-                self.chart_namespaces.extend(
-                    o.get("spec.destination.namespace")
-                        .and_then(Node::as_str)
-                        .map(str::to_string),
-                );
+            self.add_argocd(o);
+        }
+        // Clients say what a Redis is for, complete set or not.
+        self.add_redis_clients(o);
+        if o.is_fragment() || !complete {
+            return;
+        }
+        self.add_cluster_objects(o);
+    }
+
+    /// Images a kustomization pins (`newTag` to a fixed tag, or a digest).
+    fn add_image_overrides(&mut self, o: &Obj) {
+        for i in o.get("images").and_then(Node::as_seq).unwrap_or_default() {
+            // `newTag: latest` moves the tag to another mutable one: no pin.
+            let tag_pins = i
+                .get("newTag")
+                .and_then(Node::scalar_text)
+                .is_some_and(|t| {
+                    super::ss020_image_tag_mutable::mutable(&format!("x:{t}")).is_none()
+                });
+            let pins = tag_pins || i.get("digest").is_some();
+            if let (true, Some(name)) = (pins, i.get("name").and_then(Node::as_str)) {
+                self.image_overrides.insert(name.to_string());
             }
         }
-        // Clients say what a Redis is for, complete set or not: in their
-        // environment, or in the values of a chart known to name it.
+    }
+
+    fn add_argocd(&mut self, o: &Obj) {
+        self.uses_argocd = true;
+        if o.kind == "AppProject" {
+            self.app_projects.extend(o.name.map(str::to_string));
+        }
+        if o.kind == "Application"
+            && (o.get("spec.source.chart").is_some() || o.get("spec.sources").is_some())
+        {
+            self.chart_namespaces.extend(
+                o.get("spec.destination.namespace")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+            );
+        }
+    }
+
+    /// The Redis a client names and what it uses it for: from its
+    /// environment, or from the values of a chart known to name it.
+    fn add_redis_clients(&mut self, o: &Obj) {
         for (chart, values) in chart_values(o) {
             for signal in catalog::redis_clients::VALUE_SIGNALS
                 .iter()
@@ -241,9 +259,11 @@ impl ClusterFacts {
                 }
             }
         }
-        if o.is_fragment() || !complete {
-            return;
-        }
+    }
+
+    /// Namespaces, pods (with their labels, as the operators label them) and
+    /// Services: what the complete-set rules (SS025, SS027) look up.
+    fn add_cluster_objects(&mut self, o: &Obj) {
         let ns = o.namespace.map(str::to_string);
         self.namespaces.extend(ns.clone());
         if o.kind == "Namespace" {
