@@ -232,24 +232,7 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
     let before = problems.len();
     let name = es.name.to_string();
     let production = s.production.unwrap_or(is_production_name(&name));
-    let mut operators = Vec::new();
-    if let Some(pl) = &s.platform {
-        let pins = [
-            (OperatorKind::CertManager, &pl.cert_manager),
-            (OperatorKind::ExternalSecrets, &pl.external_secrets),
-            (OperatorKind::Reloader, &pl.reloader),
-            (OperatorKind::RedisOperator, &pl.redis_operator),
-            (OperatorKind::CloudnativePg, &pl.cloudnative_pg),
-            (OperatorKind::BarmanCloud, &pl.barman_cloud),
-            (OperatorKind::IngressNginx, &pl.ingress_nginx),
-            (OperatorKind::ExternalDns, &pl.external_dns),
-            (OperatorKind::TailscaleOperator, &pl.tailscale_operator),
-        ];
-        for (kind, chart) in pins {
-            operator(kind, chart, &mut operators, problems);
-        }
-    }
-    operators.sort_by_key(|o| o.kind);
+    let operators = env_operators(s, problems);
     let doppler = s.secrets.as_ref().map(|sec| Doppler {
         project: sec.doppler.project.value.clone(),
         config: sec.doppler.config.value.clone(),
@@ -305,27 +288,7 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
             env.tunnel = build_tunnel(t, &env, problems);
         }
         if let Some(ts) = &ex.tailscale {
-            let span = ts.tags.first().map_or(
-                Span {
-                    file: es.file,
-                    ..Span::default()
-                },
-                |t| t.span,
-            );
-            env.tailscale = Some(Tailscale {
-                tags: if ts.tags.is_empty() {
-                    vec!["tag:k8s".into()]
-                } else {
-                    ts.tags.iter().map(|t| t.value.clone()).collect()
-                },
-                span,
-            });
-            if !env.has_operator(OperatorKind::TailscaleOperator) {
-                problems.push(
-                    Problem::new("spec::missing-operator", "Tailscale exposure needs the `tailscale-operator` operator", At::File(es.file))
-                        .with_help("add `platform: { tailscale-operator: { version: \"…\" } }` to this environment"),
-                );
-            }
+            env.tailscale = Some(build_tailscale(ts, es.file, &env, problems));
         }
     }
     prerequisites(&mut env, problems);
@@ -335,6 +298,70 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
             env.apps.push(app);
         }
     }
+    check_component_names(&env, problems);
+    (problems.len() == before).then_some(env)
+}
+
+/// The operators the environment pins, in a fixed order.
+fn env_operators(s: &EnvFile, problems: &mut Problems) -> Vec<Operator> {
+    let mut operators = Vec::new();
+    if let Some(pl) = &s.platform {
+        let pins = [
+            (OperatorKind::CertManager, &pl.cert_manager),
+            (OperatorKind::ExternalSecrets, &pl.external_secrets),
+            (OperatorKind::Reloader, &pl.reloader),
+            (OperatorKind::RedisOperator, &pl.redis_operator),
+            (OperatorKind::CloudnativePg, &pl.cloudnative_pg),
+            (OperatorKind::BarmanCloud, &pl.barman_cloud),
+            (OperatorKind::IngressNginx, &pl.ingress_nginx),
+            (OperatorKind::ExternalDns, &pl.external_dns),
+            (OperatorKind::TailscaleOperator, &pl.tailscale_operator),
+        ];
+        for (kind, chart) in pins {
+            operator(kind, chart, &mut operators, problems);
+        }
+    }
+    operators.sort_by_key(|o| o.kind);
+    operators
+}
+
+fn build_tailscale(
+    ts: &crate::spec::raw::Tailscale,
+    file: crate::source::FileId,
+    env: &Env,
+    problems: &mut Problems,
+) -> Tailscale {
+    if !env.has_operator(OperatorKind::TailscaleOperator) {
+        problems.push(
+            Problem::new(
+                "spec::missing-operator",
+                "Tailscale exposure needs the `tailscale-operator` operator",
+                At::File(file),
+            )
+            .with_help(
+                "add `platform: { tailscale-operator: { version: \"…\" } }` to this environment",
+            ),
+        );
+    }
+    Tailscale {
+        tags: if ts.tags.is_empty() {
+            vec!["tag:k8s".into()]
+        } else {
+            ts.tags.iter().map(|t| t.value.clone()).collect()
+        },
+        span: ts.tags.first().map_or(
+            Span {
+                file,
+                ..Span::default()
+            },
+            |t| t.span,
+        ),
+    }
+}
+
+/// Apps, `redis-<name>`, `postgres-<name>` and the platform components share
+/// one folder namespace in the render.
+fn check_component_names(env: &Env, problems: &mut Problems) {
     let mut components = BTreeSet::new();
     for (c, span) in env
         .apps
@@ -351,5 +378,4 @@ fn build_env(es: &EnvSpec, problems: &mut Problems) -> Option<Env> {
             );
         }
     }
-    (problems.len() == before).then_some(env)
 }

@@ -46,15 +46,10 @@ fn doppler_keys(env: &Env, r: &EnvRender) -> BTreeMap<String, Vec<String>> {
     keys
 }
 
-/// The markdown of one environment (without the generated-file header).
+/// The markdown of one environment (without the generated-file header):
+/// a numbered step per thing to do, only the steps this environment needs.
 pub fn text(model: &Model, env: &Env, r: &EnvRender) -> String {
-    let argocd_ns = &model.project.argocd_namespace;
     let mut s = String::new();
-    let mut step = 0;
-    let mut next = |s: &mut String, title: &str| {
-        step += 1;
-        let _ = write!(s, "\n## {step}. {title}\n\n");
-    };
     let _ = writeln!(
         s,
         "# Bootstrap `{}`\n\nWhat to do by hand, in this order, before Argo CD syncs `{}` for the first time \
@@ -64,8 +59,23 @@ pub fn text(model: &Model, env: &Env, r: &EnvRender) -> String {
         env.cluster.describe(),
         env.name
     );
+    let steps = [
+        Some(("Argo CD", argocd_step(model, env))),
+        doppler_step(env, r).map(|b| ("Doppler", b)),
+        cloudflare_step(env, r).map(|b| ("Cloudflare", b)),
+        backup_step(env).map(|b| ("Backup storage", b)),
+        tailscale_step(env).map(|b| ("Tailscale", b)),
+        Some(("The first sync", first_sync_step(model, env))),
+    ];
+    for (n, (title, body)) in steps.into_iter().flatten().enumerate() {
+        let _ = write!(s, "\n## {}. {title}\n\n{body}", n + 1);
+    }
+    s
+}
 
-    next(&mut s, "Argo CD");
+fn argocd_step(model: &Model, env: &Env) -> String {
+    let argocd_ns = &model.project.argocd_namespace;
+    let mut s = String::new();
     let _ = write!(
         s,
         "Argo CD {ARGOCD_FLOOR} or newer in namespace `{argocd_ns}`, with the health checks the sync \
@@ -85,94 +95,107 @@ pub fn text(model: &Model, env: &Env, r: &EnvRender) -> String {
             );
         }
     }
+    s
+}
 
-    if let Some(d) = &env.doppler {
-        next(&mut s, "Doppler");
-        let _ = write!(
-            s,
-            "In Doppler project `{}`, config `{}`, create a service token (read-only) and store it \
-             in the cluster (the one Secret made by hand):\n\n\
-             ```sh\nkubectl create namespace external-secrets\n\
-             kubectl -n external-secrets create secret generic {} --from-literal=dopplerToken=dp.st.…\n```\n\n\
-             Then set every key below in that config; an ExternalSecret whose key is missing stays \
-             not Ready, and its wave never turns Healthy.\n\n| Doppler key | written to Secret |\n|---|---|\n",
-            d.project, d.config, d.token_secret
-        );
-        for (k, secrets) in doppler_keys(env, r) {
-            let _ = writeln!(s, "| `{k}` | {} |", secrets.join(", "));
-        }
+fn doppler_step(env: &Env, r: &EnvRender) -> Option<String> {
+    let d = env.doppler.as_ref()?;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "In Doppler project `{}`, config `{}`, create a service token (read-only) and store it \
+         in the cluster (the one Secret made by hand):\n\n\
+         ```sh\nkubectl create namespace external-secrets\n\
+         kubectl -n external-secrets create secret generic {} --from-literal=dopplerToken=dp.st.…\n```\n\n\
+         Then set every key below in that config; an ExternalSecret whose key is missing stays \
+         not Ready, and its wave never turns Healthy.\n\n| Doppler key | written to Secret |\n|---|---|\n",
+        d.project, d.config, d.token_secret
+    );
+    for (k, secrets) in doppler_keys(env, r) {
+        let _ = writeln!(s, "| `{k}` | {} |", secrets.join(", "));
     }
+    Some(s)
+}
 
-    if let Some(t) = &env.tunnel {
-        next(&mut s, "Cloudflare");
-        let mut zones: Vec<String> = Vec::new();
-        for c in &r.components {
-            if let super::Source::Helm { values, .. } = &c.source {
-                for z in values["domainFilters"].as_array().into_iter().flatten() {
-                    zones.extend(z.as_str().map(|z| format!("`{z}`")));
-                }
+fn cloudflare_step(env: &Env, r: &EnvRender) -> Option<String> {
+    let t = env.tunnel.as_ref()?;
+    let mut s = String::new();
+    let mut zones: Vec<String> = Vec::new();
+    for c in &r.components {
+        if let super::Source::Helm { values, .. } = &c.source {
+            for z in values["domainFilters"].as_array().into_iter().flatten() {
+                zones.extend(z.as_str().map(|z| format!("`{z}`")));
             }
         }
-        let _ = write!(
-            s,
-            "- The tunnel `{}` (locally managed): `cloudflared tunnel create <name>`; put the \
-             credentials JSON it writes into Doppler key `{}`.\n\
-             - An API token for External-DNS with **Zone → Zone → Read** and **Zone → DNS → Edit** \
-             on the zone(s) {}; put it into Doppler key `{}`.\n",
-            t.tunnel_id,
-            t.credentials_key,
-            if zones.is_empty() {
-                "it manages".to_string()
-            } else {
-                zones.join(", ")
-            },
-            secrets::CLOUDFLARE_API_TOKEN_KEY
-        );
     }
+    let _ = write!(
+        s,
+        "- The tunnel `{}` (locally managed): `cloudflared tunnel create <name>`; put the \
+         credentials JSON it writes into Doppler key `{}`.\n\
+         - An API token for External-DNS with **Zone → Zone → Read** and **Zone → DNS → Edit** \
+         on the zone(s) {}; put it into Doppler key `{}`.\n",
+        t.tunnel_id,
+        t.credentials_key,
+        if zones.is_empty() {
+            "it manages".to_string()
+        } else {
+            zones.join(", ")
+        },
+        secrets::CLOUDFLARE_API_TOKEN_KEY
+    );
+    Some(s)
+}
 
+fn backup_step(env: &Env) -> Option<String> {
     let backups: Vec<_> = env
         .postgres
         .iter()
         .filter_map(|p| p.backup.as_ref().map(|b| (p, b)))
         .collect();
-    if !backups.is_empty() {
-        next(&mut s, "Backup storage");
-        for (p, b) in backups {
-            let _ = writeln!(
-                s,
-                "- PostgreSQL `{}`: the bucket `{}`{} with an access key allowed to list, read and \
-                 write it; its id in Doppler key `{}`, its secret in `{}`.",
-                p.name,
-                b.destination,
-                b.endpoint_url
-                    .as_ref()
-                    .map(|u| format!(" (endpoint `{u}`)"))
-                    .unwrap_or_default(),
-                b.access_key_id_key,
-                b.secret_access_key_key
-            );
-        }
+    if backups.is_empty() {
+        return None;
     }
-
-    if let Some(ts) = &env.tailscale {
-        next(&mut s, "Tailscale");
-        let tags: Vec<String> = ts.tags.iter().map(|t| format!("\"{t}\"")).collect();
-        let _ = write!(
+    let mut s = String::new();
+    for (p, b) in backups {
+        let _ = writeln!(
             s,
-            "- In the tailnet policy file, let the operator own the tags it gives devices:\n\n\
-             ```json\n\"tagOwners\": {{\n  \"tag:k8s-operator\": [],\n{}\n}}\n```\n\n\
-             - An OAuth client with the **Devices Core** and **Auth Keys** write scopes and tag \
-             `tag:k8s-operator`; its id and secret into Doppler keys `{}` and `{}`.\n",
-            tags.iter()
-                .map(|t| format!("  {t}: [\"tag:k8s-operator\"]"))
-                .collect::<Vec<_>>()
-                .join(",\n"),
-            secrets::TAILSCALE_CLIENT_ID_KEY,
-            secrets::TAILSCALE_CLIENT_SECRET_KEY
+            "- PostgreSQL `{}`: the bucket `{}`{} with an access key allowed to list, read and \
+             write it; its id in Doppler key `{}`, its secret in `{}`.",
+            p.name,
+            b.destination,
+            b.endpoint_url
+                .as_ref()
+                .map(|u| format!(" (endpoint `{u}`)"))
+                .unwrap_or_default(),
+            b.access_key_id_key,
+            b.secret_access_key_key
         );
     }
+    Some(s)
+}
 
-    next(&mut s, "The first sync");
+fn tailscale_step(env: &Env) -> Option<String> {
+    let ts = env.tailscale.as_ref()?;
+    let mut s = String::new();
+    let tags: Vec<String> = ts.tags.iter().map(|t| format!("\"{t}\"")).collect();
+    let _ = write!(
+        s,
+        "- In the tailnet policy file, let the operator own the tags it gives devices:\n\n\
+         ```json\n\"tagOwners\": {{\n  \"tag:k8s-operator\": [],\n{}\n}}\n```\n\n\
+         - An OAuth client with the **Devices Core** and **Auth Keys** write scopes and tag \
+         `tag:k8s-operator`; its id and secret into Doppler keys `{}` and `{}`.\n",
+        tags.iter()
+            .map(|t| format!("  {t}: [\"tag:k8s-operator\"]"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+        secrets::TAILSCALE_CLIENT_ID_KEY,
+        secrets::TAILSCALE_CLIENT_SECRET_KEY
+    );
+    Some(s)
+}
+
+fn first_sync_step(model: &Model, env: &Env) -> String {
+    let mut s = String::new();
     let _ = write!(
         s,
         "Apply the AppProject and the root Application once; Argo CD manages both from then on:\n\n\
