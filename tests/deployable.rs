@@ -370,141 +370,172 @@ fn audit(set: &EnvSet) -> Vec<String> {
         .map(|o| name_of(o))
         .collect();
     for o in &set.objects {
-        let (kind, ns, name) = (kind_of(o), ns_of(o), name_of(o));
-        let what = format!("{kind} {ns}/{name}");
-        let api = o["apiVersion"].as_str().unwrap_or("");
-        // CRD from a pinned chart, serving this apiVersion.
-        if !is_builtin_api(api) {
-            if api.starts_with("argoproj.io/") {
-                let known = catalog::ARGO_CD_APIS
-                    .iter()
-                    .any(|a| a.api_version == api && a.kinds.contains(&kind));
-                if !known {
-                    problems.push(format!("{what}: {api} is not an Argo CD API"));
-                }
-            } else {
-                match catalog::owner_of(api) {
-                    None => problems.push(format!("{what}: no catalogued chart serves {api}")),
-                    Some(e) => match set.chart(e.kind) {
-                        None => problems.push(format!(
-                            "{what}: its CRD comes from `{}`, which the env does not install",
-                            e.key
-                        )),
-                        Some(p) => {
-                            if p.entry.serves(api, kind, &p.version) != Served::Yes {
-                                problems.push(format!(
-                                    "{what}: {api} is not served by {} chart {}",
-                                    e.key, p.version
-                                ));
-                            }
-                        }
-                    },
-                }
+        let what = format!("{} {}/{}", kind_of(o), ns_of(o), name_of(o));
+        api_problems(set, o, &what, &mut problems);
+        secret_problems(set, o, &what, &secrets, &projects, &mut problems);
+        service_problems(o, &what, &services, &mut problems);
+        pod_selector_problems(o, &what, &pods, &mut problems);
+    }
+    problems
+}
+
+/// The object's API is served: a CRD from a pinned chart serving this
+/// apiVersion, or Argo CD's own.
+fn api_problems(set: &EnvSet, o: &J, what: &str, problems: &mut Vec<String>) {
+    let kind = kind_of(o);
+    let api = o["apiVersion"].as_str().unwrap_or("");
+    if !is_builtin_api(api) {
+        if api.starts_with("argoproj.io/") {
+            let known = catalog::ARGO_CD_APIS
+                .iter()
+                .any(|a| a.api_version == api && a.kinds.contains(&kind));
+            if !known {
+                problems.push(format!("{what}: {api} is not an Argo CD API"));
             }
-        }
-        // Secrets.
-        let mut refs = Vec::new();
-        if kind == "Application" {
-            if let Some(values) = o["spec"]["source"]["helm"].get("valuesObject") {
-                let chart_ns = o["spec"]["destination"]["namespace"].as_str().unwrap_or("");
-                secret_refs(&serde_json::json!({ "spec": values }), chart_ns, &mut refs);
-                if let Some(p) = set
-                    .charts
-                    .iter()
-                    .find(|p| Some(p.entry.chart) == o["spec"]["source"]["chart"].as_str())
-                {
-                    for s in ops::chart_secrets(p.entry.kind) {
-                        refs.push((chart_ns.into(), (*s).into()));
-                    }
-                }
-            }
-            let project = o["spec"]["project"].as_str().unwrap_or("");
-            if !projects.contains(project) {
-                problems.push(format!("{what}: AppProject `{project}` is not rendered"));
-            }
-        } else if kind == "ClusterSecretStore" {
-            let t = &o["spec"]["provider"]["doppler"]["auth"]["secretRef"]["dopplerToken"];
-            // The one Secret created by hand (see the README's "before the first sync").
-            assert!(
-                t["name"].is_string() && t["namespace"].is_string(),
-                "{what}: token ref"
-            );
         } else {
-            secret_refs(o, &ns, &mut refs);
-        }
-        for (sns, sname) in refs {
-            if !secrets.contains(&(sns.clone(), sname.clone())) {
-                problems.push(format!(
-                    "{what}: names Secret {sns}/{sname}, which nothing creates"
-                ));
-            }
-        }
-        // Services.
-        let mut srefs = Vec::new();
-        service_refs(&o["spec"], &mut srefs);
-        service_refs(&o["data"], &mut srefs);
-        if kind == "Ingress" {
-            let mut backends = Vec::new();
-            fn backends_of(v: &J, out: &mut Vec<String>) {
-                match v {
-                    J::Object(m) => {
-                        if let Some(n) = m
-                            .get("service")
-                            .and_then(|s| s.get("name"))
-                            .and_then(J::as_str)
-                        {
-                            out.push(n.into());
-                        }
-                        m.values().for_each(|x| backends_of(x, out));
-                    }
-                    J::Array(a) => a.iter().for_each(|x| backends_of(x, out)),
-                    _ => {}
-                }
-            }
-            backends_of(&o["spec"], &mut backends);
-            srefs.extend(backends.into_iter().map(|b| (ns.clone(), b)));
-        }
-        for (sns, sname) in srefs {
-            if !services.contains(&(sns.clone(), sname.clone())) {
-                problems.push(format!(
-                    "{what}: names Service {sns}/{sname}, which nothing creates"
-                ));
-            }
-        }
-        // Selectors.
-        match kind {
-            "Service" => {
-                problems.extend(selector_problems(&what, &ns, &o["spec"]["selector"], &pods))
-            }
-            "PodDisruptionBudget" => {
-                problems.extend(selector_problems(&what, &ns, &o["spec"]["selector"], &pods))
-            }
-            "NetworkPolicy" => {
-                problems.extend(selector_problems(
-                    &what,
-                    &ns,
-                    &o["spec"]["podSelector"],
-                    &pods,
-                ));
-                for rule in o["spec"]["ingress"].as_array().into_iter().flatten() {
-                    for from in rule["from"].as_array().into_iter().flatten() {
-                        if let (Some(sel), None) =
-                            (from.get("podSelector"), from.get("namespaceSelector"))
-                        {
-                            problems.extend(selector_problems(
-                                &format!("{what} ingress.from"),
-                                &ns,
-                                sel,
-                                &pods,
+            match catalog::owner_of(api) {
+                None => problems.push(format!("{what}: no catalogued chart serves {api}")),
+                Some(e) => match set.chart(e.kind) {
+                    None => problems.push(format!(
+                        "{what}: its CRD comes from `{}`, which the env does not install",
+                        e.key
+                    )),
+                    Some(p) => {
+                        if p.entry.serves(api, kind, &p.version) != Served::Yes {
+                            problems.push(format!(
+                                "{what}: {api} is not served by {} chart {}",
+                                e.key, p.version
                             ));
                         }
                     }
-                }
+                },
             }
-            _ => {}
         }
     }
-    problems
+}
+
+/// Every Secret the object names is created by something in the set, and
+/// every Application's project is rendered.
+fn secret_problems(
+    set: &EnvSet,
+    o: &J,
+    what: &str,
+    secrets: &BTreeSet<Key>,
+    projects: &BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    let (kind, ns) = (kind_of(o), ns_of(o));
+    let mut refs = Vec::new();
+    if kind == "Application" {
+        if let Some(values) = o["spec"]["source"]["helm"].get("valuesObject") {
+            let chart_ns = o["spec"]["destination"]["namespace"].as_str().unwrap_or("");
+            secret_refs(&serde_json::json!({ "spec": values }), chart_ns, &mut refs);
+            if let Some(p) = set
+                .charts
+                .iter()
+                .find(|p| Some(p.entry.chart) == o["spec"]["source"]["chart"].as_str())
+            {
+                for s in ops::chart_secrets(p.entry.kind) {
+                    refs.push((chart_ns.into(), (*s).into()));
+                }
+            }
+        }
+        let project = o["spec"]["project"].as_str().unwrap_or("");
+        if !projects.contains(project) {
+            problems.push(format!("{what}: AppProject `{project}` is not rendered"));
+        }
+    } else if kind == "ClusterSecretStore" {
+        let t = &o["spec"]["provider"]["doppler"]["auth"]["secretRef"]["dopplerToken"];
+        // The one Secret created by hand (see the README's "before the first sync").
+        assert!(
+            t["name"].is_string() && t["namespace"].is_string(),
+            "{what}: token ref"
+        );
+    } else {
+        secret_refs(o, &ns, &mut refs);
+    }
+    for (sns, sname) in refs {
+        if !secrets.contains(&(sns.clone(), sname.clone())) {
+            problems.push(format!(
+                "{what}: names Secret {sns}/{sname}, which nothing creates"
+            ));
+        }
+    }
+}
+
+/// Every Service the object names (Ingress backends included) exists.
+fn service_problems(o: &J, what: &str, services: &BTreeSet<Key>, problems: &mut Vec<String>) {
+    let (kind, ns) = (kind_of(o), ns_of(o));
+    let mut srefs = Vec::new();
+    service_refs(&o["spec"], &mut srefs);
+    service_refs(&o["data"], &mut srefs);
+    if kind == "Ingress" {
+        let mut backends = Vec::new();
+        fn backends_of(v: &J, out: &mut Vec<String>) {
+            match v {
+                J::Object(m) => {
+                    if let Some(n) = m
+                        .get("service")
+                        .and_then(|s| s.get("name"))
+                        .and_then(J::as_str)
+                    {
+                        out.push(n.into());
+                    }
+                    m.values().for_each(|x| backends_of(x, out));
+                }
+                J::Array(a) => a.iter().for_each(|x| backends_of(x, out)),
+                _ => {}
+            }
+        }
+        backends_of(&o["spec"], &mut backends);
+        srefs.extend(backends.into_iter().map(|b| (ns.clone(), b)));
+    }
+    for (sns, sname) in srefs {
+        if !services.contains(&(sns.clone(), sname.clone())) {
+            problems.push(format!(
+                "{what}: names Service {sns}/{sname}, which nothing creates"
+            ));
+        }
+    }
+}
+
+/// Every selector matches pods the set (or its operators) creates.
+fn pod_selector_problems(
+    o: &J,
+    what: &str,
+    pods: &[(String, BTreeMap<String, String>)],
+    problems: &mut Vec<String>,
+) {
+    let (kind, ns) = (kind_of(o), ns_of(o));
+    match kind {
+        "Service" => problems.extend(selector_problems(what, &ns, &o["spec"]["selector"], pods)),
+        "PodDisruptionBudget" => {
+            problems.extend(selector_problems(what, &ns, &o["spec"]["selector"], pods))
+        }
+        "NetworkPolicy" => {
+            problems.extend(selector_problems(
+                what,
+                &ns,
+                &o["spec"]["podSelector"],
+                pods,
+            ));
+            for rule in o["spec"]["ingress"].as_array().into_iter().flatten() {
+                for from in rule["from"].as_array().into_iter().flatten() {
+                    if let (Some(sel), None) =
+                        (from.get("podSelector"), from.get("namespaceSelector"))
+                    {
+                        problems.extend(selector_problems(
+                            &format!("{what} ingress.from"),
+                            &ns,
+                            sel,
+                            pods,
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[test]

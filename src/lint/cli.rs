@@ -345,9 +345,12 @@ fn lint_scope(
         .map(Some)
 }
 
+/// Standard input's name (`--stdin-filename`) and text.
+type Stdin = (String, String);
+
 /// The paths to lint (`.` when none is given) and standard input when `-`
 /// is among them, read within the budget of one file.
-fn input_paths(args: &LintArgs) -> Result<(Vec<PathBuf>, Option<(String, String)>), Problem> {
+fn input_paths(args: &LintArgs) -> Result<(Vec<PathBuf>, Option<Stdin>), Problem> {
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

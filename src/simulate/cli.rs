@@ -35,20 +35,17 @@ pub struct SimulateArgs {
 pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
-    let bad = |p: Problem, s: &Sources| bad_input(&p.into(), s, format);
     if let Some(env) = args
         .env
         .as_deref()
         .filter(|e| crate::spec::types::Name::parse(e).is_err())
     {
-        return bad(
-            Problem::new(
-                "cli::bad-env",
-                format!("`--env {env}` is not an environment name"),
-                At::Nowhere,
-            ),
-            &sources,
+        let p = Problem::new(
+            "cli::bad-env",
+            format!("`--env {env}` is not an environment name"),
+            At::Nowhere,
         );
+        return bad_input(&p.into(), &sources, format);
     }
     let project = match load_project(root, &mut sources) {
         Ok(p) => p,
@@ -63,50 +60,11 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         Ok(p) => p,
         Err(p) => return bad_input(&p, &sources, format),
     };
-    let (docs, diags, files) = match &args.path {
-        Some(path) => {
-            if !path.exists() {
-                return bad(
-                    Problem::new(
-                        "lint::no-path",
-                        format!("`{}` does not exist", path.display()),
-                        At::Nowhere,
-                    ),
-                    &sources,
-                );
-            }
-            input::read(std::slice::from_ref(path), &mut sources, None)
-        }
-        None => {
-            let Some(model) = project.as_ref().and_then(|p| p.model.as_ref()) else {
-                return bad(
-                    Problem::new(
-                        "spec::no-project",
-                        format!(
-                            "no {} here; give a folder of Argo CD manifests to simulate",
-                            spec::PROJECT_FILE
-                        ),
-                        At::Nowhere,
-                    ),
-                    &sources,
-                );
-            };
-            let env = args.env.clone().unwrap_or_default();
-            if let Err(p) = check_env_arg(&env, known.as_deref()) {
-                return bad_input(&p, &sources, format);
-            }
-            let bundle = render::render(model, Some(std::slice::from_ref(&env)));
-            let production: BTreeMap<String, bool> = model
-                .envs
-                .iter()
-                .map(|e| (e.name.clone(), e.production))
-                .collect();
-            let docs =
-                rendered::from_bundle(&bundle, &model.project.output, &mut sources, &production);
-            let n = bundle.files.len();
-            (docs, Vec::new(), n)
-        }
-    };
+    let (docs, diags, files) =
+        match documents(args, project.as_ref(), known.as_deref(), &mut sources) {
+            Ok(read) => read,
+            Err(p) => return bad_input(&p, &sources, format),
+        };
     // The model, from the same facts `lint` gathers.
     let mut facts = SyncFacts::default();
     for (i, d) in docs.iter().enumerate() {
@@ -121,26 +79,7 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         .filter(|t| args.env.is_none() || t.env == args.env)
         .collect();
     if timelines.is_empty() {
-        let found: Vec<String> = model
-            .timelines()
-            .iter()
-            .filter_map(|t| t.env.clone())
-            .collect();
-        let p = Problem::new(
-            "simulate::no-applications",
-            match &args.env {
-                Some(env) => format!("no Argo CD Application of env `{env}` was found"),
-                None => "no Argo CD Application was found".to_string(),
-            },
-            At::Nowhere,
-        )
-        .with_help(if found.is_empty() {
-            "Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder"
-                .to_string()
-        } else {
-            format!("envs found: {}", found.join(", "))
-        });
-        return bad(p, &sources);
+        return bad_input(&no_applications(args, &model).into(), &sources, format);
     }
     // What could not be read was not replayed: the run fails closed. (A
     // template skipped with a warning is not YAML until rendered.)
@@ -157,22 +96,7 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         &policy,
         files,
     );
-    lint.diagnostics.retain(|d| {
-        // The rules that report the simulator's blocking steps, and files
-        // that could not be read.
-        (super::Cause::ALL.iter().any(|c| c.rule().id == d.rule)
-            || d.rule == crate::lint::registry::INVALID_YAML.id)
-            && (d.envs.is_empty()
-                || args
-                    .env
-                    .as_ref()
-                    .is_none_or(|env| d.envs.iter().any(|e| e == env)))
-    });
-    let count =
-        |s: crate::lint::Severity| lint.diagnostics.iter().filter(|d| d.severity == s).count();
-    lint.summary.errors = count(crate::lint::Severity::Error);
-    lint.summary.warnings = count(crate::lint::Severity::Warning);
-    lint.summary.infos = count(crate::lint::Severity::Info);
+    keep_blocking_steps(&mut lint, args.env.as_deref());
     let converges = timelines.iter().all(|t| t.converges());
     let mut prefix = match format {
         Format::Human => timelines
@@ -205,4 +129,86 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         outcome.code = exit::FINDINGS;
     }
     outcome
+}
+
+type Read = (Vec<input::Doc>, Vec<crate::lint::Diagnostic>, usize);
+
+/// The documents to replay: the folder given, or the project's render of
+/// the environment, in memory.
+fn documents(
+    args: &SimulateArgs,
+    project: Option<&crate::lint::cli::Project>,
+    known: Option<&[String]>,
+    sources: &mut Sources,
+) -> Result<Read, crate::problem::Problems> {
+    if let Some(path) = &args.path {
+        if !path.exists() {
+            return Err(Problem::new(
+                "lint::no-path",
+                format!("`{}` does not exist", path.display()),
+                At::Nowhere,
+            )
+            .into());
+        }
+        return Ok(input::read(std::slice::from_ref(path), sources, None));
+    }
+    let Some(model) = project.and_then(|p| p.model.as_ref()) else {
+        return Err(Problem::new(
+            "spec::no-project",
+            format!(
+                "no {} here; give a folder of Argo CD manifests to simulate",
+                spec::PROJECT_FILE
+            ),
+            At::Nowhere,
+        )
+        .into());
+    };
+    let env = args.env.clone().unwrap_or_default();
+    check_env_arg(&env, known)?;
+    let bundle = render::render(model, Some(std::slice::from_ref(&env)));
+    let production: BTreeMap<String, bool> = model
+        .envs
+        .iter()
+        .map(|e| (e.name.clone(), e.production))
+        .collect();
+    let docs = rendered::from_bundle(&bundle, &model.project.output, sources, &production);
+    let n = bundle.files.len();
+    Ok((docs, Vec::new(), n))
+}
+
+fn no_applications(args: &SimulateArgs, model: &Model) -> Problem {
+    let found: Vec<String> = model
+        .timelines()
+        .iter()
+        .filter_map(|t| t.env.clone())
+        .collect();
+    Problem::new(
+        "simulate::no-applications",
+        match &args.env {
+            Some(env) => format!("no Argo CD Application of env `{env}` was found"),
+            None => "no Argo CD Application was found".to_string(),
+        },
+        At::Nowhere,
+    )
+    .with_help(if found.is_empty() {
+        "Applications carry their env in the `shipshape.dev/env` label or an `…/<env>/…` folder"
+            .to_string()
+    } else {
+        format!("envs found: {}", found.join(", "))
+    })
+}
+
+/// Only the rules that report the simulator's blocking steps, and files that
+/// could not be read, of the environment asked for; the summary recounted.
+fn keep_blocking_steps(lint: &mut crate::lint::Report, env: Option<&str>) {
+    lint.diagnostics.retain(|d| {
+        (super::Cause::ALL.iter().any(|c| c.rule().id == d.rule)
+            || d.rule == crate::lint::registry::INVALID_YAML.id)
+            && (d.envs.is_empty() || env.is_none_or(|env| d.envs.iter().any(|e| e == env)))
+    });
+    let count =
+        |s: crate::lint::Severity| lint.diagnostics.iter().filter(|d| d.severity == s).count();
+    lint.summary.errors = count(crate::lint::Severity::Error);
+    lint.summary.warnings = count(crate::lint::Severity::Warning);
+    lint.summary.infos = count(crate::lint::Severity::Info);
 }

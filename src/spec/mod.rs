@@ -94,7 +94,61 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Spec, Problems> {
 pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problems), Problems> {
     let (project, project_file) = load_project_file(root, sources)?;
     let mut problems = Problems::default();
+    let files = env_files(root, &project)?;
+    // Parse every file first, so that one broken file does not hide another's problems.
+    let nodes = parse_env_files(root, files, sources, &mut problems);
+    let mut envs = BTreeMap::new();
+    // Each environment is merged once, on top of its parent's merged result.
+    let mut resolved: BTreeMap<String, Result<Node, Problem>> = BTreeMap::new();
+    for (key, (name, file, _)) in &nodes {
+        let merged = match resolve_extends(key, &nodes, &mut resolved) {
+            Ok(m) => m,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        match checked_decode::<EnvFile>(&merged, schema::Kind::Environment) {
+            Ok(spec) => {
+                envs.insert(
+                    key.clone(),
+                    EnvSpec {
+                        name: name.clone(),
+                        file: *file,
+                        spec,
+                    },
+                );
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    if envs.is_empty() && problems.is_empty() {
+        problems.push(
+            Problem::at_span(
+                "spec::no-environments",
+                format!(
+                    "no environment files (`<env>.yaml`) in `{}`",
+                    project.environments.as_str()
+                ),
+                project.environments.span,
+            )
+            .with_help("add a file such as dev.yaml to that folder"),
+        );
+    }
+    Ok((
+        Spec {
+            root: root.to_path_buf(),
+            project_file,
+            project,
+            envs,
+        },
+        problems,
+    ))
+}
 
+/// The environment files of the project, sorted; the folder must stay
+/// inside the project.
+fn env_files(root: &Path, project: &ProjectFile) -> Result<Vec<PathBuf>, Problems> {
     let env_dir = root.join(project.environments.as_str());
     // A committed link for the folder must not make the specs come from
     // elsewhere on the machine.
@@ -140,8 +194,17 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
         }
     };
     files.sort();
+    Ok(files)
+}
 
-    // Parse every file first, so that one broken file does not hide another's problems.
+/// Every readable, well-named, parseable environment file by env name; the
+/// problems of the others recorded.
+fn parse_env_files(
+    root: &Path,
+    files: Vec<PathBuf>,
+    sources: &mut Sources,
+    problems: &mut Problems,
+) -> BTreeMap<String, (Name, FileId, Node)> {
     let mut nodes: BTreeMap<String, (Name, FileId, Node)> = BTreeMap::new();
     for path in files {
         let stem = path
@@ -198,55 +261,7 @@ pub fn load_partial(root: &Path, sources: &mut Sources) -> Result<(Spec, Problem
             Err(p) => problems.extend(p),
         }
     }
-
-    let mut envs = BTreeMap::new();
-    // Each environment is merged once, on top of its parent's merged result.
-    let mut resolved: BTreeMap<String, Result<Node, Problem>> = BTreeMap::new();
-    for (key, (name, file, node)) in &nodes {
-        let merged = match resolve_extends(key, &nodes, &mut resolved) {
-            Ok(m) => m,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
-        };
-        match checked_decode::<EnvFile>(&merged, schema::Kind::Environment) {
-            Ok(spec) => {
-                envs.insert(
-                    key.clone(),
-                    EnvSpec {
-                        name: name.clone(),
-                        file: *file,
-                        spec,
-                    },
-                );
-            }
-            Err(p) => problems.extend(p),
-        }
-        let _ = node;
-    }
-    if envs.is_empty() && problems.is_empty() {
-        problems.push(
-            Problem::at_span(
-                "spec::no-environments",
-                format!(
-                    "no environment files (`<env>.yaml`) in `{}`",
-                    project.environments.as_str()
-                ),
-                project.environments.span,
-            )
-            .with_help("add a file such as dev.yaml to that folder"),
-        );
-    }
-    Ok((
-        Spec {
-            root: root.to_path_buf(),
-            project_file,
-            project,
-            envs,
-        },
-        problems,
-    ))
+    nodes
 }
 
 fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {

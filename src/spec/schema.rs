@@ -100,38 +100,7 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
             .map_or_else(|| "the file".to_string(), |s| format!("`{s}`"));
         match &err.kind {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let known: Vec<&str> = subschema
-                    .and_then(|s| s.get("properties"))
-                    .and_then(J::as_object)
-                    .map(|m| m.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
-                // Keys by name once: looking each up in turn made thousands of
-                // unknown keys quadratic.
-                let spans: std::collections::BTreeMap<&str, crate::yaml::Span> = target
-                    .as_map()
-                    .unwrap_or_default()
-                    .iter()
-                    .rev()
-                    .filter_map(|(k, _)| Some((k.as_str()?, k.span)))
-                    .collect();
-                for key in unexpected {
-                    let span = spans.get(key.as_str()).copied().unwrap_or(target.span);
-                    let mut p =
-                        Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
-                    let parent = segments.last().map_or("", String::as_str);
-                    p = match (
-                        removed(parent, key),
-                        did_you_mean(key, known.iter().copied()),
-                    ) {
-                        (Some(help), _) => p.with_help(help),
-                        (None, Some(m)) => p.with_help(format!("did you mean `{m}`?")),
-                        (None, None) if !known.is_empty() => {
-                            p.with_help(format!("expected one of: {}", known.join(", ")))
-                        }
-                        (None, None) => p,
-                    };
-                    problems.push(p);
-                }
+                unknown_keys(unexpected, target, subschema, &segments, &mut problems);
             }
             ValidationErrorKind::Required { property } => {
                 let key = property.as_str().unwrap_or("?");
@@ -145,27 +114,7 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
                 );
             }
             ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    jsonschema::error::TypeKind::Single(t) => t.to_string(),
-                    jsonschema::error::TypeKind::Multiple(ts) => ts
-                        .iter()
-                        .map(|t| t.to_string())
-                        .filter(|t| t != "null")
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                };
-                problems.push(
-                    Problem::at_span(
-                        "spec::wrong-type",
-                        format!(
-                            "{what} must be {}, found {}",
-                            article(&expected),
-                            describe(target)
-                        ),
-                        target.span,
-                    )
-                    .with_help(type_help(&expected, target)),
-                );
+                problems.push(wrong_type(kind, &what, target));
             }
             ValidationErrorKind::Enum { options } => {
                 let opts: Vec<String> = options
@@ -181,26 +130,7 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
             ValidationErrorKind::Pattern { .. }
             | ValidationErrorKind::MaxLength { .. }
             | ValidationErrorKind::MinLength { .. } => {
-                let desc = subschema
-                    .and_then(|s| s.get("description"))
-                    .and_then(J::as_str)
-                    .unwrap_or("a different value");
-                let key = segments.last().map_or("", String::as_str);
-                let shown = target
-                    .as_str()
-                    .filter(|s| {
-                        !crate::secret::is_secret_key(key) && !crate::secret::looks_secret_value(s)
-                    })
-                    .map(|s| format!("`{}`", shorten(s)))
-                    .unwrap_or_else(|| "the value (not shown)".into());
-                problems.push(
-                    Problem::at_span(
-                        "spec::invalid-value",
-                        format!("{what}: {shown} is not valid"),
-                        target.span,
-                    )
-                    .with_help(format!("expected {desc}")),
-                );
+                problems.push(invalid_value(&what, target, subschema, &segments));
             }
             ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. } => {
                 problems.push(Problem::at_span(
@@ -226,6 +156,91 @@ pub fn check(node: &Node, kind: Kind) -> Problems {
         }
     }
     problems
+}
+
+/// One problem per unknown key, at the key, with the closest known key or
+/// what replaced a removed one.
+fn unknown_keys(
+    unexpected: &[String],
+    target: &Node,
+    subschema: Option<&J>,
+    segments: &[String],
+    problems: &mut Problems,
+) {
+    let known: Vec<&str> = subschema
+        .and_then(|s| s.get("properties"))
+        .and_then(J::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    // Keys by name once: looking each up in turn made thousands of
+    // unknown keys quadratic.
+    let spans: std::collections::BTreeMap<&str, crate::yaml::Span> = target
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .filter_map(|(k, _)| Some((k.as_str()?, k.span)))
+        .collect();
+    for key in unexpected {
+        let span = spans.get(key.as_str()).copied().unwrap_or(target.span);
+        let mut p = Problem::at_span("spec::unknown-key", format!("unknown key `{key}`"), span);
+        let parent = segments.last().map_or("", String::as_str);
+        p = match (
+            removed(parent, key),
+            did_you_mean(key, known.iter().copied()),
+        ) {
+            (Some(help), _) => p.with_help(help),
+            (None, Some(m)) => p.with_help(format!("did you mean `{m}`?")),
+            (None, None) if !known.is_empty() => {
+                p.with_help(format!("expected one of: {}", known.join(", ")))
+            }
+            (None, None) => p,
+        };
+        problems.push(p);
+    }
+}
+
+fn wrong_type(kind: &jsonschema::error::TypeKind, what: &str, target: &Node) -> Problem {
+    let expected = match kind {
+        jsonschema::error::TypeKind::Single(t) => t.to_string(),
+        jsonschema::error::TypeKind::Multiple(ts) => ts
+            .iter()
+            .map(|t| t.to_string())
+            .filter(|t| t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
+    };
+    Problem::at_span(
+        "spec::wrong-type",
+        format!(
+            "{what} must be {}, found {}",
+            article(&expected),
+            describe(target)
+        ),
+        target.span,
+    )
+    .with_help(type_help(&expected, target))
+}
+
+/// A value the schema's pattern or length refuses; shown only when it cannot
+/// be a secret.
+fn invalid_value(what: &str, target: &Node, subschema: Option<&J>, segments: &[String]) -> Problem {
+    let desc = subschema
+        .and_then(|s| s.get("description"))
+        .and_then(J::as_str)
+        .unwrap_or("a different value");
+    let key = segments.last().map_or("", String::as_str);
+    let shown = target
+        .as_str()
+        .filter(|s| !crate::secret::is_secret_key(key) && !crate::secret::looks_secret_value(s))
+        .map(|s| format!("`{}`", shorten(s)))
+        .unwrap_or_else(|| "the value (not shown)".into());
+    Problem::at_span(
+        "spec::invalid-value",
+        format!("{what}: {shown} is not valid"),
+        target.span,
+    )
+    .with_help(format!("expected {desc}"))
 }
 
 fn not_one_of(what: &str, target: &Node, opts: &[String]) -> Problem {

@@ -312,16 +312,7 @@ pub fn validate_node(root: &Node) -> Validation {
         c.origin_request(o, None, false);
     }
     if let Some(w) = root.get("warp-routing") {
-        c.unknown_keys(w, &[WARP_KEYS, &["enabled"]].concat(), "warp-routing", None);
-        if let Some((k, _)) = w.entry("enabled") {
-            c.warn(
-                "warp-routing-enabled",
-                None,
-                k.span,
-                "`warp-routing.enabled` was removed from cloudflared and does nothing".into(),
-                "remove it; WARP routing is configured on the tunnel in Cloudflare",
-            );
-        }
+        c.warp_routing(w);
     }
     let items = match root.entry("ingress") {
         Some((_, v)) if v.as_seq().is_some_and(|s| !s.is_empty()) => v.as_seq().unwrap_or_default(),
@@ -344,142 +335,10 @@ pub fn validate_node(root: &Node) -> Validation {
     let mut earlier = Covering::default();
     let last = items.len() - 1;
     for (i, item) in items.iter().enumerate() {
-        let rule = Some(i);
-        if item.as_map().is_none() {
-            c.error(
-                "service-missing-scheme-or-host",
-                rule,
-                item.span,
-                format!("ingress[{i}] is not a mapping"),
-                "write the rule as `- hostname: …` / `service: …`",
-            );
+        let Some(r) = c.ingress_rule(i, item) else {
             continue;
-        }
-        c.unknown_keys(item, RULE_KEYS, &format!("ingress[{i}]"), rule);
-        let origin = item.get("originRequest");
-        let bastion = origin
-            .and_then(|o| o.get("bastionMode"))
-            .and_then(Node::as_bool)
-            == Some(true);
-        let service_node = item.get("service");
-        let service_text = str_of(service_node);
-        let is_socks = service_text.as_deref() == Some("socks-proxy");
-        // 1. service
-        if let Err((code, msg, help)) = service::classify(service_text.as_deref(), bastion) {
-            c.error(
-                code,
-                rule,
-                service_node.map_or(item.span, |n| n.span),
-                format!("ingress[{i}]: {msg}"),
-                help,
-            );
-        }
-        if let Some(o) = origin {
-            c.origin_request(o, rule, is_socks);
-        }
-        // 2. access
-        if let Some(a) = item.get("access") {
-            c.unknown_keys(a, ACCESS_KEYS, &format!("ingress[{i}].access"), rule);
-            c.access(a, rule);
-        }
-        // 3. hostname
-        let host_node = item.get("hostname");
-        let hostname = str_of(host_node).unwrap_or_default();
-        let host_span = host_node.map_or(item.span, |n| n.span);
-        if splits_host_port(&hostname) {
-            c.error(
-                "hostname-has-port",
-                rule,
-                host_span,
-                format!("ingress[{i}]: hostname `{hostname}` has a port or scheme"),
-                "a hostname is only the name (e.g. app.example.com); put ports and schemes in `service`",
-            );
-        }
-        if hostname.rfind('*').is_some_and(|p| p > 0) {
-            c.error(
-                "bad-wildcard",
-                rule,
-                host_span,
-                format!(
-                    "ingress[{i}]: hostname `{hostname}` has a `*` that is not the first character"
-                ),
-                "a wildcard can only be the leftmost label: `*.example.com`",
-            );
-        } else if hostname.starts_with('*') && hostname.len() > 1 && !hostname.starts_with("*.") {
-            c.warn(
-                "wildcard-without-dot",
-                rule,
-                host_span,
-                format!("ingress[{i}]: `{hostname}` is not a wildcard; cloudflared matches it only literally"),
-                format!("did you mean `*.{}`?", &hostname[1..]),
-            );
-        }
-        // 4. path
-        let path_node = item.get("path");
-        let path_text = str_of(path_node).filter(|p| !p.is_empty());
-        let path = match &path_text {
-            // Bounded compile: a hostile pattern errors instead of eating memory.
-            Some(p) => match PathRegex::new(p) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    let why = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string();
-                    c.error(
-                        "invalid-path-regex",
-                        rule,
-                        path_node.map_or(item.span, |n| n.span),
-                        format!("ingress[{i}]: path `{p}` is not an RE2 regular expression: {why}"),
-                        "cloudflared uses Go's RE2: no look-around, no back-references",
-                    );
-                    None
-                }
-            },
-            None => None,
         };
-        let r = Rule {
-            punycode: idna::domain_to_ascii(&hostname)
-                .ok()
-                .filter(|p| p != &hostname && !hostname.is_empty()),
-            hostname,
-            path,
-            path_text,
-            service: service_text.unwrap_or_default(),
-            span: item.span,
-        };
-        if r.is_catch_all() && i < last {
-            c.error(
-                "catch-all-not-last",
-                rule,
-                host_node.map_or(item.span, |n| n.span),
-                format!("ingress[{i}] matches every request, so the rules after it never match"),
-                "move it to the end, or give it a hostname",
-            );
-        }
-        if i == last && !r.is_catch_all() {
-            c.error(
-                "last-rule-not-catch-all",
-                rule,
-                item.span,
-                format!("the last rule, ingress[{i}], does not match every request"),
-                "end with a rule without hostname and path, e.g. `- service: http_status:404`",
-            );
-        }
-        if let Some(j) = earlier.first_covering(&r) {
-            if !(r.is_catch_all() && i == last) {
-                c.warn(
-                    "rule-shadowed",
-                    rule,
-                    item.span,
-                    format!("ingress[{i}] can never match: ingress[{j}] before it matches everything it would"),
-                    "remove it, or move it above the broader rule",
-                );
-            }
-        }
+        c.placement(i, last, item, &r, &earlier);
         earlier.add(rules.len(), &r);
         rules.push(r);
     }
@@ -493,6 +352,173 @@ pub fn validate_node(root: &Node) -> Validation {
         )
     });
     Validation { findings, rules }
+}
+
+impl Checker {
+    fn warp_routing(&mut self, w: &Node) {
+        self.unknown_keys(w, &[WARP_KEYS, &["enabled"]].concat(), "warp-routing", None);
+        if let Some((k, _)) = w.entry("enabled") {
+            self.warn(
+                "warp-routing-enabled",
+                None,
+                k.span,
+                "`warp-routing.enabled` was removed from cloudflared and does nothing".into(),
+                "remove it; WARP routing is configured on the tunnel in Cloudflare",
+            );
+        }
+    }
+
+    /// One ingress rule as cloudflared reads it, in its order: the service,
+    /// origin settings, access, the hostname, the path. `None` when the item
+    /// is not a rule at all.
+    fn ingress_rule(&mut self, i: usize, item: &Node) -> Option<Rule> {
+        let rule = Some(i);
+        if item.as_map().is_none() {
+            self.error(
+                "service-missing-scheme-or-host",
+                rule,
+                item.span,
+                format!("ingress[{i}] is not a mapping"),
+                "write the rule as `- hostname: …` / `service: …`",
+            );
+            return None;
+        }
+        self.unknown_keys(item, RULE_KEYS, &format!("ingress[{i}]"), rule);
+        let origin = item.get("originRequest");
+        let bastion = origin
+            .and_then(|o| o.get("bastionMode"))
+            .and_then(Node::as_bool)
+            == Some(true);
+        let service_node = item.get("service");
+        let service_text = str_of(service_node);
+        let is_socks = service_text.as_deref() == Some("socks-proxy");
+        if let Err((code, msg, help)) = service::classify(service_text.as_deref(), bastion) {
+            self.error(
+                code,
+                rule,
+                service_node.map_or(item.span, |n| n.span),
+                format!("ingress[{i}]: {msg}"),
+                help,
+            );
+        }
+        if let Some(o) = origin {
+            self.origin_request(o, rule, is_socks);
+        }
+        if let Some(a) = item.get("access") {
+            self.unknown_keys(a, ACCESS_KEYS, &format!("ingress[{i}].access"), rule);
+            self.access(a, rule);
+        }
+        let host_node = item.get("hostname");
+        let hostname = str_of(host_node).unwrap_or_default();
+        self.hostname(i, &hostname, host_node.map_or(item.span, |n| n.span));
+        let path_node = item.get("path");
+        let path_text = str_of(path_node).filter(|p| !p.is_empty());
+        let path = path_text
+            .as_deref()
+            .and_then(|p| self.path_regex(i, p, path_node.map_or(item.span, |n| n.span)));
+        Some(Rule {
+            punycode: idna::domain_to_ascii(&hostname)
+                .ok()
+                .filter(|p| p != &hostname && !hostname.is_empty()),
+            hostname,
+            path,
+            path_text,
+            service: service_text.unwrap_or_default(),
+            span: item.span,
+        })
+    }
+
+    fn hostname(&mut self, i: usize, hostname: &str, span: Span) {
+        let rule = Some(i);
+        if splits_host_port(hostname) {
+            self.error(
+                "hostname-has-port",
+                rule,
+                span,
+                format!("ingress[{i}]: hostname `{hostname}` has a port or scheme"),
+                "a hostname is only the name (e.g. app.example.com); put ports and schemes in `service`",
+            );
+        }
+        if hostname.rfind('*').is_some_and(|p| p > 0) {
+            self.error(
+                "bad-wildcard",
+                rule,
+                span,
+                format!(
+                    "ingress[{i}]: hostname `{hostname}` has a `*` that is not the first character"
+                ),
+                "a wildcard can only be the leftmost label: `*.example.com`",
+            );
+        } else if hostname.starts_with('*') && hostname.len() > 1 && !hostname.starts_with("*.") {
+            self.warn(
+                "wildcard-without-dot",
+                rule,
+                span,
+                format!("ingress[{i}]: `{hostname}` is not a wildcard; cloudflared matches it only literally"),
+                format!("did you mean `*.{}`?", &hostname[1..]),
+            );
+        }
+    }
+
+    /// The path as cloudflared compiles it (Go's RE2), bounded so that a
+    /// hostile pattern errors instead of eating memory.
+    fn path_regex(&mut self, i: usize, p: &str, span: Span) -> Option<PathRegex> {
+        match PathRegex::new(p) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let why = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                self.error(
+                    "invalid-path-regex",
+                    Some(i),
+                    span,
+                    format!("ingress[{i}]: path `{p}` is not an RE2 regular expression: {why}"),
+                    "cloudflared uses Go's RE2: no look-around, no back-references",
+                );
+                None
+            }
+        }
+    }
+
+    /// Where a rule stands among the others: the catch-all last, nothing
+    /// after it, nothing an earlier rule already covers.
+    fn placement(&mut self, i: usize, last: usize, item: &Node, r: &Rule, earlier: &Covering) {
+        let rule = Some(i);
+        if r.is_catch_all() && i < last {
+            self.error(
+                "catch-all-not-last",
+                rule,
+                item.get("hostname").map_or(item.span, |n| n.span),
+                format!("ingress[{i}] matches every request, so the rules after it never match"),
+                "move it to the end, or give it a hostname",
+            );
+        }
+        if i == last && !r.is_catch_all() {
+            self.error(
+                "last-rule-not-catch-all",
+                rule,
+                item.span,
+                format!("the last rule, ingress[{i}], does not match every request"),
+                "end with a rule without hostname and path, e.g. `- service: http_status:404`",
+            );
+        }
+        if let Some(j) = earlier.first_covering(r) {
+            if !(r.is_catch_all() && i == last) {
+                self.warn(
+                    "rule-shadowed",
+                    rule,
+                    item.span,
+                    format!("ingress[{i}] can never match: ingress[{j}] before it matches everything it would"),
+                    "remove it, or move it above the broader rule",
+                );
+            }
+        }
+    }
 }
 
 /// The earlier rules, indexed so that finding one that covers a later rule is
