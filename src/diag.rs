@@ -152,3 +152,51 @@ impl Location {
         }
     }
 }
+
+/// A run's result: every diagnostic, and the counts.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub objects: usize,
+    /// Documents without apiVersion/kind (Helm values, fragments): skipped.
+    pub skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Helm values not read in full, by file and node: a release whose chart
+    /// no adapter knows, a values file linked to no chart, values kept where
+    /// the repository does not show (not checked, and said so).
+    pub values_unread: Vec<UnreadValues>,
+    /// Rules the policy selects that did not run because the input may be
+    /// partial (they need the whole set): run them with `lint --complete`.
+    pub rules_not_run: Vec<String>,
+}
+
+/// Helm values that were not read in full, at their node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UnreadValues {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The manifest that holds or names them (`HelmRelease x`), or
+    /// `values file` for a file on its own.
+    pub subject: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for UnreadValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.column, self.subject, self.why
+        )
+    }
+}

@@ -105,8 +105,8 @@ impl Problems {
 impl Problem {
     /// The problem as a diagnostic, so every reporter (SARIF, JSON, GitHub,
     /// JUnit, GitLab) carries bad input at its file:line:col like any finding.
-    pub fn to_diagnostic(&self, sources: &Sources) -> crate::lint::Diagnostic {
-        use crate::lint::{Diagnostic, Location};
+    pub fn to_diagnostic(&self, sources: &Sources) -> crate::diag::Diagnostic {
+        use crate::diag::{Diagnostic, Location};
         let location = match self.at {
             At::Span(s) => Location {
                 file: sources.name(s.file).to_string(),
@@ -120,12 +120,12 @@ impl Problem {
             At::Nowhere => Location::file_start(String::new()),
         };
         Diagnostic {
-            family: crate::lint::Family::Input,
+            family: crate::diag::Family::Input,
             rule: self.code.to_string(),
             name: crate::codes::find(self.code)
                 .map_or("bad-input", |c| c.summary)
                 .to_string(),
-            severity: crate::lint::Severity::Error,
+            severity: crate::diag::Severity::Error,
             message: self.message.clone(),
             help: self.help.clone().unwrap_or_else(|| default_help(self)),
             location,
@@ -141,14 +141,14 @@ impl Problem {
 
 impl Problems {
     /// Every problem as a report for the machine-readable formats.
-    pub fn report(&self, sources: &Sources) -> crate::lint::Report {
+    pub fn report(&self, sources: &Sources) -> crate::diag::Report {
         let diagnostics: Vec<_> = self.0.iter().map(|p| p.to_diagnostic(sources)).collect();
         let files: std::collections::BTreeSet<&str> = diagnostics
             .iter()
             .map(|d| d.location.file.as_str())
             .collect();
-        crate::lint::Report {
-            summary: crate::lint::Summary {
+        crate::diag::Report {
+            summary: crate::diag::Summary {
                 files: files.len(),
                 errors: diagnostics.len(),
                 ..Default::default()

@@ -1,6 +1,6 @@
 //! GitHub Actions workflow commands: one annotation per diagnostic.
 
-use crate::lint::{Report, Severity};
+use crate::diag::{Report, Severity};
 
 /// Workflow-command data: `%`, CR and LF escaped as the runner decodes them,
 /// and every other control character percent-encoded (shown as typed, never

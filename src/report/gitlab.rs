@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value as J};
 
-use crate::lint::{Report, Severity};
+use crate::diag::{Report, Severity};
 
 /// FNV-1a, 64 bits: deterministic everywhere, no dependency.
 fn fingerprint(parts: &[&str]) -> String {

@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 
 use super::excerpt::{excerpt_in, Lines};
+use crate::diag::Report;
 use crate::diag::{Diagnostic, Family};
-use crate::lint::Report;
 use crate::source::Sources;
 
 pub fn render(report: &Report, sources: &Sources) -> String {

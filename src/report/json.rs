@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::lint::{Diagnostic, Report, Summary};
+use crate::diag::{Diagnostic, Report, Summary};
 
 /// The document, serialized straight from the report (no value tree).
 #[derive(Serialize)]

@@ -1,7 +1,7 @@
 //! JUnit XML: one test case per diagnostic (a failure for errors and warnings),
 //! or one passing case when there is nothing to report.
 
-use crate::lint::{Report, Severity};
+use crate::diag::{Report, Severity};
 
 /// Text as XML 1.0 can carry it: markup escaped, and characters it cannot
 /// hold at all (control characters, lone surrogates' stand-ins, U+FFFE/FFFF)

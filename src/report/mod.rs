@@ -10,7 +10,8 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
-use crate::lint::{Report, RuleMeta};
+use crate::diag::Report;
+use crate::lint::RuleMeta;
 use crate::source::Sources;
 
 pub use crate::diag::Format;

@@ -3,8 +3,9 @@
 
 use serde_json::{json, Value as J};
 
+use crate::diag::{Report, Severity};
 use crate::lint::registry::doc_text;
-use crate::lint::{Report, RuleMeta, Severity};
+use crate::lint::RuleMeta;
 
 fn level(s: Severity) -> &'static str {
     match s {

@@ -12,13 +12,13 @@ pub use crate::diag::Format;
 
 /// The findings of every file as lint diagnostics (`tunnel::<code>`), for the
 /// formats every command shares.
-fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::lint::Report {
-    use crate::lint::{Diagnostic, Location, Report, Summary};
+fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::diag::Report {
+    use crate::diag::{Diagnostic, Location, Report, Summary};
     let mut diagnostics = Vec::new();
     for (id, v) in results {
         for f in &v.findings {
             diagnostics.push(Diagnostic {
-                family: crate::lint::Family::Tunnel,
+                family: crate::diag::Family::Tunnel,
                 rule: format!("tunnel::{}", f.code),
                 name: f.code.to_string(),
                 severity: f.severity,
@@ -49,9 +49,9 @@ fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::lint
     };
     for d in &diagnostics {
         match d.severity {
-            crate::lint::Severity::Error => summary.errors += 1,
-            crate::lint::Severity::Warning => summary.warnings += 1,
-            crate::lint::Severity::Info => summary.infos += 1,
+            crate::diag::Severity::Error => summary.errors += 1,
+            crate::diag::Severity::Warning => summary.warnings += 1,
+            crate::diag::Severity::Info => summary.infos += 1,
         }
     }
     Report {
