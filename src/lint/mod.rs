@@ -51,9 +51,15 @@ pub struct RuleMeta {
     pub whole_set: bool,
 }
 
-/// A built-in rule: one file under `rules/`, one line in the registry.
-pub trait Rule: Sync + Send {
+/// A rule's metadata, implemented by `declare_rule!` from the rule file's
+/// header (never by hand).
+pub trait Declared {
     fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A built-in rule: one file under `rules/`, one line in the list of
+/// `rules/mod.rs`.
+pub trait Rule: Declared + Sync + Send {
     /// Findings about one object.
     fn check(&self, _obj: &Obj, _cx: &Context, _out: &mut Vec<Finding>) {}
     /// Findings that need the whole set (cross-resource rules).

@@ -29,48 +29,74 @@ macro_rules! declare_rule {
             doc: concat!($($doc, "\n"),*),
             whole_set: false $(|| $ws)?,
         };
+
+        impl $crate::lint::Declared for $name {
+            fn meta(&self) -> &'static $crate::lint::RuleMeta {
+                &META
+            }
+        }
     };
 }
 
-pub mod ss001_plaintext_secret_env;
-pub mod ss002_secret_in_git;
-pub mod ss003_dangling_secret_ref;
-pub mod ss004_redis_password_literal;
-pub mod ss005_external_secrets_deprecated_api;
-pub mod ss006_api_not_served;
-pub mod ss010_queue_redis_evicts;
-pub mod ss011_queue_redis_not_persistent;
-pub mod ss012_cache_redis_unbounded;
-pub mod ss013_redis_config_not_persisted;
-pub mod ss014_redis_without_password;
-pub mod ss015_redis_tls_off;
-pub mod ss016_sentinel_missing_replication_password;
-pub mod ss017_redis_maxmemory_over_limit;
-pub mod ss020_image_tag_mutable;
-pub mod ss021_single_replica_in_prd;
-pub mod ss022_missing_probes;
-pub mod ss023_missing_resources;
-pub mod ss024_secret_consumer_not_reloaded;
-pub mod ss025_selector_matches_nothing;
-pub mod ss026_appproject_missing;
-pub mod ss027_service_reference_dangling;
-pub mod ss030_cloudflared_config_invalid;
-pub mod ss031_cloudflared_no_tls_verify;
-pub mod ss032_cloudflared_dangling_service;
-pub mod ss040_argocd_unpinned_revision;
-pub mod ss041_argocd_default_project;
-pub mod ss042_argocd_missing_finalizer;
-pub mod ss043_kustomize_deprecated_field;
-pub mod ss044_external_dns_legacy_prefix;
-pub mod ss045_stateful_prune_unprotected;
-pub mod ss046_helm_values_wrong_shape;
-pub mod ss047_tls_verification_off;
-pub mod ss050_postgres_superuser_enabled;
-pub mod ss051_postgres_no_backup;
-pub mod ss060_argocd_destination_not_permitted;
-pub mod ss061_sync_wave_deadlock;
-pub mod ss062_image_user_not_numeric;
-pub mod ss063_ot_redis_tls_without_init_config;
+/// The one list of rules: each line declares the rule's module and registers
+/// it, in id order. Ids are stable: a rule is never renumbered.
+macro_rules! rules {
+    ($($module:ident :: $rule:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// Every built-in rule that checks objects.
+        pub static RULES: &[&dyn super::Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+rules! {
+    ss001_plaintext_secret_env::PlaintextSecretEnv,
+    ss002_secret_in_git::SecretInGit,
+    ss003_dangling_secret_ref::DanglingSecretRef,
+    ss004_redis_password_literal::RedisPasswordLiteral,
+    ss005_external_secrets_deprecated_api::ExternalSecretsDeprecatedApi,
+    ss006_api_not_served::ApiNotServed,
+    ss010_queue_redis_evicts::QueueRedisEvicts,
+    ss011_queue_redis_not_persistent::QueueRedisNotPersistent,
+    ss012_cache_redis_unbounded::CacheRedisUnbounded,
+    ss013_redis_config_not_persisted::RedisConfigNotPersisted,
+    ss014_redis_without_password::RedisWithoutPassword,
+    ss015_redis_tls_off::RedisTlsOff,
+    ss016_sentinel_missing_replication_password::SentinelMissingReplicationPassword,
+    ss017_redis_maxmemory_over_limit::RedisMaxmemoryOverLimit,
+    ss020_image_tag_mutable::ImageTagMutable,
+    ss021_single_replica_in_prd::SingleReplicaInPrd,
+    ss022_missing_probes::MissingProbes,
+    ss023_missing_resources::MissingResources,
+    ss024_secret_consumer_not_reloaded::SecretConsumerNotReloaded,
+    ss025_selector_matches_nothing::SelectorMatchesNothing,
+    ss026_appproject_missing::AppprojectMissing,
+    ss027_service_reference_dangling::ServiceReferenceDangling,
+    ss030_cloudflared_config_invalid::CloudflaredConfigInvalid,
+    ss031_cloudflared_no_tls_verify::CloudflaredNoTlsVerify,
+    ss032_cloudflared_dangling_service::CloudflaredDanglingService,
+    ss040_argocd_unpinned_revision::ArgocdUnpinnedRevision,
+    ss041_argocd_default_project::ArgocdDefaultProject,
+    ss042_argocd_missing_finalizer::ArgocdMissingFinalizer,
+    ss043_kustomize_deprecated_field::KustomizeDeprecatedField,
+    ss044_external_dns_legacy_prefix::ExternalDnsLegacyPrefix,
+    ss045_stateful_prune_unprotected::StatefulPruneUnprotected,
+    ss046_helm_values_wrong_shape::HelmValuesWrongShape,
+    ss047_tls_verification_off::TlsVerificationOff,
+    ss050_postgres_superuser_enabled::PostgresSuperuserEnabled,
+    ss051_postgres_no_backup::PostgresNoBackup,
+    ss060_argocd_destination_not_permitted::ArgocdDestinationNotPermitted,
+    ss061_sync_wave_deadlock::SyncWaveDeadlock,
+    ss062_image_user_not_numeric::ImageUserNotNumeric,
+    ss063_ot_redis_tls_without_init_config::OtRedisTlsWithoutInitConfig,
+}
+
+// Engine-reported rules (about the input, not an object): documented here
+// like every other rule, reported by the engine.
+pub mod ss900_invalid_yaml;
+pub mod ss901_suppression_without_reason;
+pub mod ss902_unused_suppression;
+pub mod ss903_rendered_output_drift;
 
 use super::{Obj, Seg};
 use crate::yaml::Node;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use super::{is_reference, secret_like_name};
 use crate::yaml::Node;
 
@@ -129,9 +129,6 @@ fn property_credentials(text: &str) -> Vec<u32> {
 }
 
 impl Rule for PlaintextSecretEnv {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         // Helm values of charts no adapter models: the key says it is one.
         for c in &obj.doc.values.credentials {

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
 
@@ -114,9 +114,6 @@ fn encrypted(obj: &Obj) -> bool {
 }
 
 impl Rule for SecretInGit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if obj.kind != "Secret" || obj.api_version != "v1" || encrypted(obj) {
             return;

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use super::{custom_resource_secret_refs, related, secret_refs};
 
 declare_rule! {
@@ -39,9 +39,6 @@ declare_rule! {
 }
 
 impl Rule for DanglingSecretRef {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use super::is_reference;
 use crate::yaml::Node;
 
@@ -37,9 +37,6 @@ declare_rule! {
 const DIRECTIVES: [&str; 2] = ["requirepass", "masterauth"];
 
 impl Rule for RedisPasswordLiteral {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
             let line = c.command_line();

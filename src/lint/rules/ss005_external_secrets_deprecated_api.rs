@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 
 declare_rule! {
     /// ## What it flags
@@ -34,9 +34,6 @@ declare_rule! {
 }
 
 impl Rule for ExternalSecretsDeprecatedApi {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with("external-secrets.io/") {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Rule, RuleMeta, Seg, Severity};
+use super::super::{Context, Finding, Rule, Seg, Severity};
 
 use super::redis::{finding, unit_finding};
 
@@ -35,9 +35,6 @@ declare_rule! {
 }
 
 impl Rule for QueueRedisNotPersistent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.redis_units() {
             if u.role() != Some("queue") {

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Rule, RuleMeta};
+use super::super::{Context, Finding, Rule};
 
 use super::redis::finding;
 
@@ -35,9 +35,6 @@ declare_rule! {
 const SETTINGS: [&str; 4] = ["maxmemory", "maxmemory-policy", "appendonly", "appendfsync"];
 
 impl Rule for RedisConfigNotPersisted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.redis_units() {
             for s in &u.dynamic {

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Rule, RuleMeta};
+use super::super::{Context, Finding, Rule};
 
 use super::redis::{unit_finding, Engine};
 use crate::yaml::Node;
@@ -37,9 +37,6 @@ declare_rule! {
 }
 
 impl Rule for RedisWithoutPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.redis_units() {
             match u.engine {

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use super::redis::{unit_finding, Engine};
 use crate::yaml::Node;
@@ -80,9 +80,6 @@ impl RedisTlsOff {
 }
 
 impl Rule for RedisTlsOff {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for c in obj.containers() {
             if obj.production {

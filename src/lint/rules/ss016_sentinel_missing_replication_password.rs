@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 
 use crate::yaml::Node;
 
@@ -38,9 +38,6 @@ declare_rule! {
 }
 
 impl Rule for SentinelMissingReplicationPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if !(obj.kind == "RedisSentinel"
             && obj.api_version.starts_with("redis.redis.opstreelabs.in/"))

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Rule, RuleMeta};
+use super::super::{Context, Finding, Rule};
 
 use super::redis::finding;
 use crate::spec::types::redis_memory_bytes;
@@ -34,9 +34,6 @@ declare_rule! {
 }
 
 impl Rule for RedisMaxmemoryOverLimit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check_set(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.redis_units() {
             let Some((limit, _)) = &u.memory_limit else {

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
 
@@ -73,9 +73,6 @@ fn repository(image: &str) -> &str {
 }
 
 impl Rule for ImageTagMutable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         let mut images: Vec<(Vec<Seg>, &str)> = obj
             .containers()

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 
 declare_rule! {
     /// ## What it flags
@@ -35,9 +35,6 @@ declare_rule! {
 }
 
 impl Rule for MissingProbes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() || !matches!(obj.kind, "Deployment" | "StatefulSet" | "DaemonSet") {
             return;

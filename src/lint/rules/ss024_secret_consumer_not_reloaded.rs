@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use super::{related, secret_refs};
 
 declare_rule! {
@@ -44,9 +44,6 @@ const ANNOTATIONS: [&str; 3] = [
 ];
 
 impl Rule for SecretConsumerNotReloaded {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if cx.settings.reloader_auto_all || !obj.is_workload() || obj.is_fragment() {
             return;

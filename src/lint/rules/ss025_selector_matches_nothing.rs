@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use super::cluster::matches;
 use crate::yaml::Node;
 
@@ -110,9 +110,6 @@ fn check_selector(obj: &Obj, cx: &Context, sel: &Node, path: Vec<Seg>, out: &mut
 }
 
 impl Rule for SelectorMatchesNothing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use crate::yaml::Node;
 
 declare_rule! {
@@ -31,9 +31,6 @@ declare_rule! {
 }
 
 impl Rule for AppprojectMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with("argoproj.io/") {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use crate::yaml::Node;
 
 declare_rule! {
@@ -87,9 +87,6 @@ pub fn service_hosts(
 }
 
 impl Rule for ServiceReferenceDangling {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() {
             return;

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use super::cloudflared_configs;
 use crate::tunnel::{validate_node, Severity};
 
@@ -42,9 +42,6 @@ declare_rule! {
 }
 
 impl Rule for CloudflaredConfigInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         for cfg in cloudflared_configs(obj) {
             for f in validate_node(&cfg.root)

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use super::cloudflared_configs;
 use crate::tunnel::validate_node;
 
@@ -36,9 +36,6 @@ declare_rule! {
 }
 
 impl Rule for CloudflaredNoTlsVerify {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.production {
             return;

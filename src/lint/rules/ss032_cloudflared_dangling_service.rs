@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use super::cloudflared_configs;
 use crate::yaml::Node;
 
@@ -50,9 +50,6 @@ fn in_cluster(url: &str) -> Option<(String, String, u16)> {
 }
 
 impl Rule for CloudflaredDanglingService {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         let configs = cloudflared_configs(obj);
         if configs.is_empty() {

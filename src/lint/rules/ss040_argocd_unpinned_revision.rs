@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
 
@@ -62,9 +62,6 @@ fn version_range(r: &str) -> bool {
 }
 
 impl Rule for ArgocdUnpinnedRevision {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.production || !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 
 use crate::yaml::Node;
 
@@ -36,9 +36,6 @@ declare_rule! {
 }
 
 impl Rule for ArgocdMissingFinalizer {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
             return;

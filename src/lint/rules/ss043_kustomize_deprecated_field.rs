@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -44,9 +44,6 @@ const FIELDS: [(&str, &str); 5] = [
 ];
 
 impl Rule for KustomizeDeprecatedField {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         let is_kustomize = obj.kind == "Kustomization"
             && (obj.api_version.is_empty()

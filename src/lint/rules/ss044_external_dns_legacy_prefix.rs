@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
 
@@ -81,9 +81,6 @@ fn prefix_of(key: &str) -> Option<&'static str> {
 }
 
 impl Rule for ExternalDnsLegacyPrefix {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         // Which prefix the env's External-DNS reads is asked only of objects
         // that carry one: most objects then need nothing from the set.

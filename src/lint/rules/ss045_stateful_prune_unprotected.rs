@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use crate::catalog::operators::{CNPG_GROUP, OT_GROUP};
 use crate::yaml::Node;
 
@@ -53,9 +53,6 @@ fn stateful(obj: &Obj) -> bool {
 }
 
 impl Rule for StatefulPruneUnprotected {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if !obj.production || obj.is_fragment() || !stateful(obj) || !cx.cluster().uses_argocd {
             return;

@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 
 declare_rule! {
     /// ## What it flags
@@ -42,9 +42,6 @@ declare_rule! {
 }
 
 impl Rule for HelmValuesWrongShape {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     /// The values module reads every carrier (inline values, value files,
     /// `valuesFrom`, `helmCharts`) with the chart version it resolves (a
     /// `chartRef` names it through its source), and says which are misshapen.

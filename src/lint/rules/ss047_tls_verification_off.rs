@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 use crate::yaml::{Node, Value};
 
 declare_rule! {
@@ -132,9 +132,6 @@ fn insecure_keys(node: &Node, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
 }
 
 impl Rule for TlsVerificationOff {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         let mut push = |path: Vec<Seg>, what: String| {
             out.push(

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta, Seg};
+use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
 
@@ -40,9 +40,6 @@ declare_rule! {
 }
 
 impl Rule for PostgresNoBackup {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.production || !obj.is("postgresql.cnpg.io/", "Cluster") || obj.is_fragment() {
             return;

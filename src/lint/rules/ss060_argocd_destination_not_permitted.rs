@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use crate::simulate::{Cause, Model};
 
 declare_rule! {
@@ -43,9 +43,6 @@ declare_rule! {
 }
 
 impl Rule for ArgocdDestinationNotPermitted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         // Reported once: the first timeline that refuses it.
         if let Some(b) = Model::blocks_for(obj, cx, Cause::Refused).first() {

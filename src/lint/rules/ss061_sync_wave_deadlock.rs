@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use crate::simulate::{facts::WAVE_ANNOTATION, Cause, Model};
 
 declare_rule! {
@@ -45,9 +45,6 @@ declare_rule! {
 }
 
 impl Rule for SyncWaveDeadlock {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         let blocks = Model::blocks_for(obj, cx, Cause::Deadlock);
         let path = if obj.annotation(WAVE_ANNOTATION).is_some() {

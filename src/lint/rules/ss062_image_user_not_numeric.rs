@@ -1,4 +1,4 @@
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use crate::simulate::kubelet::user_checks;
 
 declare_rule! {
@@ -39,9 +39,6 @@ declare_rule! {
 }
 
 impl Rule for ImageUserNotNumeric {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() {
             return;

@@ -1,5 +1,5 @@
 use super::super::object::k;
-use super::super::{Context, Finding, Obj, Rule, RuleMeta};
+use super::super::{Context, Finding, Obj, Rule};
 use crate::catalog::{operators::OT_GROUP, runtime, OperatorKind};
 
 declare_rule! {
@@ -44,9 +44,6 @@ declare_rule! {
 }
 
 impl Rule for OtRedisTlsWithoutInitConfig {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with(OT_GROUP) || obj.get("spec.TLS").is_none() {
             return;
