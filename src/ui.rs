@@ -41,12 +41,13 @@ pub fn severity(word: &str) -> String {
     if !style().color {
         return word.to_string();
     }
-    let code = match word {
-        "error" => "1;31",
-        "warning" => "1;33",
-        _ => "1;36",
+    let colour = match word {
+        "error" => anstyle::AnsiColor::Red,
+        "warning" => anstyle::AnsiColor::Yellow,
+        _ => anstyle::AnsiColor::Cyan,
     };
-    format!("\x1b[{code}m{word}\x1b[0m")
+    let s = anstyle::Style::new().bold().fg_color(Some(colour.into()));
+    format!("{s}{word}{s:#}")
 }
 
 static PREFIX: OnceLock<String> = OnceLock::new();

@@ -502,7 +502,11 @@ fn cli_habits_completions_quiet_colour_and_upward_search() {
     let plain = text(&run(&["lint", &f], &repo()).stdout);
     assert!(!plain.contains('\x1b'));
     let coloured = text(&run(&["--color", "always", "lint", &f], &repo()).stdout);
-    assert!(coloured.contains("\x1b[1;33mwarning\x1b[0m"), "{coloured}");
+    // Bold, yellow, the word, reset.
+    assert!(
+        coloured.contains("\x1b[1m\x1b[33mwarning\x1b[0m"),
+        "{coloured}"
+    );
     let quiet = text(&run(&["--quiet", "lint", &f], &repo()).stdout);
     assert!(
         quiet.contains("SS020") && !quiet.contains(" in 1 file"),

@@ -67,7 +67,18 @@ pub fn excerpt_in(lines: &Lines, span: Span, mask: bool) -> String {
         0
     };
     let to = shown.len().min(from + MAX_SHOWN);
-    let mut line: String = shown[from..to].iter().collect();
+    // A control character in a file (an escape sequence) would drive the
+    // reader's terminal: shown as one replacement character, so marks align.
+    let mut line: String = shown[from..to]
+        .iter()
+        .map(|&c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut offset = start - from;
     if from > 0 {
         line.insert(0, '…');
@@ -91,6 +102,20 @@ pub fn excerpt_in(lines: &Lines, span: Span, mask: bool) -> String {
 const MAX_SHOWN: usize = 160;
 const CONTEXT_BEFORE: usize = 40;
 
+/// `text` with control characters (other than tab and line breaks) replaced,
+/// so that nothing a file or a message holds can drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n');
+    if text.chars().any(bad) {
+        text.chars()
+            .map(|c| if bad(c) { '\u{fffd}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +135,17 @@ mod tests {
             excerpt(text, span, true),
             "  2 | key: *****************\n    |      ^^^^^^^\n"
         );
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        // YAML refuses a raw ESC, and the error's excerpt shows that line.
+        let raw = "key: a\u{1b}[31mred\n";
+        let err = parse_single(raw, FileId(0)).expect_err("not YAML");
+        let shown = excerpt(raw, err.span, false);
+        assert!(!shown.contains('\u{1b}'), "{shown}");
+        assert!(shown.contains("a\u{fffd}[31mred"), "{shown}");
+        assert_eq!(printable("a\u{1b}[0m\tb\n"), "a\u{fffd}[0m\tb\n");
     }
 
     #[test]

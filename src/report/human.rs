@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::excerpt::{excerpt_in, Lines};
+use super::excerpt::{excerpt_in, printable, Lines};
 use crate::diag::Report;
 use crate::diag::{Diagnostic, Family};
 use crate::source::Sources;
@@ -75,9 +75,10 @@ pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             Family::Input | Family::Tunnel => d.rule.clone(),
         };
         s.push_str(&format!(
-            "{at}{}[{code}]: {}{envs}\n",
+            "{}{}[{code}]: {}{envs}\n",
+            printable(&at),
             crate::ui::severity(d.severity.as_str()),
-            d.message
+            printable(&d.message)
         ));
         if let Some((span, lines)) = l.span.and_then(|sp| Some((sp, lines.get(&sp.file)?))) {
             s.push_str(&excerpt_in(lines, span, d.secret));
@@ -89,7 +90,7 @@ pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             }
             s.push('\n');
         }
-        s.push_str(&format!("  help: {}\n", d.help));
+        s.push_str(&format!("  help: {}\n", printable(&d.help)));
     }
     s
 }
