@@ -106,10 +106,7 @@ struct RawMatch {
 
 /// The JSON Schema of policy files (`shipshape schema` writes it).
 pub fn schema() -> serde_json::Value {
-    let gen = schemars::gen::SchemaSettings::draft07()
-        .with(|s| s.option_add_null_type = false)
-        .into_generator();
-    serde_json::to_value(gen.into_root_schema_for::<RawPolicy>()).unwrap_or_default()
+    crate::spec::schema::generate::<RawPolicy>()
 }
 
 /// A policy exemption: silences a rule on the objects it matches.

@@ -25,11 +25,48 @@ pub fn all() -> Vec<(&'static str, J)> {
 /// Optional fields are plain (no `anyOf [T, null]`), so a problem inside an
 /// optional block is reported at its own node with its own message, not as
 /// "the block is not valid".
-fn generate<T: schemars::JsonSchema>() -> J {
-    let gen = schemars::gen::SchemaSettings::draft07()
-        .with(|s| s.option_add_null_type = false)
+pub fn generate<T: schemars::JsonSchema>() -> J {
+    let gen = schemars::generate::SchemaSettings::draft07()
+        .with_transform(schemars::transform::RecursiveTransform(no_null))
         .into_generator();
     serde_json::to_value(gen.into_root_schema_for::<T>()).unwrap_or(J::Null)
+}
+
+/// Removes `null` from what an optional field accepts: an absent key is how
+/// a spec leaves a field out, and `key: null` (or `key:` with nothing) is more
+/// often a mistake than a choice.
+fn no_null(schema: &mut schemars::Schema) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    if obj.get("default").is_some_and(J::is_null) {
+        obj.remove("default");
+    }
+    if let Some(J::Array(types)) = obj.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            obj.insert("type".into(), only);
+        }
+    }
+    if let Some(J::Array(values)) = obj.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    let is_null = |v: &J| {
+        v.get("type").is_some_and(|t| t == "null") && v.as_object().is_some_and(|o| o.len() == 1)
+    };
+    if let Some(J::Array(any)) = obj.get_mut("anyOf") {
+        any.retain(|v| !is_null(v));
+        if any.len() == 1 {
+            let only = any.remove(0);
+            obj.remove("anyOf");
+            if let J::Object(fields) = only {
+                for (k, v) in fields {
+                    obj.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
 }
 
 pub fn project() -> J {
@@ -264,8 +301,11 @@ fn enum_options(s: &J) -> Vec<String> {
         .and_then(J::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|b| b.get("enum").and_then(J::as_array))
-        .flatten();
+        // A documented variant is `{ const: …, description: … }`.
+        .flat_map(|b| {
+            let listed = b.get("enum").and_then(J::as_array).into_iter().flatten();
+            listed.chain(b.get("const"))
+        });
     direct
         .chain(branches)
         .filter_map(|v| v.as_str().map(str::to_string))

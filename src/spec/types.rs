@@ -1,24 +1,23 @@
 //! Value types of the spec that are checked as they are read, so that nothing
 //! after `spec` ever sees an invalid name, path or image reference.
 
-use schemars::gen::SchemaGenerator;
-use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 fn string_schema(pattern: Option<&str>, max_len: Option<u32>, description: &str) -> Schema {
-    let mut s = SchemaObject {
-        instance_type: Some(InstanceType::String.into()),
-        ..Default::default()
-    };
-    s.string = Some(Box::new(StringValidation {
-        pattern: pattern.map(str::to_string),
-        max_length: max_len,
-        min_length: Some(1),
-    }));
-    s.metadata().description = Some(description.to_string());
-    Schema::Object(s)
+    let mut s = schemars::json_schema!({
+        "type": "string",
+        "minLength": 1,
+        "description": description,
+    });
+    if let Some(p) = pattern {
+        s.insert("pattern".into(), p.into());
+    }
+    if let Some(m) = max_len {
+        s.insert("maxLength".into(), m.into());
+    }
+    s
 }
 
 macro_rules! string_newtype {
@@ -52,7 +51,7 @@ macro_rules! string_newtype {
         }
 
         impl JsonSchema for $name {
-            fn schema_name() -> String {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
                 $schema_name.into()
             }
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
@@ -407,7 +406,7 @@ impl<'de> Deserialize<'de> for ImageRef {
 }
 
 impl JsonSchema for ImageRef {
-    fn schema_name() -> String {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "ImageRef".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {

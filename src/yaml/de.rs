@@ -36,14 +36,17 @@ impl<T> std::ops::Deref for Spanned<T> {
 }
 
 impl<T: schemars::JsonSchema> schemars::JsonSchema for Spanned<T> {
-    fn schema_name() -> String {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         T::schema_name()
     }
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(gen: &mut schemars::SchemaGenerator) -> schemars::Schema {
         T::json_schema(gen)
     }
-    fn is_referenceable() -> bool {
-        T::is_referenceable()
+    fn inline_schema() -> bool {
+        T::inline_schema()
     }
 }
 
