@@ -1088,3 +1088,33 @@ fn every_stop_is_valid_sarif_and_one_json_shape() {
         }
     }
 }
+
+/// A namespace the set gives no Pod Security label is checked at the
+/// policy's `podSecurity` level, and only then.
+#[test]
+fn the_policy_sets_the_pod_security_level_of_unlabelled_namespaces() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: { name: debug, namespace: tools }\nspec:\n  containers:\n    - name: shell\n      image: ghcr.io/acme/shell:1.0.0\n      securityContext: { privileged: true }\n";
+    let tmp = project(&[
+        ("m/pod.yaml", pod),
+        ("baseline.yaml", "podSecurity: baseline\n"),
+    ]);
+    let found = |args: &[&str]| {
+        let mut full = vec!["lint", "m", "--select", "SS064", "--format", "json"];
+        full.extend(args);
+        let out = run(&full, tmp.path());
+        json(&out)["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["line"].as_u64().unwrap_or(0),
+                    d["column"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(found(&[]).is_empty(), "no label, no default: not checked");
+    // At `true` of `privileged: true`.
+    assert_eq!(found(&["--policy", "baseline.yaml"]), [(8, 38)]);
+}

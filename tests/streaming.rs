@@ -39,6 +39,7 @@ fn runs(dir: &Path) -> [String; 3] {
         &policy,
         files,
     );
+    let settings = settings.for_docs(&docs, &sources, &policy);
     let engine = lint::engine::Engine::new(&sources, &settings, &policy, false).checking_at_end();
     let at_end = lint::engine::run_in_memory(&engine, &docs, diags, files);
     let prefix = format!("{}/", dir.display());

@@ -182,6 +182,7 @@ pub(crate) fn settings(p: Option<&Project>) -> Settings {
                 .filter(|e| e.has_operator(model::OperatorKind::ExternalDns))
                 .map(|e| (e.name.clone(), e.external_dns_prefix().0))
                 .collect(),
+            pod_security: Default::default(),
         },
         None => Settings::default(),
     }

@@ -458,7 +458,12 @@ pub fn lint_files(
     excerpts: bool,
     complete: bool,
 ) -> (Report, Kept) {
-    let engine = Engine::new(sources, settings, policy, complete);
+    // What the files say about the set before any is checked: the Pod
+    // Security level of each labelled Namespace.
+    let mut settings = settings.clone();
+    settings.pod_security = super::pod_security::Levels::gather(&loaded.files, sources);
+    settings.pod_security.default = policy.pod_security;
+    let engine = Engine::new(sources, &settings, policy, complete);
     let (streamed, parse_diags) = input::parse_each(
         &loaded,
         sources,

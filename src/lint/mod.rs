@@ -15,6 +15,7 @@ pub mod gate;
 pub mod input;
 pub mod kustomize;
 pub mod object;
+pub mod pod_security;
 pub mod policy;
 mod read_ahead;
 pub mod registry;
@@ -402,6 +403,9 @@ pub struct Settings {
     /// The annotation prefix each environment's External-DNS reads, by env name
     /// (from the chart version the env pins).
     pub external_dns_prefix: std::collections::BTreeMap<String, &'static str>,
+    /// The Pod Security level each namespace enforces (labels of the set's
+    /// Namespaces, else the policy's default).
+    pub pod_security: pod_security::Levels,
 }
 
 /// Runs the rules over documents already in memory (a render, tests). The
@@ -415,8 +419,22 @@ pub fn run(
     policy: &policy::Policy,
     files: usize,
 ) -> Report {
-    let engine = engine::Engine::new(sources, settings, policy, complete);
+    let settings = settings.for_docs(docs, sources, policy);
+    let engine = engine::Engine::new(sources, &settings, policy, complete);
     engine::run_in_memory(&engine, docs, extra, files)
+}
+
+impl Settings {
+    /// The settings with what the documents themselves say (the Pod Security
+    /// level their Namespaces enforce) and the policy's defaults.
+    pub fn for_docs(&self, docs: &[Doc], sources: &Sources, policy: &policy::Policy) -> Settings {
+        let mut s = self.clone();
+        for d in docs {
+            s.pod_security.add(&d.node, sources, d.file);
+        }
+        s.pod_security.default = policy.pod_security;
+        s
+    }
 }
 
 /// The node a path leads to, or its deepest existing ancestor.

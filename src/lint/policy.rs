@@ -48,6 +48,13 @@ struct RawPolicy {
     /// Custom rules written in CEL.
     #[serde(default)]
     custom: Vec<RawCustom>,
+    /// The Pod Security level (`privileged`, `baseline`, `restricted`) of
+    /// namespaces the set gives no `pod-security.kubernetes.io/enforce`
+    /// label: what your cluster's admission configuration defaults to.
+    /// Unset, such namespaces are not checked (Kubernetes' default is
+    /// `privileged`).
+    #[serde(rename = "podSecurity")]
+    pod_security: Option<super::pod_security::Level>,
 }
 
 /// Silences one rule on the objects that match every field given.
@@ -143,6 +150,8 @@ pub struct Policy {
     envs: BTreeMap<String, BTreeMap<&'static str, Option<Severity>>>,
     pub exemptions: Vec<Exemption>,
     pub custom: Vec<CustomRule>,
+    /// The Pod Security level of namespaces without a label (`podSecurity`).
+    pub pod_security: Option<super::pod_security::Level>,
 }
 
 fn setting(s: RawSetting) -> Option<Severity> {
@@ -265,6 +274,8 @@ impl Policy {
                 .rules
                 .extend(rule_settings(&raw.rules, &mut problems));
             policy.add_env_settings(&raw.envs, known_envs, &mut problems);
+            // A later file's default wins, like its severities.
+            policy.pod_security = raw.pod_security.or(policy.pod_security);
             for e in raw.exemptions {
                 policy.exemptions.push(Exemption {
                     rule: known_rule(&e.rule),

@@ -89,6 +89,7 @@ rules! {
     ss061_sync_wave_deadlock::SyncWaveDeadlock,
     ss062_image_user_not_numeric::ImageUserNotNumeric,
     ss063_ot_redis_tls_without_init_config::OtRedisTlsWithoutInitConfig,
+    ss064_pod_security_violation::PodSecurityViolation,
 }
 
 // Engine-reported rules (about the input, not an object): documented here
