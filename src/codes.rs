@@ -70,6 +70,8 @@ codes! {
     "Their Helm releases (same name, same namespace) would overwrite each other: give each environment its own `cluster:`.";
     "spec::no-exposure" => "a public hostname without an exposure",
     "Add `exposure: { cloudflare-tunnel: … }` or `exposure: { tailscale: {} }`.";
+    "cli::bad-date" => "SHIPSHAPE_TODAY is not a date",
+    "`SHIPSHAPE_TODAY` sets the day suppressions' `until=` dates are compared with (to see what expires by a given day, or to make a run reproducible); it must be YYYY-MM-DD.";
     "policy::yaml" => "a policy file is not valid YAML",
     "Fix the YAML syntax of the policy file.";
     "policy::unreadable" => "a policy file cannot be read",

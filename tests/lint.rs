@@ -1118,3 +1118,62 @@ fn the_policy_sets_the_pod_security_level_of_unlabelled_namespaces() {
     // At `true` of `privileged: true`.
     assert_eq!(found(&["--policy", "baseline.yaml"]), [(8, 38)]);
 }
+
+/// `until=` ends a suppression: through that day it silences, from the next
+/// the finding is back and the suppression is an error naming its owner; a
+/// date that is not one silences nothing; `SHIPSHAPE_TODAY` must be a date.
+#[test]
+fn suppressions_expire_and_name_their_owner() {
+    let deployment = |comment: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: api }}\nspec:\n  selector: {{ matchLabels: {{ app: api }} }}\n  template:\n    metadata: {{ labels: {{ app: api }} }}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:latest  # shipshape:ignore SS020 {comment}\n")
+    };
+    let tmp = project(&[
+        ("m/a.yaml", &deployment("until=2026-01-31 owner=@platform vendor publishes only latest")),
+        ("n/a.yaml", &deployment("until=2026-13-45 vendor publishes only latest")),
+        ("policy.yaml", "exemptions:\n  - { rule: SS020, kind: Deployment, name: api, reason: legacy, until: 2025-06-30, owner: ops }\n"),
+    ]);
+    let lint = |args: &[&str], today: &str| {
+        let mut full = vec!["lint", "--select", "SS020", "--format", "json"];
+        full.extend(args);
+        let out = bin()
+            .current_dir(tmp.path())
+            .env("SHIPSHAPE_TODAY", today)
+            .args(&full)
+            .output()
+            .expect("runs");
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let found: Vec<(String, String)> = j["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap_or("").to_string(),
+                    d["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        (out.status.code(), found)
+    };
+    let (code, found) = lint(&["m"], "2026-01-31");
+    assert_eq!((code, found.len()), (Some(0), 0), "{found:?}");
+    let (code, found) = lint(&["m"], "2026-02-01");
+    assert_eq!(code, Some(1));
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(rules, ["SS020", "SS904"], "{found:?}");
+    assert!(found[1].1.contains("expired on 2026-01-31") && found[1].1.contains("@platform"));
+    let (_, found) = lint(&["n"], "2026-01-01");
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(rules, ["SS020", "SS901"], "{found:?}");
+    assert!(found[1].1.contains("until=2026-13-45"), "{found:?}");
+    // A policy exemption expires the same way (the comment in `m` still holds).
+    let (_, found) = lint(&["m", "--policy", "policy.yaml"], "2026-01-01");
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| r == "SS904" && m.contains("owner ops")),
+        "{found:?}"
+    );
+    let (code, _) = lint(&["m"], "tomorrow");
+    assert_eq!(code, Some(2));
+}

@@ -172,8 +172,8 @@ pub(crate) fn scoped_env_rules(
     }
 }
 
-pub(crate) fn settings(p: Option<&Project>) -> Settings {
-    match p.and_then(|p| p.model.as_ref()) {
+pub(crate) fn settings(p: Option<&Project>) -> Result<Settings, Problem> {
+    let mut settings = match p.and_then(|p| p.model.as_ref()) {
         Some(m) => Settings {
             reloader_auto_all: m.project.reloader_auto_all,
             external_dns_prefix: m
@@ -182,10 +182,28 @@ pub(crate) fn settings(p: Option<&Project>) -> Settings {
                 .filter(|e| e.has_operator(model::OperatorKind::ExternalDns))
                 .map(|e| (e.name.clone(), e.external_dns_prefix().0))
                 .collect(),
-            pod_security: Default::default(),
+            ..Settings::default()
         },
         None => Settings::default(),
-    }
+    };
+    settings.today = Some(today()?);
+    Ok(settings)
+}
+
+/// The day suppressions expire against: `SHIPSHAPE_TODAY` (YYYY-MM-DD, for
+/// a reproducible run or a look ahead), else the clock's date in UTC.
+fn today() -> Result<chrono::NaiveDate, Problem> {
+    let Ok(given) = std::env::var("SHIPSHAPE_TODAY") else {
+        return Ok(chrono::Utc::now().date_naive());
+    };
+    chrono::NaiveDate::parse_from_str(given.trim(), "%Y-%m-%d").map_err(|_| {
+        Problem::new(
+            "cli::bad-date",
+            format!("SHIPSHAPE_TODAY=`{given}` is not a date"),
+            At::Nowhere,
+        )
+        .with_help("write it as YYYY-MM-DD, or unset it to use today's date")
+    })
 }
 
 /// A stop on bad input, in the requested format: the human text on stderr
@@ -295,7 +313,10 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
     };
     let loaded = input::load_scoped(&paths, stdin, &mut sources, scope.as_ref());
     let envs = scoped_env_rules(project.as_ref(), scope.as_ref(), args.env.clone());
-    let settings = settings(project.as_ref());
+    let settings = match settings(project.as_ref()) {
+        Ok(s) => s,
+        Err(p) => return bad_input(&p.into(), &sources, format),
+    };
     let (mut report, kept) = super::engine::lint_files(
         loaded,
         &sources,

@@ -345,6 +345,7 @@ impl<'r> Engine<'r> {
             std::mem::take(&mut all.annotations),
             &all.comment_files,
             self.policy,
+            self.settings.today,
         );
         let mut keyed: Vec<(Diagnostic, Option<DocKey>)> = Vec::new();
         for p in std::mem::take(&mut all.pending) {

@@ -93,7 +93,10 @@ pub fn evaluate(root: &Path, drift: bool) -> Result<Evaluated, (Problems, Source
         Ok(p) => p,
         Err(p) => return Err((p, sources)),
     };
-    let settings = settings(Some(&project));
+    let settings = match settings(Some(&project)) {
+        Ok(s) => s,
+        Err(p) => return Err((p.into(), sources)),
+    };
     let envs = env_rules(Some(&project), None);
     let Some(model) = project.model else {
         return Err((Problems::default(), sources));

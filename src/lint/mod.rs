@@ -406,6 +406,9 @@ pub struct Settings {
     /// The Pod Security level each namespace enforces (labels of the set's
     /// Namespaces, else the policy's default).
     pub pod_security: pod_security::Levels,
+    /// The day suppressions' `until=` dates are compared with (the command
+    /// line's clock, or `SHIPSHAPE_TODAY`); unknown, none expires.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// Runs the rules over documents already in memory (a render, tests). The

@@ -73,6 +73,11 @@ struct RawExemption {
     env: Option<String>,
     /// Why the finding is acceptable (required).
     reason: Option<Spanned<String>>,
+    /// The last day the exemption holds (YYYY-MM-DD); from the next day it
+    /// silences nothing and is a finding (SS904).
+    until: Option<String>,
+    /// Who looks at it again then.
+    owner: Option<String>,
 }
 
 /// A custom rule: a CEL expression over `object` that must hold.
@@ -126,6 +131,8 @@ pub struct Exemption {
     pub namespace: Option<String>,
     pub env: Option<String>,
     pub reason: Option<String>,
+    pub until: Option<String>,
+    pub owner: Option<String>,
     pub span: Span,
 }
 
@@ -285,6 +292,8 @@ impl Policy {
                     namespace: e.namespace,
                     env: e.env,
                     reason: e.reason.map(|r| r.value).filter(|r| !r.trim().is_empty()),
+                    until: e.until,
+                    owner: e.owner,
                     span: e.rule.span,
                 });
             }

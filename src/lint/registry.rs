@@ -11,12 +11,14 @@ pub use super::rules::ss901_suppression_without_reason::META as SUPPRESSION_WITH
 pub use super::rules::ss902_unused_suppression::META as UNUSED_SUPPRESSION;
 /// Drift of the committed render, reported like a finding.
 pub use super::rules::ss903_rendered_output_drift::META as DRIFT;
+pub use super::rules::ss904_suppression_expired::META as SUPPRESSION_EXPIRED;
 
 pub static META_RULES: &[&RuleMeta] = &[
     &INVALID_YAML,
     &SUPPRESSION_WITHOUT_REASON,
     &UNUSED_SUPPRESSION,
     &DRIFT,
+    &SUPPRESSION_EXPIRED,
 ];
 
 /// Every rule, built-in and engine-reported.

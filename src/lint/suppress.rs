@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::engine::DocKey;
 use super::policy::Policy;
-use super::registry::{SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
+use super::registry::{SUPPRESSION_EXPIRED, SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
 use super::{known_rule, Diagnostic, Location, Obj, Origin, RuleMeta};
 use crate::source::{FileId, Sources};
 use crate::yaml::Span;
@@ -34,10 +34,84 @@ pub struct Suppression {
     rule: Option<&'static RuleMeta>,
     rule_text: String,
     reason: Option<String>,
+    /// When the accepted risk must be looked at again (`until=YYYY-MM-DD`):
+    /// from that day on it silences nothing and is itself a finding.
+    until: Until,
+    /// Who looks at it then (`owner=…`).
+    owner: Option<String>,
     scope: Scope,
     /// Where the suppression is written.
     at: Location,
     used: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Until {
+    Never,
+    Day(chrono::NaiveDate),
+    /// Written but not a date: silences nothing (SS901).
+    Invalid(String),
+}
+
+/// A reason with its `until=` and `owner=` words taken out.
+struct Terms {
+    reason: Option<String>,
+    until: Until,
+    owner: Option<String>,
+}
+
+/// Reads `until=YYYY-MM-DD` and `owner=NAME` anywhere in a reason; the other
+/// words are the reason.
+fn terms(reason: Option<String>) -> Terms {
+    let mut t = Terms {
+        reason: None,
+        until: Until::Never,
+        owner: None,
+    };
+    let Some(reason) = reason else {
+        return t;
+    };
+    let mut words = Vec::new();
+    for w in reason.split_whitespace() {
+        if let Some(d) = w.strip_prefix("until=") {
+            t.until = until(d);
+        } else if let Some(o) = w.strip_prefix("owner=") {
+            t.owner = Some(o.to_string()).filter(|o| !o.is_empty());
+        } else {
+            words.push(w);
+        }
+    }
+    t.reason = Some(words.join(" ")).filter(|r| !r.is_empty());
+    t
+}
+
+fn until(text: &str) -> Until {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_or_else(|_| Until::Invalid(text.to_string()), Until::Day)
+}
+
+impl Suppression {
+    fn new(rule_text: String, reason: Option<String>, scope: Scope, at: Location) -> Self {
+        let Terms {
+            reason,
+            until,
+            owner,
+        } = terms(reason);
+        Suppression {
+            rule: known_rule(&rule_text),
+            rule_text,
+            reason,
+            until,
+            owner,
+            scope,
+            at,
+            used: false,
+        }
+    }
+
+    fn expired(&self, today: Option<chrono::NaiveDate>) -> bool {
+        matches!((&self.until, today), (Until::Day(d), Some(t)) if *d < t)
+    }
 }
 
 /// The object a diagnostic is about, as suppressions match it.
@@ -66,6 +140,7 @@ impl Subject {
 /// diagnostic looks at its object's, its line's and the policy's only.
 pub struct Suppressions {
     list: Vec<Suppression>,
+    today: Option<chrono::NaiveDate>,
     by_object: BTreeMap<DocKey, Vec<usize>>,
     by_line: BTreeMap<u32, Vec<usize>>,
     exemptions: Vec<usize>,
@@ -109,27 +184,18 @@ pub fn annotations(sources: &Sources, o: &Obj, key: DocKey) -> Vec<Suppression> 
     // Not text: the API server refuses a non-string annotation, and it
     // silences nothing; said through SS901 rather than ignored.
     let Some(text) = value.as_str() else {
-        return vec![Suppression {
-            rule: None,
-            rule_text: "(a value that is not text)".into(),
-            reason: None,
-            scope: Scope::Object(key),
-            at: loc(sources, span),
-            used: false,
-        }];
+        return vec![Suppression::new(
+            "(a value that is not text)".into(),
+            None,
+            Scope::Object(key),
+            loc(sources, span),
+        )];
     };
     text.lines()
         .filter(|e| !e.trim().is_empty())
         .map(|entry| {
             let (rule_text, reason) = split_entry(entry, ':');
-            Suppression {
-                rule: known_rule(&rule_text),
-                rule_text,
-                reason,
-                scope: Scope::Object(key),
-                at: loc(sources, span),
-                used: false,
-            }
+            Suppression::new(rule_text, reason, Scope::Object(key), loc(sources, span))
         })
         .collect()
 }
@@ -178,12 +244,11 @@ fn comments(sources: &Sources, file: FileId, list: &mut Vec<Suppression>) {
         };
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let col = u32::try_from(line[..pos].chars().count() + 1).unwrap_or(1);
-        list.push(Suppression {
-            rule: known_rule(&rule_text),
+        list.push(Suppression::new(
             rule_text,
             reason,
-            scope: Scope::Line(file, u32::try_from(target + 1).unwrap_or(u32::MAX)),
-            at: Location {
+            Scope::Line(file, u32::try_from(target + 1).unwrap_or(u32::MAX)),
+            Location {
                 file: sources.name(file).to_string(),
                 line: line_no,
                 column: col,
@@ -191,8 +256,7 @@ fn comments(sources: &Sources, file: FileId, list: &mut Vec<Suppression>) {
                 end_column: col,
                 span: None,
             },
-            used: false,
-        });
+        ));
     }
 }
 
@@ -204,6 +268,7 @@ impl Suppressions {
         mut list: Vec<Suppression>,
         files: &[FileId],
         policy: &Policy,
+        today: Option<chrono::NaiveDate>,
     ) -> Self {
         // Every file's text is searched for the marker: in parallel, in order.
         let found: Vec<Vec<Suppression>> = files
@@ -220,6 +285,8 @@ impl Suppressions {
                 rule: e.rule,
                 rule_text: e.rule_text.clone(),
                 reason: e.reason.clone(),
+                until: e.until.as_deref().map_or(Until::Never, until),
+                owner: e.owner.clone(),
                 scope: Scope::Exemption {
                     kind: e.kind.clone(),
                     name: e.name.clone(),
@@ -242,6 +309,7 @@ impl Suppressions {
         }
         Suppressions {
             list,
+            today,
             by_object,
             by_line,
             exemptions,
@@ -258,9 +326,13 @@ impl Suppressions {
             .flatten()
             .chain(&self.exemptions);
         let mut hit = false;
+        let today = self.today;
         for &i in candidates {
             let s = &mut self.list[i];
-            if s.reason.is_none() || s.rule.is_none_or(|r| r.id != rule.id) {
+            // Malformed or expired: it silences nothing, and says so.
+            let void =
+                s.reason.is_none() || matches!(s.until, Until::Invalid(_)) || s.expired(today);
+            if void || s.rule.is_none_or(|r| r.id != rule.id) {
                 continue;
             }
             let applies = match &s.scope {
@@ -296,11 +368,39 @@ impl Suppressions {
         hit
     }
 
-    /// Malformed and unused suppressions.
+    /// Malformed, expired and unused suppressions.
     pub fn problems(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for s in &self.list {
-            let (meta, message) = if s.rule.is_none() {
+            if let (Until::Day(day), true) = (&s.until, s.expired(self.today)) {
+                let owner = s
+                    .owner
+                    .as_deref()
+                    .map_or_else(|| "no owner named".to_string(), |o| format!("owner {o}"));
+                let mut d = Diagnostic::about_input(
+                    &SUPPRESSION_EXPIRED,
+                    s.at.clone(),
+                    format!(
+                        "suppression of `{}` expired on {day} ({owner}); the findings it silenced are reported again",
+                        s.rule_text
+                    ),
+                );
+                d.help = format!(
+                    "{}: fix the finding, or renew the suppression with a new `until=` and a reason that still holds",
+                    s.owner.as_deref().unwrap_or("whoever accepted it")
+                );
+                out.push(d);
+                continue;
+            }
+            let (meta, message) = if let Until::Invalid(text) = &s.until {
+                (
+                    &SUPPRESSION_WITHOUT_REASON,
+                    format!(
+                        "suppression of `{}` has `until={text}`, which is not a date (YYYY-MM-DD)",
+                        s.rule_text
+                    ),
+                )
+            } else if s.rule.is_none() {
                 (
                     &SUPPRESSION_WITHOUT_REASON,
                     format!("suppression names `{}`, which is not a rule", s.rule_text),

@@ -87,15 +87,11 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
         .iter()
         .filter(|d| d.severity == crate::lint::Severity::Error)
         .count();
-    let mut lint = crate::lint::run(
-        &sources,
-        &docs,
-        diags,
-        true,
-        &settings(project.as_ref()),
-        &policy,
-        files,
-    );
+    let settings = match settings(project.as_ref()) {
+        Ok(s) => s,
+        Err(p) => return bad_input(&p.into(), &sources, format),
+    };
+    let mut lint = crate::lint::run(&sources, &docs, diags, true, &settings, &policy, files);
     keep_blocking_steps(&mut lint, args.env.as_deref());
     let converges = timelines.iter().all(|t| t.converges());
     let mut prefix = match format {

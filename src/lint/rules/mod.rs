@@ -98,6 +98,7 @@ pub mod ss900_invalid_yaml;
 pub mod ss901_suppression_without_reason;
 pub mod ss902_unused_suppression;
 pub mod ss903_rendered_output_drift;
+pub mod ss904_suppression_expired;
 
 use super::{Obj, Seg};
 use crate::yaml::Node;
