@@ -49,6 +49,9 @@ pub enum Command {
     Lint(crate::lint::cli::LintArgs),
     /// The CI and pre-commit gate: render in memory, report drift, lint everything.
     Check(crate::lint::cli::CheckArgs),
+    /// List every suppression (comments, annotations, policy exemptions) of
+    /// what `lint` would read, with its reason, owner, expiry and status.
+    Suppressions(crate::lint::cli::LintArgs),
     /// List every rule.
     Rules,
     /// Show a rule's documentation (by id or name).
@@ -255,10 +258,15 @@ fn run_command(cli: Cli) -> Outcome {
     let root = PathBuf::from(".");
     // `lint` reads paths where the user stands, and the project (its
     // policies, its environments) from the nearest folder up that has one.
-    if let Command::Lint(args) = &cli.command {
+    let lint_like = match &cli.command {
+        Command::Lint(args) => Some((args, crate::lint::cli::Show::Findings)),
+        Command::Suppressions(args) => Some((args, crate::lint::cli::Show::Suppressions)),
+        _ => None,
+    };
+    if let Some((args, show)) = lint_like {
         if !Path::new(spec::PROJECT_FILE).is_file() {
             if let Some(up) = find_project_upwards() {
-                let mut o = crate::lint::cli::lint(&up, args);
+                let mut o = crate::lint::cli::lint_as(&up, args, show);
                 let up_text = up.to_string_lossy().replace('\\', "/");
                 o.stderr.insert_str(
                     0,
@@ -273,6 +281,9 @@ fn run_command(cli: Cli) -> Outcome {
         Command::Schema(args) => schema_cmd(&root, &args),
         Command::Tunnel(cmd) => crate::tunnel::cli::run(cmd),
         Command::Lint(args) => crate::lint::cli::lint(&root, &args),
+        Command::Suppressions(args) => {
+            crate::lint::cli::lint_as(&root, &args, crate::lint::cli::Show::Suppressions)
+        }
         Command::Check(args) => crate::lint::cli::check(&root, &args),
         Command::Rules => crate::lint::cli::rules(),
         Command::Explain { rule } => crate::lint::cli::explain(&root, &rule),

@@ -88,6 +88,8 @@ codes! {
     "A custom rule's evaluation on one object ran longer than its `timeoutMs` (at most and by default 10 s) or grew the process by more than 512 MiB (the `cel` crate cannot be interrupted): the run stops with exit 2 and nothing was checked. Also: a `timeoutMs` outside 1..=10000. Bound the comprehensions of the expression and what it builds.";
     "policy::cel" => "a custom rule's CEL expression does not compile",
     "Fix the expression at the reported position.";
+    "cli::format" => "a command does not write the format asked for",
+    "`tunnel match` prints routes and `suppressions` lists suppressions, in `human` or `json` only; findings come in every format from `lint`, `check` and `tunnel validate`.";
     "cli::bad-env" => "`--env` is not an environment name",
     "Environment names are the file names in the environments folder.";
     "simulate::no-applications" => "`simulate` found no Argo CD Application to replay",

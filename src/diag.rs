@@ -177,6 +177,31 @@ pub struct Summary {
     /// Rules the policy selects that did not run because the input may be
     /// partial (they need the whole set): run them with `lint --complete`.
     pub rules_not_run: Vec<String>,
+    /// Every suppression of the run, for `shipshape suppressions`.
+    #[serde(skip)]
+    pub suppressions: Vec<Listed>,
+}
+
+/// A suppression as `shipshape suppressions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The rule as written (an id or a name).
+    pub rule: String,
+    /// `annotation`, `comment` or `exemption`.
+    pub how: &'static str,
+    pub reason: Option<String>,
+    pub owner: Option<String>,
+    /// The last day it holds (YYYY-MM-DD), as written.
+    pub until: Option<String>,
+    /// `active`, `unused`, `expired` or `invalid` (no reason, an unknown
+    /// rule, or an `until=` that is not a date).
+    pub status: &'static str,
+    /// Days left until it expires (negative: days since it did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
 }
 
 /// Helm values that were not read in full, at their node.

@@ -1176,4 +1176,54 @@ fn suppressions_expire_and_name_their_owner() {
     );
     let (code, _) = lint(&["m"], "tomorrow");
     assert_eq!(code, Some(2));
+
+    // `suppressions` lists each with its status, owner and days left.
+    let out = bin()
+        .current_dir(tmp.path())
+        .env("SHIPSHAPE_TODAY", "2026-01-21")
+        .args([
+            "suppressions",
+            "m",
+            "n",
+            "--policy",
+            "policy.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let listed: Vec<(&str, &str, &str, i64)> = j["suppressions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|l| {
+            (
+                l["file"].as_str().unwrap_or(""),
+                l["status"].as_str().unwrap_or(""),
+                l["owner"].as_str().unwrap_or(""),
+                l["days_left"].as_i64().unwrap_or(i64::MIN),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("m/a.yaml", "active", "@platform", 10),
+            ("n/a.yaml", "invalid", "", i64::MIN),
+            ("policy.yaml", "expired", "ops", -205),
+        ]
+    );
+    let human = bin()
+        .current_dir(tmp.path())
+        .env("SHIPSHAPE_TODAY", "2026-01-21")
+        .args(["suppressions", "m"])
+        .output()
+        .expect("runs");
+    assert!(
+        text(&human.stdout).contains("m/a.yaml:11:40: active SS020 [comment] until 2026-01-31 (10 days left); owner: @platform; reason: vendor publishes only latest"),
+        "{}",
+        text(&human.stdout)
+    );
 }

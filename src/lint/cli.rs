@@ -276,7 +276,20 @@ pub(crate) fn finish(
 /// The baseline file format: 2 identifies list items by name.
 const BASELINE_VERSION: u32 = 2;
 
+/// What a lint run prints: its findings, or the suppressions it met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Findings,
+    Suppressions,
+}
+
 pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
+    lint_as(root, args, Show::Findings)
+}
+
+/// One run for `lint` and `suppressions`, so they read the same files with
+/// the same policies and can never disagree on a suppression.
+pub fn lint_as(root: &Path, args: &LintArgs, show: Show) -> Outcome {
     let mut sources = Sources::new();
     let format = args.output.format;
     crate::diag::set_stop_format(format);
@@ -326,6 +339,12 @@ pub fn lint(root: &Path, args: &LintArgs) -> Outcome {
         format.shows_excerpts(),
         args.complete || scope.as_ref().is_some_and(|s| s.complete),
     );
+    if show == Show::Suppressions {
+        return match report::suppressions::render(format, &report.summary.suppressions) {
+            Ok(stdout) => Outcome::ok(stdout, String::new()),
+            Err(p) => bad_input(&p.into(), &sources, Format::Human),
+        };
+    }
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, &report);
     }

@@ -362,7 +362,8 @@ impl<'r> Engine<'r> {
         );
         keyed.sort_by(report_order);
         let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d).collect());
-        let summary = self.summary(&diagnostics, all, files);
+        let mut summary = self.summary(&diagnostics, all, files);
+        summary.suppressions = suppressions.listed();
         Report {
             diagnostics,
             summary,

@@ -368,6 +368,58 @@ impl Suppressions {
         hit
     }
 
+    /// Every suppression with what became of it in this run.
+    pub fn listed(&self) -> Vec<crate::diag::Listed> {
+        let mut out: Vec<crate::diag::Listed> = self
+            .list
+            .iter()
+            .map(|s| {
+                let invalid =
+                    s.rule.is_none() || s.reason.is_none() || matches!(s.until, Until::Invalid(_));
+                let status = if invalid {
+                    "invalid"
+                } else if s.expired(self.today) {
+                    "expired"
+                } else if s.used {
+                    "active"
+                } else {
+                    "unused"
+                };
+                let (until, days_left) = match (&s.until, self.today) {
+                    (Until::Never, _) => (None, None),
+                    (Until::Invalid(t), _) => (Some(t.clone()), None),
+                    (Until::Day(d), today) => (
+                        Some(d.format("%Y-%m-%d").to_string()),
+                        today.map(|t| (*d - t).num_days()),
+                    ),
+                };
+                crate::diag::Listed {
+                    file: s.at.file.clone(),
+                    line: s.at.line,
+                    column: s.at.column,
+                    rule: s
+                        .rule
+                        .map_or_else(|| s.rule_text.clone(), |r| r.id.to_string()),
+                    how: match s.scope {
+                        Scope::Object(_) => "annotation",
+                        Scope::Line(..) => "comment",
+                        Scope::Exemption { .. } => "exemption",
+                    },
+                    reason: s.reason.clone(),
+                    owner: s.owner.clone(),
+                    until,
+                    status,
+                    days_left,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule))
+        });
+        out.dedup();
+        out
+    }
+
     /// Malformed, expired and unused suppressions.
     pub fn problems(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();

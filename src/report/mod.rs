@@ -9,6 +9,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod suppressions;
 
 use crate::diag::Report;
 use crate::lint::RuleMeta;
