@@ -265,6 +265,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let validator = jsonschema::validator_for(&schema).expect("compiles");
     for dir in [
         repo().join("fixtures/lint/reporters"),
+        repo().join("fixtures/admission"),
         shared.join("corpus/nidr0x__k8s-gitops"),
     ] {
         let out = bin()

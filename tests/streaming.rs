@@ -50,7 +50,7 @@ fn runs(dir: &Path) -> [String; 3] {
 
 #[test]
 fn streamed_and_in_memory_runs_agree_on_the_fixtures() {
-    for dir in ["fixtures/rules", "fixtures/lint"] {
+    for dir in ["fixtures/rules", "fixtures/lint", "fixtures/admission"] {
         // A copy outside the repository: inside, `lint` would apply the
         // policies of the project it finds upwards (the bundled example).
         let tmp = tempfile::tempdir().unwrap();

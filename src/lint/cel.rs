@@ -157,6 +157,18 @@ pub fn to_cel(n: &Node) -> cel::Value {
     }
 }
 
+/// The CEL environment of ValidatingAdmissionPolicies: the standard library
+/// with the strings, lists and math extensions.
+pub fn kubernetes_env() -> std::sync::Arc<cel::Env> {
+    let mut env = cel::Env::stdlib();
+    // An extension that cannot be added leaves its functions out; an
+    // expression calling one then fails to compile, which is reported.
+    let _ = env.add_extension(cel::extensions::strings);
+    let _ = env.add_extension(cel::extensions::lists);
+    let _ = env.add_extension(cel::extensions::math);
+    std::sync::Arc::new(env)
+}
+
 #[cfg(test)]
 mod cel_tests {
     use super::*;

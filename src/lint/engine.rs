@@ -175,7 +175,11 @@ impl<'r> Engine<'r> {
             part.facts.produced.extend(made);
             // Custom rules run at the end, one evaluation at a time, under the
             // watchdog that bounds them.
-            if self.at_end || needs_tree(o, self.complete) || self.policy.custom_matches(o) {
+            if self.at_end
+                || needs_tree(o, self.complete)
+                || self.policy.custom_matches(o)
+                || self.settings.admission.keeps(o)
+            {
                 keep.push((o.index, Rerun::All));
                 continue;
             }
@@ -307,6 +311,7 @@ impl<'r> Engine<'r> {
         }));
         let (custom, custom_errors) = self.policy.custom_findings(&objects, self.sources);
         findings.extend(custom);
+        findings.extend(self.settings.admission.findings(&objects));
         // Each kept object settles once, with its findings grouped; one
         // settled while it was read adds the findings of its rerun checks.
         findings.sort_by_key(|f| f.obj);
@@ -357,6 +362,7 @@ impl<'r> Engine<'r> {
             extra
                 .into_iter()
                 .chain(custom_errors)
+                .chain(self.settings.admission.not_evaluated.iter().cloned())
                 .chain(suppressions.problems())
                 .map(|d| (d, None)),
         );
@@ -461,10 +467,15 @@ pub fn lint_files(
     complete: bool,
 ) -> (Report, Kept) {
     // What the files say about the set before any is checked: the Pod
-    // Security level of each labelled Namespace.
-    let mut settings = settings.clone();
-    settings.pod_security = super::pod_security::Levels::gather(&loaded.files, sources);
-    settings.pod_security.default = policy.pod_security;
+    // Security level of each labelled Namespace, the admission policies.
+    let ahead = read_set_facts(&loaded.files, sources);
+    let docs: Vec<(FileId, &crate::yaml::Node)> = ahead
+        .iter()
+        .flat_map(|(f, d)| d.iter().map(|n| (*f, n)))
+        .collect();
+    let settings = settings.with_set_facts(&docs, sources, policy);
+    drop(docs);
+    drop(ahead);
     let engine = Engine::new(sources, &settings, policy, complete);
     let (streamed, parse_diags) = input::parse_each(
         &loaded,
@@ -592,4 +603,27 @@ fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         d.envs.sort();
     }
     out
+}
+
+/// The documents of the files that say something about the whole set before
+/// it is read (labelled Namespaces, admission policies and their params):
+/// only files whose text mentions them are parsed here.
+fn read_set_facts(
+    files: &[(FileId, std::path::PathBuf)],
+    sources: &Sources,
+) -> Vec<(FileId, Vec<crate::yaml::Node>)> {
+    let first: Vec<(FileId, Vec<crate::yaml::Node>)> = files
+        .par_iter()
+        .filter_map(|(id, path)| {
+            let text = match sources.try_text(*id) {
+                Some(t) => t,
+                None => sources.fill(*id, crate::source::read_text(path).ok()?),
+            };
+            let wanted = text.contains(super::pod_security::ENFORCE_LABEL)
+                || super::vap::is_admission_text(text);
+            // A file that does not parse is reported by the main pass.
+            wanted.then(|| Some((*id, crate::yaml::parse_stream(text, *id).ok()?)))?
+        })
+        .collect();
+    first
 }

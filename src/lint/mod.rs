@@ -24,6 +24,7 @@ pub mod rules;
 pub mod scope;
 pub mod suppress;
 pub mod values;
+pub mod vap;
 mod watchdog;
 
 pub use crate::diag::{
@@ -406,6 +407,9 @@ pub struct Settings {
     /// The Pod Security level each namespace enforces (labels of the set's
     /// Namespaces, else the policy's default).
     pub pod_security: pod_security::Levels,
+    /// The admission policies of the set and what they need (bindings,
+    /// params, Namespaces), read before the main pass.
+    pub admission: vap::Admission,
     /// The day suppressions' `until=` dates are compared with (the command
     /// line's clock, or `SHIPSHAPE_TODAY`); unknown, none expires.
     pub today: Option<chrono::NaiveDate>,
@@ -429,13 +433,26 @@ pub fn run(
 
 impl Settings {
     /// The settings with what the documents themselves say (the Pod Security
-    /// level their Namespaces enforce) and the policy's defaults.
+    /// level their Namespaces enforce, their admission policies) and the
+    /// policy's defaults.
     pub fn for_docs(&self, docs: &[Doc], sources: &Sources, policy: &policy::Policy) -> Settings {
+        let nodes: Vec<(crate::source::FileId, &Node)> =
+            docs.iter().map(|d| (d.file, &d.node)).collect();
+        self.with_set_facts(&nodes, sources, policy)
+    }
+
+    pub fn with_set_facts(
+        &self,
+        docs: &[(crate::source::FileId, &Node)],
+        sources: &Sources,
+        policy: &policy::Policy,
+    ) -> Settings {
         let mut s = self.clone();
-        for d in docs {
-            s.pod_security.add(&d.node, sources, d.file);
+        for (file, node) in docs {
+            s.pod_security.add(node, sources, *file);
         }
         s.pod_security.default = policy.pod_security;
+        s.admission = vap::Admission::read(docs, sources);
         s
     }
 }

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::object::k;
@@ -83,33 +82,6 @@ impl Levels {
             let at = format!("{}:{}", sources.name(file), label.span.start.line);
             self.by_namespace.insert(name.to_string(), (level, at));
         }
-    }
-
-    /// The labelled Namespaces among files about to be linted: only files
-    /// that mention the label are parsed here (their text is read once and
-    /// kept for the main pass).
-    pub fn gather(files: &[(FileId, std::path::PathBuf)], sources: &Sources) -> Levels {
-        let found: Vec<(FileId, Vec<Node>)> = files
-            .par_iter()
-            .filter_map(|(id, path)| {
-                let text = match sources.try_text(*id) {
-                    Some(t) => t,
-                    None => sources.fill(*id, crate::source::read_text(path).ok()?),
-                };
-                if !text.contains(ENFORCE_LABEL) {
-                    return None;
-                }
-                // A file that does not parse is reported by the main pass.
-                Some((*id, crate::yaml::parse_stream(text, *id).ok()?))
-            })
-            .collect();
-        let mut levels = Levels::default();
-        for (id, docs) in &found {
-            for d in docs {
-                levels.add(d, sources, *id);
-            }
-        }
-        levels
     }
 }
 

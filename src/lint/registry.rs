@@ -12,6 +12,7 @@ pub use super::rules::ss902_unused_suppression::META as UNUSED_SUPPRESSION;
 /// Drift of the committed render, reported like a finding.
 pub use super::rules::ss903_rendered_output_drift::META as DRIFT;
 pub use super::rules::ss904_suppression_expired::META as SUPPRESSION_EXPIRED;
+pub use super::rules::ss905_admission_policy_not_evaluated::META as ADMISSION_NOT_EVALUATED;
 
 pub static META_RULES: &[&RuleMeta] = &[
     &INVALID_YAML,
@@ -19,6 +20,7 @@ pub static META_RULES: &[&RuleMeta] = &[
     &UNUSED_SUPPRESSION,
     &DRIFT,
     &SUPPRESSION_EXPIRED,
+    &ADMISSION_NOT_EVALUATED,
 ];
 
 /// Every rule, built-in and engine-reported.

@@ -99,6 +99,7 @@ pub mod ss901_suppression_without_reason;
 pub mod ss902_unused_suppression;
 pub mod ss903_rendered_output_drift;
 pub mod ss904_suppression_expired;
+pub mod ss905_admission_policy_not_evaluated;
 
 use super::{Obj, Seg};
 use crate::yaml::Node;
