@@ -141,3 +141,27 @@ fn a_runaway_policy_is_stopped_and_reported() {
         "{sarif}"
     );
 }
+
+/// A binding that selects namespaces by label cannot be applied to objects
+/// whose Namespace is not among the linted files: said once, by name.
+#[test]
+fn a_namespace_the_set_does_not_hold_is_said_not_passed() {
+    let policy = std::fs::read_to_string(repo().join("fixtures/admission/policies.yaml")).unwrap();
+    let deployment = std::fs::read_to_string(repo().join("fixtures/admission/violating.yaml"))
+        .unwrap()
+        .replace("namespace: test-ns", "namespace: elsewhere");
+    let tmp = project(&[("p.yaml", &policy), ("d.yaml", &deployment)]);
+    let j = json(&run(&["lint", ".", "--format", "json"], tmp.path()));
+    let said: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS905")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.contains("replicalimit-policy.example.com") && m.contains("elsewhere")),
+        "{said:?}"
+    );
+}

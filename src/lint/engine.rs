@@ -311,7 +311,8 @@ impl<'r> Engine<'r> {
         }));
         let (custom, custom_errors) = self.policy.custom_findings(&objects, self.sources);
         findings.extend(custom);
-        findings.extend(self.settings.admission.findings(&objects));
+        let (admission, admission_unknown) = self.settings.admission.findings(&objects);
+        findings.extend(admission);
         // Each kept object settles once, with its findings grouped; one
         // settled while it was read adds the findings of its rerun checks.
         findings.sort_by_key(|f| f.obj);
@@ -363,6 +364,7 @@ impl<'r> Engine<'r> {
                 .into_iter()
                 .chain(custom_errors)
                 .chain(self.settings.admission.not_evaluated.iter().cloned())
+                .chain(admission_unknown)
                 .chain(suppressions.problems())
                 .map(|d| (d, None)),
         );

@@ -301,13 +301,21 @@ impl Admission {
 
     /// Every validation that fails on the objects, per binding that applies;
     /// params are objects of the set (`objects`).
-    pub fn findings(&self, objects: &[Obj]) -> Vec<Finding> {
+    /// The findings, and per policy the objects it could not be applied to
+    /// because their namespace's labels are unknown (said, not passed).
+    pub fn findings(&self, objects: &[Obj]) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut out = Vec::new();
+        let mut unknown = Vec::new();
         // A runaway expression stops the run like a custom rule's does.
         let watchdog = (!self.policies.is_empty()).then(super::watchdog::Watchdog::start);
         for p in &self.policies {
+            let mut unseen: std::collections::BTreeSet<&str> = Default::default();
             for o in objects.iter().filter(|o| !o.is_fragment()) {
-                if p.constraints.matches(o, &self.namespaces, true) != Some(true) {
+                let Some(matched) = p.constraints.matches(o, &self.namespaces, true) else {
+                    unseen.extend(o.namespace);
+                    continue;
+                };
+                if !matched {
                     continue;
                 }
                 for b in &p.bindings {
@@ -315,7 +323,11 @@ impl Admission {
                         .resources
                         .as_ref()
                         .map_or(Some(true), |m| m.matches(o, &self.namespaces, false));
-                    if applies != Some(true) {
+                    let Some(applies) = applies else {
+                        unseen.extend(o.namespace);
+                        continue;
+                    };
+                    if !applies {
                         continue;
                     }
                     if let Some(w) = &watchdog {
@@ -338,8 +350,11 @@ impl Admission {
                     }
                 }
             }
+            if !unseen.is_empty() {
+                unknown.push(p.unseen_namespaces(&unseen));
+            }
         }
-        out
+        (out, unknown)
     }
 }
 
@@ -489,6 +504,31 @@ fn binding(b: &Node) -> Binding {
 }
 
 impl Policy {
+    fn unseen_namespaces(&self, namespaces: &std::collections::BTreeSet<&str>) -> Diagnostic {
+        let (file, line, column) = self.at.clone();
+        let location = super::Location {
+            file,
+            line,
+            column,
+            end_line: line,
+            end_column: column,
+            span: None,
+        };
+        let list: Vec<&str> = namespaces.iter().copied().collect();
+        let mut d = Diagnostic::about_input(
+            &super::registry::ADMISSION_NOT_EVALUATED,
+            location,
+            format!(
+                "ValidatingAdmissionPolicy `{}` selects namespaces by label, and these are not among the linted files: {}; their objects were not checked",
+                self.name,
+                list.join(", ")
+            ),
+        );
+        d.help = "lint the Namespaces too (their labels decide), or accept this with a suppression"
+            .into();
+        d
+    }
+
     fn evaluate(
         &self,
         o: &Obj,
