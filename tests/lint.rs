@@ -1228,3 +1228,59 @@ fn suppressions_expire_and_name_their_owner() {
         text(&human.stdout)
     );
 }
+
+/// Each Kubernetes CEL library function, in a custom rule and in a
+/// ValidatingAdmissionPolicy: every rule below holds on the object but the
+/// last of each, which proves the rules can fail.
+#[test]
+fn kubernetes_cel_functions_work_in_custom_rules_and_policies() {
+    let object = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, labels: { team: abc-123 } }\ndata: { url: \"https://example.com/x\", ip: 10.0.0.1, cidr: 10.0.0.0/8, mem: 128Mi }\nports: [80, 443, 8080]\n";
+    let holds = [
+        ("K1", "object.metadata.labels.team.find('[0-9]+') == '123' && 'x'.find('[0-9]') == ''"),
+        ("K2", "object.metadata.labels.team.findAll('[a-z]') == ['a', 'b', 'c'] && 'a1b2'.findAll('[0-9]', 1) == ['1']"),
+        ("K3", "object.ports.isSorted() && !['b', 'a'].isSorted()"),
+        ("K4", "object.ports.sum() == 8603 && [1.5, 2.5].sum() == 4.0"),
+        ("K5", "isQuantity(object.data.mem) && isQuantity('500m') && !isQuantity('12 apples')"),
+        ("K6", "isIP(object.data.ip) && isIP('::1') && !isIP('10.0.0.256')"),
+        ("K7", "isCIDR(object.data.cidr) && !isCIDR('10.0.0.0/33') && !isCIDR('10.0.0.0')"),
+        ("K8", "isURL(object.data.url) && isURL('/healthz') && !isURL('not a url')"),
+        ("K9", "object.ports.sum() < 1000"),
+    ];
+    let mut policy = String::from("custom:\n");
+    for (id, expr) in holds {
+        policy.push_str(&format!(
+            "  - {{ id: {id}, name: k-{id}, match: {{ kind: ConfigMap }}, expr: \"{expr}\", message: m, severity: error }}\n"
+        ));
+    }
+    let vap = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: { name: ports }\nspec:\n  matchConstraints:\n    resourceRules:\n    - { apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [configmaps] }\n  validations:\n  - expression: \"object.ports.isSorted() && object.metadata.labels.team.find('[0-9]+') == '123'\"\n  - expression: \"object.ports.sum() < 1000\"\n    message: too many ports\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: { name: ports }\nspec: { policyName: ports, validationActions: [Deny] }\n";
+    let tmp = project(&[
+        ("m/cm.yaml", object),
+        ("m/vap.yaml", vap),
+        ("policy.yaml", &policy),
+    ]);
+    let out = run(
+        &["lint", "m", "--policy", "policy.yaml", "--format", "json"],
+        tmp.path(),
+    );
+    let j = json(&out);
+    let mut rules: Vec<String> = j["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["rule"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            )
+        })
+        .filter(|r| r.starts_with('K') || r.starts_with("vap/"))
+        .collect();
+    rules.sort();
+    assert_eq!(rules.len(), 2, "{rules:#?}");
+    assert!(rules[0].starts_with("K9 "), "{rules:#?}");
+    assert!(
+        rules[1].starts_with("vap/ports ") && rules[1].ends_with("too many ports"),
+        "{rules:#?}"
+    );
+}

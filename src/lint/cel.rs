@@ -44,7 +44,11 @@ pub fn unknown_functions(p: &cel::Program) -> Vec<String> {
         .references()
         .functions()
         .into_iter()
-        .filter(|f| !f.starts_with(['_', '!', '@']) && !CEL_FUNCTIONS.contains(f))
+        .filter(|f| {
+            !f.starts_with(['_', '!', '@'])
+                && !CEL_FUNCTIONS.contains(f)
+                && !super::cel_k8s::FUNCTIONS.contains(f)
+        })
         .map(str::to_string)
         .collect();
     out.sort();

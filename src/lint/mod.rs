@@ -8,6 +8,7 @@
 //! [`Diagnostic`]s for the reporters.
 
 pub mod cel;
+pub mod cel_k8s;
 pub mod cli;
 pub mod engine;
 pub mod env;

@@ -598,6 +598,7 @@ impl Policy {
         for rule in &self.custom {
             for o in objects.iter().filter(|o| rule.matches(o)) {
                 let mut cx = cel::Context::with_env(rule.env.clone());
+                super::cel_k8s::add(&mut cx);
                 cx.add_variable_from_value("object", to_cel(o.node()));
                 if let Some(w) = &watchdog {
                     w.begin(|| super::watchdog::Evaluation {

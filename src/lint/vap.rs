@@ -565,6 +565,7 @@ impl Policy {
             _ => cel::Value::Null,
         };
         let mut cx = cel::Context::with_env(self.env.clone());
+        super::cel_k8s::add(&mut cx);
         cx.add_variable_from_value("object", to_cel(o.node()));
         cx.add_variable_from_value("oldObject", cel::Value::Null);
         cx.add_variable_from_value("params", param);
