@@ -129,3 +129,98 @@ fn corpus_precision_and_recall() {
         "judge the `unjudged` rows of tests/corpus-expectations.tsv: {pending:#?}"
     );
 }
+
+/// The built-in kinds SS007 checks.
+const SCHEMA_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Ingress",
+    "PersistentVolumeClaim",
+    "ServiceAccount",
+    "Namespace",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+];
+
+/// SS007 against kubeconform (strict, the same Kubernetes schemas) on the
+/// corpus, file by file: shipshape flags nothing kubeconform accepts, and
+/// each file kubeconform refuses that shipshape does not is one of the two
+/// explained differences: a SOPS-encrypted file (its `sops` block is gone
+/// when it is applied) or a patch its kustomization lists (a fragment, not
+/// an object).
+#[test]
+fn schema_findings_agree_with_kubeconform_on_the_corpus() {
+    let Some(shared) = skip_without_shared("SS007 against kubeconform") else {
+        return;
+    };
+    // kubeconform prints paths resolved: give it (and strip) the real one.
+    let corpus = std::fs::canonicalize(shared.join("corpus")).expect("corpus");
+    let kc = std::process::Command::new(shared.join("bench/peers/kubeconform.sh"))
+        .args(["-output", "json", "-n", "2"])
+        .arg(&corpus)
+        .output()
+        .expect("kubeconform runs");
+    let report: serde_json::Value = serde_json::from_slice(&kc.stdout).expect("kubeconform json");
+    let prefix = format!("{}/", corpus.display());
+    let theirs: BTreeSet<String> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "statusInvalid")
+        .filter(|r| SCHEMA_KINDS.contains(&r["kind"].as_str().unwrap_or("")))
+        .map(|r| {
+            r["filename"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(&prefix)
+                .to_string()
+        })
+        .collect();
+    assert!(
+        !theirs.is_empty(),
+        "kubeconform refused nothing: did it run?"
+    );
+    let out = run(
+        &["lint", ".", "--select", "SS007", "--format", "json"],
+        &corpus,
+    );
+    let ours: BTreeSet<String> = json(&out)["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "SS007")
+        .map(|d| d["file"].as_str().unwrap().to_string())
+        .collect();
+    let only_ours: Vec<&String> = ours.difference(&theirs).collect();
+    assert!(
+        only_ours.is_empty(),
+        "SS007 refuses what kubeconform accepts: {only_ours:?}"
+    );
+    for file in theirs.difference(&ours) {
+        let sops = file.contains(".sops.");
+        let path = corpus.join(file);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let kustomization =
+            std::fs::read_to_string(path.with_file_name("kustomization.yaml")).unwrap_or_default();
+        let patch = kustomization
+            .lines()
+            .any(|l| l.contains(&name) && !l.trim_start().starts_with("- ../"))
+            && kustomization.contains("atch");
+        assert!(
+            sops || patch,
+            "kubeconform refuses {file} and SS007 does not, unexplained"
+        );
+    }
+}

@@ -27,7 +27,7 @@ macro_rules! rule_cases {
 
 rule_cases! {
     ss001: "SS001", ss002: "SS002", ss003: "SS003", ss004: "SS004", ss005: "SS005",
-    ss006: "SS006", ss010: "SS010", ss011: "SS011", ss012: "SS012", ss013: "SS013",
+    ss006: "SS006", ss007: "SS007", ss010: "SS010", ss011: "SS011", ss012: "SS012", ss013: "SS013",
     ss014: "SS014", ss015: "SS015", ss016: "SS016", ss017: "SS017", ss020: "SS020",
     ss021: "SS021", ss022: "SS022", ss023: "SS023", ss024: "SS024", ss025: "SS025",
     ss026: "SS026", ss027: "SS027", ss030: "SS030", ss031: "SS031", ss032: "SS032",

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod env;
 pub mod gate;
 pub mod input;
+pub mod kube_schema;
 pub mod kustomize;
 pub mod object;
 pub mod pod_security;

@@ -56,6 +56,7 @@ rules! {
     ss004_redis_password_literal::RedisPasswordLiteral,
     ss005_external_secrets_deprecated_api::ExternalSecretsDeprecatedApi,
     ss006_api_not_served::ApiNotServed,
+    ss007_schema_invalid::SchemaInvalid,
     ss010_queue_redis_evicts::QueueRedisEvicts,
     ss011_queue_redis_not_persistent::QueueRedisNotPersistent,
     ss012_cache_redis_unbounded::CacheRedisUnbounded,
