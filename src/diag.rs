@@ -177,6 +177,10 @@ pub struct Summary {
     /// Rules the policy selects that did not run because the input may be
     /// partial (they need the whole set): run them with `lint --complete`.
     pub rules_not_run: Vec<String>,
+    /// Objects whose kind has no built-in schema (SS007), by
+    /// `apiVersion/kind`: not schema-checked, and said so.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub schema_unchecked: std::collections::BTreeMap<String, usize>,
     /// Every suppression of the run, for `shipshape suppressions`.
     #[serde(skip)]
     pub suppressions: Vec<Listed>,

@@ -359,6 +359,11 @@ pub fn lint_as(root: &Path, args: &LintArgs, show: Show) -> Outcome {
     // tree one by one would only delay the exit.
     std::mem::forget((kept, sources));
     if args.verbose {
+        for (kind, n) in &report.summary.schema_unchecked {
+            outcome.stderr.push_str(&format!(
+                "note: not schema-checked (no built-in schema): {kind} ×{n}\n"
+            ));
+        }
         for r in &report.summary.values_unread {
             outcome
                 .stderr

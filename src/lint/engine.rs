@@ -39,6 +39,8 @@ pub struct Engine<'r> {
     rules: Vec<&'static dyn Rule>,
     /// Selected rules that need the whole set, on input that may be partial.
     not_run: Vec<&'static str>,
+    /// SS007 runs: objects of kinds it has no schema for are counted.
+    schema_on: bool,
     /// Keep every object to the end (see [`Engine::checking_at_end`]).
     at_end: bool,
 }
@@ -88,6 +90,8 @@ pub struct Partial {
     objects: usize,
     skipped: usize,
     values_unread: Vec<(DocKey, UnreadValues)>,
+    /// Objects of kinds without a built-in schema, by `apiVersion/kind`.
+    schema_unchecked: std::collections::BTreeMap<String, usize>,
 }
 
 impl Partial {
@@ -102,6 +106,9 @@ impl Partial {
         self.objects += p.objects;
         self.skipped += p.skipped;
         self.values_unread.extend(p.values_unread);
+        for (kind, n) in p.schema_unchecked {
+            *self.schema_unchecked.entry(kind).or_default() += n;
+        }
     }
 }
 
@@ -128,6 +135,7 @@ impl<'r> Engine<'r> {
             .copied()
             .filter(|r| policy.selects(r.meta().id))
             .partition(|r| complete || !r.meta().whole_set);
+        let schema_on = rules.iter().any(|r| r.meta().id == "SS007");
         Engine {
             sources,
             settings,
@@ -135,6 +143,7 @@ impl<'r> Engine<'r> {
             complete,
             rules,
             not_run: not_run.iter().map(|r| r.meta().id).collect(),
+            schema_on,
             at_end: false,
         }
     }
@@ -238,6 +247,16 @@ impl<'r> Engine<'r> {
     /// needs from it.
     fn settle(&self, o: &Obj, key: DocKey, findings: &[Finding], part: &mut Partial) {
         part.objects += 1;
+        // What SS007 would judge but has no schema for: counted, not passed.
+        if self.schema_on
+            && !(o.is_fragment() || o.doc.derived || o.doc.is_patch)
+            && !super::kube_schema::knows(o.api_version, o.kind)
+        {
+            *part
+                .schema_unchecked
+                .entry(format!("{}/{}", o.api_version, o.kind))
+                .or_default() += 1;
+        }
         for f in findings {
             self.pend(o, key, f, &mut part.pending);
         }
@@ -392,6 +411,7 @@ impl Engine<'_> {
             skipped: all.skipped,
             values_unread: all.values_unread.into_iter().map(|(_, s)| s).collect(),
             rules_not_run: self.not_run.iter().map(|s| s.to_string()).collect(),
+            schema_unchecked: all.schema_unchecked,
             ..Summary::default()
         };
         for d in diagnostics {

@@ -31,6 +31,14 @@ pub fn render(report: &Report, sources: &Sources) -> String {
         plural(sum.objects, "object"),
         sum.skipped
     ));
+    let unchecked: usize = sum.schema_unchecked.values().sum();
+    if unchecked > 0 {
+        s.push_str(&format!(
+            "note: {} of {} without a built-in schema not schema-checked (--verbose lists them)\n",
+            plural(unchecked, "object"),
+            plural(sum.schema_unchecked.len(), "kind"),
+        ));
+    }
     if !sum.rules_not_run.is_empty() {
         s.push_str(&format!(
             "note: {} not run ({}): they need the whole set and the input may be partial; pass --complete when it holds every object\n",
