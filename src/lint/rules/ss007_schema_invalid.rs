@@ -13,7 +13,9 @@ declare_rule! {
     /// StatefulSet, DaemonSet, Job, CronJob, Pod, Service, ConfigMap, Secret,
     /// Ingress, PersistentVolumeClaim, ServiceAccount, Namespace,
     /// NetworkPolicy, PodDisruptionBudget, HorizontalPodAutoscaler (v2), Role,
-    /// RoleBinding, ClusterRole, ClusterRoleBinding. Patches, fragments and
+    /// RoleBinding, ClusterRole, ClusterRoleBinding; and against their CRDs,
+    /// CloudNativePG `Cluster` and `ScheduledBackup`, External Secrets
+    /// `ExternalSecret`, `SecretStore` and `ClusterSecretStore`. Patches, fragments and
     /// objects made from Helm values are not checked (they are not whole).
     ///
     /// ## Why it matters
