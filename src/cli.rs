@@ -53,7 +53,11 @@ pub enum Command {
     /// what `lint` would read, with its reason, owner, expiry and status.
     Suppressions(crate::lint::cli::LintArgs),
     /// List every rule.
-    Rules,
+    Rules {
+        /// `human` (a table) or `json` (for tooling).
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::diag::Format,
+    },
     /// Show a rule's documentation (by id or name).
     Explain {
         #[arg(value_name = "RULE")]
@@ -285,7 +289,7 @@ fn run_command(cli: Cli) -> Outcome {
             crate::lint::cli::lint_as(&root, &args, crate::lint::cli::Show::Suppressions)
         }
         Command::Check(args) => crate::lint::cli::check(&root, &args),
-        Command::Rules => crate::lint::cli::rules(),
+        Command::Rules { format } => crate::lint::cli::rules(format),
         Command::Explain { rule } => crate::lint::cli::explain(&root, &rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
         Command::Diff(args) => diff_cmd(&root, &args),

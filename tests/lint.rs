@@ -1284,3 +1284,30 @@ fn kubernetes_cel_functions_work_in_custom_rules_and_policies() {
         "{rules:#?}"
     );
 }
+
+/// `rules --format json` is JSON listing every rule the registry has, each
+/// with what tooling needs.
+#[test]
+fn rules_as_json_list_every_rule() {
+    let out = run(&["rules", "--format", "json"], &repo());
+    assert_eq!(out.status.code(), Some(0));
+    let j = json(&out);
+    let ids: Vec<&str> = j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = registry::all_metas().iter().map(|m| m.id).collect();
+    assert_eq!(ids, want);
+    for r in j["rules"].as_array().unwrap() {
+        for key in ["name", "severity", "summary", "help", "doc"] {
+            assert!(r[key].as_str().is_some_and(|v| !v.is_empty()), "{r}: {key}");
+        }
+        assert!(r["whole_set"].is_boolean() && r["engine_reported"].is_boolean());
+    }
+    assert_eq!(
+        run(&["rules", "--format", "sarif"], &repo()).status.code(),
+        Some(2)
+    );
+}

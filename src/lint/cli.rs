@@ -571,7 +571,41 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     finish(&e.report, &e.sources, &e.policy, &args.output, prefix)
 }
 
-pub fn rules() -> Outcome {
+pub fn rules(format: Format) -> Outcome {
+    match format {
+        Format::Human => {}
+        Format::Json => {
+            let engine_reported: Vec<&str> = registry::META_RULES.iter().map(|m| m.id).collect();
+            let list: Vec<serde_json::Value> = registry::all_metas()
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id,
+                        "name": m.name,
+                        "severity": m.severity.as_str(),
+                        "whole_set": m.whole_set,
+                        "engine_reported": engine_reported.contains(&m.id),
+                        "summary": m.summary,
+                        "help": m.help,
+                        "doc": registry::doc_text(m),
+                    })
+                })
+                .collect();
+            let out = serde_json::json!({ "version": 1, "rules": list });
+            return Outcome::ok(
+                serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+                String::new(),
+            );
+        }
+        _ => {
+            let p = Problem::new(
+                "cli::format",
+                "`rules` lists in `human` or `json` only (SARIF carries the rules in `driver.rules`)",
+                At::Nowhere,
+            );
+            return bad_input(&p.into(), &Sources::new(), Format::Human);
+        }
+    }
     let mut s = format!(
         "{:<7} {:<38} {:<8} {}\n",
         "ID", "NAME", "SEVERITY", "SUMMARY"
