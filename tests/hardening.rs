@@ -800,7 +800,10 @@ fn a_credential_after_any_file_is_masked() {
                 std::env::var_os("CI").is_none(),
                 "../shared is required in CI"
             );
-            eprintln!("SKIPPED the shared corpus part: ../shared is not beside the project");
+            skipped(
+                "the shared corpus part of the reader test",
+                "../shared is not beside the project",
+            );
         }
     }
     let mut checked = 0;

@@ -24,9 +24,29 @@ pub fn skip_without_shared(test: &str) -> Option<PathBuf> {
             std::env::var("CI").map_or(true, |v| v != "true" && v != "1"),
             "{test}: ../shared is not beside this clone, and CI=true forbids skipping"
         );
-        eprintln!("SKIPPED: {test}: ../shared is not beside this clone (the project's own fixtures still ran)");
+        skipped(
+            test,
+            "../shared is not beside this clone (the project's own fixtures still ran)",
+        );
     }
     s
+}
+
+/// Records a skipped check where `scripts/test` counts and lists them after
+/// the run (the test harness hides a passing test's output), and says it.
+pub fn skipped(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+    let log = repo().join("target/test-skips.log");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        use std::io::Write;
+        // One write per line: tests run in parallel, and an O_APPEND write
+        // of a short line is not interleaved.
+        let _ = f.write_all(format!("{test}: {why}\n").as_bytes());
+    }
 }
 
 pub fn bin() -> Command {
@@ -109,7 +129,10 @@ pub fn need_tool(tool: &str, test: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "{tool} is required in CI for {test}"
         );
-        eprintln!("SKIPPED {test}: {tool} is not installed (scripts/test installs it)");
+        skipped(
+            test,
+            &format!("{tool} is not installed (scripts/test installs it)"),
+        );
     }
     found
 }
