@@ -371,7 +371,9 @@ fn policy_files_are_checked_against_their_schema() {
     assert!(stderr.contains("policy.yaml:3:17"), "{stderr}");
 }
 
-/// The documented workflow is valid YAML with what a real repository needs.
+/// The documented workflow is valid YAML and uses the action; the action's
+/// steps use real commands and flags, upload SARIF without ever failing the
+/// job on it (fork pull requests), and fail the job when the gate did.
 #[test]
 fn the_documented_github_workflow_is_valid() {
     let doc = std::fs::read_to_string(repo().join("docs/github-actions.md")).expect("doc");
@@ -391,6 +393,20 @@ fn the_documented_github_workflow_is_valid() {
     assert_eq!(j["permissions"]["security-events"], "write");
     assert_eq!(j["permissions"]["actions"], "read");
     let steps = j["jobs"]["check"]["steps"].as_array().expect("steps");
+    assert!(
+        steps.iter().any(|s| s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("<org>/shipshape@"))),
+        "the workflow uses the action"
+    );
+
+    let action = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
+    let id = sources.add("action.yml", std::path::Path::new("action.yml"), action);
+    let a = shipshape::yaml::parse_single(sources.text(id), id)
+        .expect("valid YAML")
+        .to_json();
+    assert_eq!(a["runs"]["using"], "composite");
+    let steps = a["runs"]["steps"].as_array().expect("steps");
     let upload = steps
         .iter()
         .find(|s| {
@@ -399,16 +415,41 @@ fn the_documented_github_workflow_is_valid() {
                 .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
         })
         .expect("upload step");
-    assert_eq!(upload["if"], "always()");
-    let check = steps
-        .iter()
-        .find(|s| s["id"] == "check")
-        .expect("check step");
-    assert_eq!(check["continue-on-error"], true);
-    assert!(steps.last().unwrap()["if"]
+    assert_eq!(upload["continue-on-error"], true, "forks cannot upload");
+    assert!(upload["if"].as_str().unwrap().contains("always()"));
+    let gate = steps.iter().find(|s| s["id"] == "gate").expect("gate step");
+    assert_eq!(gate["continue-on-error"], true);
+    let last = steps.last().unwrap();
+    assert!(last["if"]
         .as_str()
         .unwrap()
-        .contains("steps.check.outcome"));
+        .contains("steps.gate.outcome == 'failure'"));
+    // Every shipshape command line the action runs parses: its flags exist.
+    let default_args = a["inputs"]["args"]["default"].as_str().unwrap().to_string();
+    for s in steps {
+        let Some(line) = s["run"].as_str().filter(|r| r.starts_with("shipshape ")) else {
+            continue;
+        };
+        let line = line
+            .split(" > ")
+            .next()
+            .unwrap()
+            .replace("$ARGS", &default_args)
+            .replace("\"$BASE\"", "HEAD");
+        let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let out = run(&args, &repo());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "`{line}` does not run: {}",
+            text(&out.stderr)
+        );
+    }
+    // Inputs given to scripts go through the environment, never inline.
+    for s in steps {
+        if let Some(r) = s["run"].as_str() {
+            assert!(!r.contains("${{"), "inline expression in a script: {r}");
+        }
+    }
 
     let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).expect("hooks");
     let id = sources.add("hooks.yaml", std::path::Path::new("hooks.yaml"), hooks);
