@@ -74,6 +74,12 @@ pub enum Command {
     /// Replay an environment's Argo CD sync offline, from an empty cluster,
     /// wave by wave; exit 1 at the first step that would never turn Healthy.
     Simulate(crate::simulate::cli::SimulateArgs),
+    /// Write a new project in DIR (default: here): commented specs for dev
+    /// and prd, their schemas and render, pre-commit and CI configuration.
+    Init {
+        #[arg(value_name = "DIR", default_value = ".")]
+        folder: PathBuf,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -290,6 +296,7 @@ fn run_command(cli: Cli) -> Outcome {
         }
         Command::Check(args) => crate::lint::cli::check(&root, &args),
         Command::Rules { format } => crate::lint::cli::rules(format),
+        Command::Init { folder } => crate::init::init(&folder),
         Command::Explain { rule } => crate::lint::cli::explain(&root, &rule),
         Command::Versions => Outcome::ok(crate::catalog::versions_table(), String::new()),
         Command::Diff(args) => diff_cmd(&root, &args),
@@ -465,6 +472,24 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
             total.removed
         ),
     )
+}
+
+/// `shipshape schema` in a project folder (for `init`).
+pub(crate) fn schema_in(root: &Path) -> Outcome {
+    schema_cmd(root, &SchemaArgs { out: None })
+}
+
+/// `shipshape render --all` in a project folder (for `init`).
+pub(crate) fn render_all_in(root: &Path) -> Outcome {
+    let args = RenderArgs {
+        envs: Vec::new(),
+        all: true,
+        stdout: false,
+        check: false,
+        out: None,
+        format: crate::report::Format::Human,
+    };
+    render_cmd(root, &args)
 }
 
 fn schema_cmd(root: &Path, args: &SchemaArgs) -> Outcome {

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod init;
 pub mod lint;
 pub mod model;
 pub mod problem;
