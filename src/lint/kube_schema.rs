@@ -165,7 +165,20 @@ fn validator(i: usize) -> Option<&'static jsonschema::Validator> {
         .get(i)?
         .get_or_init(|| {
             let schema: J = serde_json::from_str(SCHEMAS.get(i)?.2).ok()?;
-            jsonschema::validator_for(&schema).ok()
+            // The API server matches `pattern` with Go's RE2: the `regex`
+            // engine is the same language, and bounded it compiles small (the
+            // default engine took ~100 MB for the External Secrets CRD).
+            let patterns = jsonschema::PatternOptions::regex()
+                .size_limit(1 << 20)
+                .dfa_size_limit(1 << 20);
+            // Draft 7 reads these schemas the same (`$ref`s are plain
+            // pointers) and compiles them in a third of the memory and time
+            // of 2020-12: 156 MB / 0.13 s against 498 MB / 0.5 s for five kinds.
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft7)
+                .with_pattern_options(patterns)
+                .build(&schema)
+                .ok()
         })
         .as_ref()
 }

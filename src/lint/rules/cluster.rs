@@ -48,6 +48,40 @@ pub struct ClusterIndex {
     /// What clients use each Redis Service for: (namespace, Service) →
     /// (role, evidence), the first client found.
     redis_clients: BTreeMap<RedisService, RedisUse>,
+    /// The earliest pin of a component by the env it names and a folder
+    /// prefix it is under: [`ClusterIndex::chart_for`] is a few lookups per
+    /// object, not a scan of every pin.
+    pins: BTreeMap<(catalog::OperatorKind, PinEnv, String), usize>,
+}
+
+/// The env a pin is indexed under.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum PinEnv {
+    /// Any pin, whatever env it names (for objects of no env).
+    Any,
+    /// Pins that name no env (they apply to every env).
+    Unset,
+    Named(String),
+}
+
+/// The key of an exact empty folder (a pin at the root matches only objects
+/// at the root).
+const ROOT_DIR: &str = "\0";
+
+/// Every folder prefix of `dir` that has a segment, longest first; for the
+/// root, the root key.
+fn prefixes(dir: &str) -> Vec<&str> {
+    if dir.is_empty() {
+        return vec![ROOT_DIR];
+    }
+    let mut out: Vec<&str> = dir
+        .match_indices('/')
+        .map(|(i, _)| &dir[..i])
+        .chain(std::iter::once(dir))
+        .filter(|p| !p.is_empty() && !p.starts_with('/'))
+        .collect();
+    out.reverse();
+    out
 }
 
 /// What objects contribute to the [`ClusterIndex`], gathered from each object
@@ -388,7 +422,19 @@ impl ClusterIndex {
             }
         }
         let service_names = services.iter().map(|(_, n)| n.clone()).collect();
+        let mut pins = BTreeMap::new();
+        for (i, p) in charts.iter().enumerate() {
+            let own = p.env.clone().map_or(PinEnv::Unset, PinEnv::Named);
+            for prefix in prefixes(&p.dir) {
+                for env in [PinEnv::Any, own.clone()] {
+                    // Input order: the earliest pin of a prefix stays.
+                    pins.entry((p.entry.kind, env, prefix.to_string()))
+                        .or_insert(i);
+                }
+            }
+        }
         ClusterIndex {
+            pins,
             services,
             charts,
             app_projects,
@@ -472,21 +518,20 @@ impl ClusterIndex {
         env: Option<&str>,
         dir: &str,
     ) -> Option<&Pinned> {
-        let common = |d: &str| {
-            d.split('/')
-                .zip(dir.split('/'))
-                .take_while(|(a, b)| a == b && !a.is_empty())
-                .count()
+        // A pin of the object's own env beats one that names none; among
+        // them the nearest folder wins, then the earliest.
+        let tiers: &[PinEnv] = match env {
+            Some(e) => &[PinEnv::Named(e.to_string()), PinEnv::Unset],
+            None => &[PinEnv::Any],
         };
-        self.charts
-            .iter()
-            .filter(|p| p.entry.kind == kind)
-            .filter(|p| env.is_none() || p.env.is_none() || p.env.as_deref() == env)
-            // Only pins of the same tree: another repository's pin says nothing here.
-            .filter(|p| common(&p.dir) > 0 || p.dir == dir)
-            // The earliest of the nearest wins: max_by_key keeps the last of equals.
-            .rev()
-            .max_by_key(|p| (env.is_some() && p.env.as_deref() == env, common(&p.dir)))
+        let prefixes = prefixes(dir);
+        tiers.iter().find_map(|tier| {
+            prefixes.iter().find_map(|prefix| {
+                self.pins
+                    .get(&(kind, tier.clone(), (*prefix).to_string()))
+                    .and_then(|&i| self.charts.get(i))
+            })
+        })
     }
 }
 
