@@ -80,7 +80,16 @@ impl Levels {
         };
         if let Some(level) = label.as_str().and_then(Level::parse) {
             let at = format!("{}:{}", sources.name(file), label.span.start.line);
-            self.by_namespace.insert(name.to_string(), (level, at));
+            // Two Namespaces of one name with different levels: the stricter
+            // one is assumed (the cluster keeps whichever is applied last,
+            // which no file says), whatever order the files are read in.
+            let entry = self
+                .by_namespace
+                .entry(name.to_string())
+                .or_insert((level, at.clone()));
+            if (level, std::cmp::Reverse(&at)) > (entry.0, std::cmp::Reverse(&entry.1)) {
+                *entry = (level, at);
+            }
         }
     }
 }

@@ -241,6 +241,7 @@ impl Admission {
     /// documents); a policy that does not compile is said, not dropped.
     pub fn read(docs: &[(FileId, &Node)], sources: &Sources) -> Admission {
         let mut a = Admission::default();
+        let mut written_at: BTreeMap<String, (String, u32)> = BTreeMap::new();
         let mut bindings: Vec<(&Node, FileId)> = Vec::new();
         let mut policies: Vec<(&Node, FileId)> = Vec::new();
         for &(file, d) in docs {
@@ -249,7 +250,14 @@ impl Admission {
             match kind {
                 "Namespace" => {
                     if let Some(n) = d.pointer(["metadata", "name"]).and_then(Node::as_str) {
-                        a.namespaces.insert(n.to_string(), d.clone());
+                        // One of a name written twice: the first by file
+                        // and line, whatever order the files are read in.
+                        let at = (sources.name(file).to_string(), d.span.start.line);
+                        let first = written_at.entry(n.to_string()).or_insert(at.clone());
+                        if at <= *first {
+                            *first = at;
+                            a.namespaces.insert(n.to_string(), d.clone());
+                        }
                     }
                 }
                 "ValidatingAdmissionPolicy" if api.starts_with(GROUP) => policies.push((d, file)),

@@ -64,24 +64,19 @@ enum PinEnv {
     Named(String),
 }
 
-/// The key of an exact empty folder (a pin at the root matches only objects
-/// at the root).
-const ROOT_DIR: &str = "\0";
-
-/// Every folder prefix of `dir` that has a segment, longest first; for the
-/// root, the root key.
-fn prefixes(dir: &str) -> Vec<&str> {
-    if dir.is_empty() {
-        return vec![ROOT_DIR];
+/// The keys a folder is indexed and looked up under, nearest first: every
+/// prefix of its leading non-empty segments (`a/b/c` → `a/b/c`, `a/b`, `a`);
+/// a folder with none (the root, an absolute path) only under itself, as
+/// such a folder shares no segment with another and matches only its equal.
+fn prefixes(dir: &str) -> Vec<String> {
+    let segments: Vec<&str> = dir.split('/').take_while(|s| !s.is_empty()).collect();
+    if segments.is_empty() {
+        return vec![format!("\0{dir}")];
     }
-    let mut out: Vec<&str> = dir
-        .match_indices('/')
-        .map(|(i, _)| &dir[..i])
-        .chain(std::iter::once(dir))
-        .filter(|p| !p.is_empty() && !p.starts_with('/'))
-        .collect();
-    out.reverse();
-    out
+    (1..=segments.len())
+        .rev()
+        .map(|n| segments[..n].join("/"))
+        .collect()
 }
 
 /// What objects contribute to the [`ClusterIndex`], gathered from each object
@@ -428,8 +423,7 @@ impl ClusterIndex {
             for prefix in prefixes(&p.dir) {
                 for env in [PinEnv::Any, own.clone()] {
                     // Input order: the earliest pin of a prefix stays.
-                    pins.entry((p.entry.kind, env, prefix.to_string()))
-                        .or_insert(i);
+                    pins.entry((p.entry.kind, env, prefix.clone())).or_insert(i);
                 }
             }
         }
@@ -528,7 +522,7 @@ impl ClusterIndex {
         tiers.iter().find_map(|tier| {
             prefixes.iter().find_map(|prefix| {
                 self.pins
-                    .get(&(kind, tier.clone(), (*prefix).to_string()))
+                    .get(&(kind, tier.clone(), prefix.clone()))
                     .and_then(|&i| self.charts.get(i))
             })
         })
@@ -576,4 +570,19 @@ pub fn matches(selector: &Node, labels: &BTreeMap<String, String>) -> bool {
             }
         });
     labels_ok && exprs_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefixes;
+
+    #[test]
+    fn a_folder_is_found_under_its_leading_segments_nearest_first() {
+        assert_eq!(prefixes("a/b/c"), ["a/b/c", "a/b", "a"]);
+        // No leading segment: only its equal matches it (an absolute path,
+        // the root).
+        assert_eq!(prefixes("/tmp/x"), ["\0/tmp/x"]);
+        assert_eq!(prefixes(""), ["\0"]);
+        assert_eq!(prefixes("a//b"), ["a"]);
+    }
 }
