@@ -16,6 +16,10 @@ use super::{Diagnostic, Finding, Obj, RuleMeta, Seg, Severity};
 use crate::source::{FileId, Sources};
 use crate::yaml::{Node, Value};
 
+mod matching;
+
+use matching::{resource_of, strings, Match};
+
 const GROUP: &str = "admissionregistration.k8s.io/";
 
 /// Everything the set says about admission: policies, bindings, the
@@ -61,159 +65,6 @@ struct ParamRef {
     namespace: Option<String>,
     /// `Deny` (the default): a missing param fails every object.
     deny_if_missing: bool,
-}
-
-#[derive(Default)]
-struct Match {
-    rules: Vec<ResourceRule>,
-    exclude: Vec<ResourceRule>,
-    namespace_selector: Option<Node>,
-    object_selector: Option<Node>,
-}
-
-struct ResourceRule {
-    groups: Vec<String>,
-    versions: Vec<String>,
-    resources: Vec<String>,
-}
-
-fn strings(n: Option<&Node>) -> Vec<String> {
-    n.and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect()
-}
-
-impl ResourceRule {
-    fn read(n: &Node) -> Option<ResourceRule> {
-        // A sync creates or updates: a rule for neither never applies.
-        let ops = strings(n.get("operations"));
-        if !ops.is_empty()
-            && !ops
-                .iter()
-                .any(|o| matches!(o.as_str(), "*" | "CREATE" | "UPDATE"))
-        {
-            return None;
-        }
-        Some(ResourceRule {
-            groups: strings(n.get("apiGroups")),
-            versions: strings(n.get("apiVersions")),
-            resources: strings(n.get("resources")),
-        })
-    }
-
-    fn matches(&self, o: &Obj) -> bool {
-        let (group, version) = o
-            .api_version
-            .rsplit_once('/')
-            .unwrap_or(("", o.api_version));
-        let any = |list: &[String], v: &str| list.iter().any(|x| x == "*" || x == v);
-        any(&self.groups, group)
-            && any(&self.versions, version)
-            && self
-                .resources
-                .iter()
-                .any(|r| r == "*" || r == "*/*" || *r == resource_of(o.kind))
-    }
-}
-
-/// The resource (plural, lowercase) of a kind, as the API names it.
-fn resource_of(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    if lower.ends_with("endpoints") {
-        lower
-    } else if lower.ends_with('y') && !lower.ends_with("ey") {
-        format!("{}ies", &lower[..lower.len() - 1])
-    } else if ["s", "x", "ch", "sh"].iter().any(|e| lower.ends_with(e)) {
-        format!("{lower}es")
-    } else {
-        format!("{lower}s")
-    }
-}
-
-impl Match {
-    fn read(n: Option<&Node>) -> Match {
-        let Some(n) = n else {
-            return Match::default();
-        };
-        let rules = |key| {
-            n.get(key)
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(ResourceRule::read)
-                .collect()
-        };
-        Match {
-            rules: rules("resourceRules"),
-            exclude: rules("excludeResourceRules"),
-            namespace_selector: n.get("namespaceSelector").cloned(),
-            object_selector: n.get("objectSelector").cloned(),
-        }
-    }
-
-    /// `None`: the object's namespace is not in the set and the selector
-    /// asks about its labels.
-    fn matches(
-        &self,
-        o: &Obj,
-        namespaces: &BTreeMap<String, Node>,
-        constraints: bool,
-    ) -> Option<bool> {
-        // A binding without resource rules narrows by selectors only.
-        if (constraints || !self.rules.is_empty()) && !self.rules.iter().any(|r| r.matches(o)) {
-            return Some(false);
-        }
-        if self.exclude.iter().any(|r| r.matches(o)) {
-            return Some(false);
-        }
-        if let Some(sel) = &self.object_selector {
-            if !selects(sel, o.get("metadata.labels")) {
-                return Some(false);
-            }
-        }
-        match (&self.namespace_selector, o.namespace) {
-            (Some(sel), Some(ns)) if !is_empty_selector(sel) => {
-                let labels = namespaces.get(ns)?;
-                Some(selects(sel, labels.pointer(["metadata", "labels"])))
-            }
-            _ => Some(true),
-        }
-    }
-}
-
-fn is_empty_selector(sel: &Node) -> bool {
-    sel.as_map().is_none_or(<[_]>::is_empty)
-}
-
-/// A label selector (`matchLabels`, `matchExpressions`) against labels.
-fn selects(sel: &Node, labels: Option<&Node>) -> bool {
-    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Node::scalar_text);
-    let by_value = sel
-        .get("matchLabels")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .all(|(k, v)| k.as_str().is_some_and(|k| label(k) == v.scalar_text()));
-    let by_expression = sel
-        .get("matchExpressions")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .all(|e| {
-            let key = e.get("key").and_then(Node::as_str).unwrap_or("");
-            let values = strings(e.get("values"));
-            let has = label(key);
-            match e.get("operator").and_then(Node::as_str) {
-                Some("In") => has.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => has.is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => has.is_some(),
-                Some("DoesNotExist") => has.is_none(),
-                _ => false,
-            }
-        });
-    by_value && by_expression
 }
 
 /// Whether a file's text may hold what this module reads ahead of the main
