@@ -245,15 +245,7 @@ pub fn check(api_version: &str, kind: &str, node: &Node) -> Option<Vec<Invalid>>
                 continue;
             }
             ValidationErrorKind::Type { kind: t } => {
-                let expected = match t {
-                    jsonschema::error::TypeKind::Single(t) => t.to_string(),
-                    jsonschema::error::TypeKind::Multiple(ts) => ts
-                        .iter()
-                        .map(|t| t.to_string())
-                        .filter(|t| t != "null")
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                };
+                let expected = crate::spec::schema::expected_types(t);
                 format!(
                     "{field} must be {expected}, found {}",
                     json_type(&instance, &err.instance_path)

@@ -237,8 +237,10 @@ fn unknown_keys(
     }
 }
 
-fn wrong_type(kind: &jsonschema::error::TypeKind, what: &str, target: &Node) -> Problem {
-    let expected = match kind {
+/// The types a schema expects, as words (`integer`, `string or integer`);
+/// `null` left out, as an absent key is how a value is left out.
+pub(crate) fn expected_types(kind: &jsonschema::error::TypeKind) -> String {
+    match kind {
         jsonschema::error::TypeKind::Single(t) => t.to_string(),
         jsonschema::error::TypeKind::Multiple(ts) => ts
             .iter()
@@ -246,7 +248,11 @@ fn wrong_type(kind: &jsonschema::error::TypeKind, what: &str, target: &Node) -> 
             .filter(|t| t != "null")
             .collect::<Vec<_>>()
             .join(" or "),
-    };
+    }
+}
+
+fn wrong_type(kind: &jsonschema::error::TypeKind, what: &str, target: &Node) -> Problem {
+    let expected = expected_types(kind);
     Problem::at_span(
         "spec::wrong-type",
         format!(

@@ -103,7 +103,8 @@ type RedisService = (Option<String>, String);
 /// What the client uses it for: (role, evidence).
 type RedisUse = (&'static str, String);
 
-fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
+/// A `labels` map as text keys and values.
+pub fn labels_of(n: Option<&Node>) -> BTreeMap<String, String> {
     n.and_then(Node::as_map)
         .unwrap_or_default()
         .iter()

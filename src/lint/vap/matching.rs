@@ -131,31 +131,8 @@ fn is_empty_selector(sel: &Node) -> bool {
     sel.as_map().is_none_or(<[_]>::is_empty)
 }
 
-/// A label selector (`matchLabels`, `matchExpressions`) against labels.
+/// A label selector against a `labels` map: the one selector logic the
+/// cross-object rules use too.
 fn selects(sel: &Node, labels: Option<&Node>) -> bool {
-    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Node::scalar_text);
-    let by_value = sel
-        .get("matchLabels")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .all(|(k, v)| k.as_str().is_some_and(|k| label(k) == v.scalar_text()));
-    let by_expression = sel
-        .get("matchExpressions")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .all(|e| {
-            let key = e.get("key").and_then(Node::as_str).unwrap_or("");
-            let values = strings(e.get("values"));
-            let has = label(key);
-            match e.get("operator").and_then(Node::as_str) {
-                Some("In") => has.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => has.is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => has.is_some(),
-                Some("DoesNotExist") => has.is_none(),
-                _ => false,
-            }
-        });
-    by_value && by_expression
+    crate::lint::rules::cluster::matches(sel, &crate::lint::rules::cluster::labels_of(labels))
 }
