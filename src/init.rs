@@ -9,7 +9,8 @@ use crate::cli::Outcome;
 use crate::spec::types::Name;
 
 /// The files, by path in the new project. `__NAME__` stands for the project
-/// name, a DNS label (so it is a plain YAML scalar wherever it goes).
+/// name, a DNS label (so it is a plain YAML scalar wherever it goes);
+/// `__VERSION__` for this release, which the hook and the workflow pin.
 const FILES: &[(&str, &str)] = &[
     ("shipshape.yaml", include_str!("init/shipshape.yaml")),
     ("envs/base.yaml", include_str!("init/envs/base.yaml")),
@@ -24,6 +25,11 @@ const FILES: &[(&str, &str)] = &[
         include_str!("init/workflow.yaml"),
     ),
 ];
+
+fn fill(text: &str, name: &str) -> String {
+    text.replace("__NAME__", name)
+        .replace("__VERSION__", env!("CARGO_PKG_VERSION"))
+}
 
 pub fn init(dir: &Path) -> Outcome {
     let folder = dir
@@ -45,7 +51,7 @@ pub fn init(dir: &Path) -> Outcome {
     };
     let targets: Vec<(PathBuf, String)> = FILES
         .iter()
-        .map(|(path, text)| (dir.join(path), text.replace("__NAME__", name.as_str())))
+        .map(|(path, text)| (dir.join(path), fill(text, name.as_str())))
         .collect();
     let existing: Vec<String> = targets
         .iter()
