@@ -8,7 +8,9 @@ declare_rule! {
     /// type (`replicas: "two"`, `containerPort: "http"`), a required field
     /// missing, a value outside the set the API server accepts
     /// (`imagePullPolicy: Sometimes`, a Service `type`, a port `protocol`,
-    /// `restartPolicy`, `dnsPolicy`). One
+    /// `restartPolicy`, `dnsPolicy`), a value the API server's decoding
+    /// refuses (a length, a pattern such as a quantity, a minimum, a number
+    /// beyond a 32-bit field, a time that is not RFC 3339). One
     /// finding per problem, at its node. Kinds checked: Deployment,
     /// StatefulSet, DaemonSet, Job, CronJob, Pod, Service, ConfigMap, Secret,
     /// Ingress, PersistentVolumeClaim, ServiceAccount, Namespace,
