@@ -143,8 +143,30 @@ pub struct SchemaArgs {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub stdout: String,
+    /// Printed after `stdout`, written straight to it: a report too large to
+    /// hold a second time as text.
+    pub body: Option<Body>,
     pub stderr: String,
     pub code: u8,
+}
+
+/// Writes the rest of a command's standard output.
+pub struct Body(Box<WriteOnce>);
+
+type WriteOnce = dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>;
+
+impl Body {
+    pub fn new(
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + 'static,
+    ) -> Self {
+        Body(Box::new(write))
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Body(..)")
+    }
 }
 
 impl Outcome {
@@ -153,6 +175,7 @@ impl Outcome {
             stdout,
             stderr,
             code: exit::OK,
+            body: None,
         }
     }
     pub fn error(stderr: String) -> Self {
@@ -160,7 +183,25 @@ impl Outcome {
             stdout: String::new(),
             stderr,
             code: exit::ERROR,
+            body: None,
         }
+    }
+    /// Writes the whole standard output: `stdout`, then the body.
+    pub fn write_stdout(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(self.stdout.as_bytes())?;
+        match self.body.take() {
+            Some(Body(write)) => write(out),
+            None => Ok(()),
+        }
+    }
+    /// The whole standard output as text (a command that post-processes it).
+    pub fn stdout_text(&mut self) -> String {
+        if self.body.is_some() {
+            let mut out = Vec::new();
+            let _ = self.write_stdout(&mut out);
+            self.stdout = String::from_utf8(out).unwrap_or_default();
+        }
+        self.stdout.clone()
     }
     fn problems(p: &Problems, sources: &Sources) -> Self {
         Self::error(p.render(sources))
@@ -239,6 +280,7 @@ fn diff_cmd(root: &Path, args: &DiffArgs) -> Outcome {
                 } else {
                     exit::FINDINGS
                 },
+                body: None,
             }
         }
         Err(Ok(broken)) => {
@@ -432,6 +474,7 @@ fn render_cmd(root: &Path, args: &RenderArgs) -> Outcome {
             stdout: s,
             stderr,
             code: exit::FINDINGS,
+            body: None,
         };
     }
     let cwd = std::env::current_dir().unwrap_or_default();

@@ -17,11 +17,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let outcome = shipshape::cli::run(cli);
+    let mut outcome = shipshape::cli::run(cli);
     // A closed pipe (`shipshape … | head`) is not an error.
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(outcome.stdout.as_bytes());
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = outcome.write_stdout(&mut stdout);
+    let _ = stdout.flush();
+    drop(stdout);
     let _ = std::io::stderr()
         .lock()
         .write_all(outcome.stderr.as_bytes());

@@ -223,6 +223,7 @@ pub fn bad_input(problems: &Problems, sources: &Sources, format: Format) -> Outc
         ),
         stderr: human,
         code: exit::ERROR,
+        body: None,
     }
 }
 
@@ -248,9 +249,12 @@ fn all_rules(policy: &Policy) -> Vec<&'static RuleMeta> {
     v
 }
 
+/// The outcome of a run that judged objects: its exit code from the
+/// findings, and the report written straight to stdout after `prefix` (the
+/// report and its sources move into the writer: nothing is copied).
 pub(crate) fn finish(
-    report: &Report,
-    sources: &Sources,
+    report: Report,
+    sources: Sources,
     policy: &Policy,
     out: &OutputArgs,
     prefix: String,
@@ -259,17 +263,19 @@ pub(crate) fn finish(
         .diagnostics
         .iter()
         .any(|d| d.severity >= out.fail_on.threshold());
-    let mut stdout = prefix;
-    stdout.push_str(&report::render(
-        out.format,
-        report,
-        sources,
-        &all_rules(policy),
-    ));
+    let format = out.format;
+    let rules = all_rules(policy);
     Outcome {
-        stdout,
+        stdout: prefix,
         stderr: String::new(),
         code: if failing { exit::FINDINGS } else { exit::OK },
+        body: Some(crate::cli::Body::new(move |w| {
+            let written = report::write(format, &report, &sources, &rules, w);
+            // The process ends once the report is printed: freeing every
+            // finding and text one by one would only delay the exit.
+            std::mem::forget((report, sources));
+            written
+        })),
     }
 }
 
@@ -354,22 +360,22 @@ pub fn lint_as(root: &Path, args: &LintArgs, show: Show) -> Outcome {
             Err(p) => return bad_input(&p.into(), &sources, format),
         }
     }
-    let mut outcome = finish(&report, &sources, &policy, &args.output, String::new());
-    // The process ends once the report is printed: freeing every node of every
-    // tree one by one would only delay the exit.
-    std::mem::forget((kept, sources));
+    let mut notes = String::new();
     if args.verbose {
         for (kind, n) in &report.summary.schema_unchecked {
-            outcome.stderr.push_str(&format!(
+            notes.push_str(&format!(
                 "note: not schema-checked (no built-in schema): {kind} ×{n}\n"
             ));
         }
         for r in &report.summary.values_unread {
-            outcome
-                .stderr
-                .push_str(&format!("note: Helm values not read in full: {r}\n"));
+            notes.push_str(&format!("note: Helm values not read in full: {r}\n"));
         }
     }
+    let mut outcome = finish(report, sources, &policy, &args.output, String::new());
+    outcome.stderr.push_str(&notes);
+    // The process ends once the report is printed: freeing every node of every
+    // tree one by one would only delay the exit.
+    std::mem::forget(kept);
     outcome
 }
 
@@ -568,7 +574,7 @@ pub fn check(root: &Path, args: &CheckArgs) -> Outcome {
     } else {
         String::new()
     };
-    finish(&e.report, &e.sources, &e.policy, &args.output, prefix)
+    finish(e.report, e.sources, &e.policy, &args.output, prefix)
 }
 
 pub fn rules(format: Format) -> Outcome {

@@ -17,20 +17,35 @@ use crate::source::Sources;
 
 pub use crate::diag::Format;
 
-/// Renders a lint report. `rules` is the rule registry (plus custom rules),
-/// which SARIF lists in full.
+/// Writes a lint report to `out`. `rules` is the rule registry (plus custom
+/// rules), which SARIF lists in full. JSON and SARIF are serialized straight
+/// into `out`, finding by finding.
+pub fn write(
+    format: Format,
+    report: &Report,
+    sources: &Sources,
+    rules: &[&'static RuleMeta],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => out.write_all(human::render(report, sources).as_bytes()),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, rules, out),
+        Format::Github => out.write_all(github::render(report).as_bytes()),
+        Format::Junit => out.write_all(junit::render(report).as_bytes()),
+        Format::Gitlab => out.write_all(gitlab::render(report).as_bytes()),
+    }
+}
+
+/// [`write`] into a string, for the small reports of stops and tests.
 pub fn render(
     format: Format,
     report: &Report,
     sources: &Sources,
     rules: &[&'static RuleMeta],
 ) -> String {
-    match format {
-        Format::Human => human::render(report, sources),
-        Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report, rules),
-        Format::Github => github::render(report),
-        Format::Junit => junit::render(report),
-        Format::Gitlab => gitlab::render(report),
-    }
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(format, report, sources, rules, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }

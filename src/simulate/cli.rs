@@ -109,10 +109,10 @@ pub fn simulate(root: &Path, args: &SimulateArgs) -> Outcome {
             if unread == 1 { "it was" } else { "they were" }
         ));
     }
-    let mut outcome = finish(&lint, &sources, &policy, &args.output, prefix);
+    let mut outcome = finish(lint, sources, &policy, &args.output, prefix);
     if format == Format::Json {
         let diagnostics: serde_json::Value =
-            serde_json::from_str(&outcome.stdout).unwrap_or(serde_json::Value::Null);
+            serde_json::from_str(&outcome.stdout_text()).unwrap_or(serde_json::Value::Null);
         let out = serde_json::json!({
             "version": 1,
             "files_not_replayed": unread,

@@ -136,6 +136,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
         stdout,
         stderr: String::new(),
         code,
+        body: None,
     }
 }
 
