@@ -379,3 +379,44 @@ fn a_base_with_a_link_out_of_the_project_is_refused() {
     assert!(all.contains("outside the project"), "{all}");
     assert!(!all.contains("hunter2-base-side"), "{all}");
 }
+
+/// The base is read from Git's object store, only the files its own project
+/// file names: a head that moved the environments and dropped a policy still
+/// diffs against a base that loads as it was committed, and a base whose
+/// project file is broken is reported as the base's problem.
+#[test]
+fn the_base_reads_the_files_its_own_project_file_names() {
+    let tmp = example_copy();
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "base"]);
+    git(tmp.path(), &["mv", "fixtures/example/envs", "specs"]);
+    let project = std::fs::read_to_string(tmp.path().join("shipshape.yaml")).unwrap();
+    let moved = project
+        .replace("environments: fixtures/example/envs", "environments: specs")
+        .replace("  - policies/custom.yaml\n", "");
+    assert_ne!(moved, project, "the example's project file changed shape");
+    std::fs::write(tmp.path().join("shipshape.yaml"), &moved).unwrap();
+    let out = run(&["diff", "--base", "HEAD"], tmp.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("no change to any environment"));
+
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "moved"]);
+    std::fs::write(tmp.path().join("shipshape.yaml"), "name: [\n").unwrap();
+    git(tmp.path(), &["commit", "-q", "-am", "broken"]);
+    std::fs::write(tmp.path().join("shipshape.yaml"), &moved).unwrap();
+    let out = run(&["diff", "--base", "HEAD"], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the base `HEAD` does not load") && stderr.contains("shipshape.yaml:1:"),
+        "{stderr}"
+    );
+}

@@ -206,20 +206,11 @@ fn string_problems(b: &Bounds, s: &str) -> Vec<String> {
         why.push(format!("longer than {m} characters"));
     }
     if let Some(p) = &b.pattern {
-        // The API server matches with Go's RE2, the language of `regex`;
-        // bounded, a pattern compiles small.
-        let re = b.compiled.get_or_init(|| {
-            regex::RegexBuilder::new(p)
-                .size_limit(1 << 20)
-                .dfa_size_limit(1 << 20)
-                .build()
-                .ok()
-        });
-        if re.as_ref().is_some_and(|re| !re.is_match(s)) {
-            why.push(if p.starts_with(QUANTITY) {
+        if p.regex().is_some_and(|re| !re.is_match(s)) {
+            why.push(if p.text.starts_with(QUANTITY) {
                 "not a quantity (`512Mi`, `0.5`, `100m`)".to_string()
             } else {
-                format!("does not match the pattern `{p}`")
+                format!("does not match the pattern `{}`", p.text)
             });
         }
     }

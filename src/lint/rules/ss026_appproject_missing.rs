@@ -39,15 +39,17 @@ impl Rule for AppprojectMissing {
         if obj.kind != "Application" {
             return;
         }
-        let path: Vec<Seg> = vec![k("spec"), k("project")];
-        let projects = &cx.cluster().app_projects;
-        if projects.is_empty() {
-            return;
-        }
+        // The object's own field first: only a project that could be missing
+        // asks the set (asking defers the object and keeps its tree).
         let Some(project) = obj.get("spec.project").and_then(Node::as_str) else {
             return;
         };
-        if project == "default" || project.contains("{{") || projects.contains(project) {
+        if project == "default" || project.contains("{{") {
+            return;
+        }
+        let path: Vec<Seg> = vec![k("spec"), k("project")];
+        let projects = &cx.cluster().app_projects;
+        if projects.is_empty() || projects.contains(project) {
             return;
         }
         let known: Vec<&str> = projects.iter().map(String::as_str).collect();
