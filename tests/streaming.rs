@@ -147,11 +147,11 @@ fn objects_no_rule_asks_about_are_not_kept() {
     let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api, namespace: shop }\nspec:\n  selector: { matchLabels: { app: api } }\n  template:\n    metadata: { labels: { app: api } }\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/a/api:1.0.0\n";
     let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: api, namespace: argocd }\nspec:\n  project: default\n  source: { repoURL: https://example.com/x.git, path: api, targetRevision: v1.0.0 }\n  destination: { server: https://kubernetes.default.svc, namespace: shop }\n";
     std::fs::write(tmp.path().join("deploy.yaml"), deploy).unwrap();
-    let kept = |files: &[&std::path::Path]| {
+    let run = |files: &[&std::path::Path]| {
         let mut sources = Sources::new();
         let paths: Vec<std::path::PathBuf> = files.iter().map(|p| p.to_path_buf()).collect();
         let loaded = lint::input::load(&paths, None, &mut sources);
-        let (_, kept) = lint::engine::lint_files(
+        let (report, kept) = lint::engine::lint_files(
             loaded,
             &sources,
             &lint::env::EnvRules::default(),
@@ -160,10 +160,23 @@ fn objects_no_rule_asks_about_are_not_kept() {
             false,
             false,
         );
-        kept.len()
+        let rules: Vec<String> = report.diagnostics.iter().map(|d| d.rule.clone()).collect();
+        (kept.len(), rules)
     };
-    assert_eq!(kept(&[&tmp.path().join("deploy.yaml")]), 0);
-    // An Application asks the sync model about the set: it is kept.
+    assert_eq!(run(&[&tmp.path().join("deploy.yaml")]).0, 0);
+    // An Application asks the sync model about the set, a workload reading
+    // a Secret asks who syncs it: both are decided from facts once the set
+    // is known (a `Later`), and neither tree is kept.
     std::fs::write(tmp.path().join("app.yaml"), app).unwrap();
-    assert_eq!(kept(&[&tmp.path().join("app.yaml")]), 1);
+    assert_eq!(run(&[&tmp.path().join("app.yaml")]).0, 0);
+    let reads = deploy.replace(
+        "image: ghcr.io/a/api:1.0.0\n",
+        "image: ghcr.io/a/api:1.0.0\n          env:\n            - name: DB_PASSWORD\n              valueFrom: { secretKeyRef: { name: db, key: password } }\n",
+    );
+    let es = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: { name: db, namespace: shop }\nspec:\n  secretStoreRef: { kind: ClusterSecretStore, name: doppler }\n  target: { name: db }\n  dataFrom: [{ extract: { key: db } }]\n";
+    std::fs::write(tmp.path().join("reads.yaml"), reads).unwrap();
+    std::fs::write(tmp.path().join("es.yaml"), es).unwrap();
+    let (kept, rules) = run(&[&tmp.path().join("reads.yaml"), &tmp.path().join("es.yaml")]);
+    assert_eq!(kept, 0);
+    assert!(rules.iter().any(|r| r == "SS024"), "{rules:?}");
 }

@@ -3,8 +3,11 @@
 //! Each batch of documents (a file, as it is read) is checked while its trees
 //! are in memory: every object adds what the cross-object indexes need to
 //! compact, owned facts (Secrets produced, Services, pods, chart pins), and
-//! its findings are resolved to exact locations there and then. The tree is
-//! kept to the end only when the set is needed to check it: a check asked
+//! its findings are resolved to exact locations there and then. A check whose
+//! decision needs the set but only facts of it returns a [`super::later`]
+//! finding (its places resolved now, its decision taken in
+//! [`Engine::finish`]), so the tree goes. The tree is kept to the end only
+//! when the set is needed to check it: a check asked
 //! about the set ([`Context::take_deferred`]; only those checks run again,
 //! see [`Rerun`]), or another object's check will look it up
 //! ([`needs_tree`]). [`Engine::finish`] checks the kept objects with the
@@ -82,6 +85,8 @@ struct Facts {
 #[derive(Default)]
 pub struct Partial {
     pending: Vec<Pending>,
+    /// Findings decided once the set is known (no tree kept for them).
+    later: Vec<(super::later::Pending, Subject)>,
     annotations: Vec<Suppression>,
     /// Files to search for suppression comments (sorted and deduplicated at
     /// the end).
@@ -101,6 +106,7 @@ impl Partial {
         self.facts.produced.merge(p.facts.produced);
         self.facts.cluster.merge(p.facts.cluster);
         self.pending.extend(p.pending);
+        self.later.extend(p.later);
         self.annotations.extend(p.annotations);
         self.comment_files.extend(p.comment_files);
         self.objects += p.objects;
@@ -258,7 +264,7 @@ impl<'r> Engine<'r> {
                 .or_default() += 1;
         }
         for f in findings {
-            self.pend(o, key, f, &mut part.pending);
+            self.pend(o, key, f, part);
         }
         part.annotations
             .extend(suppress::annotations(self.sources, o, key));
@@ -270,7 +276,7 @@ impl<'r> Engine<'r> {
         }
     }
 
-    fn pend(&self, o: &Obj, key: DocKey, f: &Finding, out: &mut Vec<Pending>) {
+    fn pend(&self, o: &Obj, key: DocKey, f: &Finding, part: &mut Partial) {
         let severity = self.policy.severity(
             f.rule.id,
             o.env.as_deref(),
@@ -278,7 +284,14 @@ impl<'r> Engine<'r> {
             f.severity.unwrap_or(f.rule.severity),
         );
         let Some(severity) = severity else { return };
-        out.push(Pending {
+        if let Some(later) = &f.later {
+            part.later.push((
+                super::later::Pending::new(o, f, later, severity),
+                Subject::of(o, key),
+            ));
+            return;
+        }
+        part.pending.push(Pending {
             diagnostic: super::resolve(self.sources, o, f, severity),
             rule: f.rule,
             subject: Subject::of(o, key),
@@ -351,7 +364,7 @@ impl<'r> Engine<'r> {
                     Rerun::All => self.settle(o, key_of(o), mine, &mut part),
                     Rerun::Only(_) => {
                         for f in mine {
-                            self.pend(o, key_of(o), f, &mut part.pending);
+                            self.pend(o, key_of(o), f, &mut part);
                         }
                     }
                 }
@@ -362,6 +375,24 @@ impl<'r> Engine<'r> {
                 earlier
             });
         all.absorb(settled);
+        // Every object has been read: decide what waited for the set.
+        let facts = super::later::SetFacts {
+            produced: &set.produced,
+            cluster: &set.cluster,
+        };
+        let decided: Vec<Pending> = std::mem::take(&mut all.later)
+            .par_iter()
+            .flat_map_iter(|(p, subject)| {
+                p.decide(&facts, self.sources)
+                    .into_iter()
+                    .map(|diagnostic| Pending {
+                        diagnostic,
+                        rule: p.about.rule,
+                        subject: subject.clone(),
+                    })
+            })
+            .collect();
+        all.pending.extend(decided);
         all.comment_files.sort_unstable();
         all.comment_files.dedup();
 

@@ -16,6 +16,7 @@ pub mod gate;
 pub mod input;
 pub mod kube_schema;
 pub mod kustomize;
+pub mod later;
 pub mod object;
 pub mod pod_security;
 pub mod policy;
@@ -166,6 +167,8 @@ pub struct Finding {
     pub inner: Option<(u32, u32)>,
     /// An exact span, for findings located by another parser (a config file).
     pub span: Option<Span>,
+    /// Decided once the set is known, from its facts (see [`later`]).
+    pub later: Option<later::Later>,
 }
 
 impl Finding {
@@ -185,6 +188,7 @@ impl Finding {
             secret: false,
             inner: None,
             span: None,
+            later: None,
         }
     }
     pub fn help(mut self, h: impl Into<String>) -> Self {
@@ -552,41 +556,18 @@ fn location(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Locatio
 }
 
 fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Diagnostic {
-    let (loc, rendered) = match &obj.doc.origin {
-        Origin::File => {
-            let span = f
-                .span
-                .unwrap_or_else(|| find_node(obj.node(), &f.path).span);
-            (location(sources, span, f.inner), None)
-        }
-        Origin::Rendered {
-            spec,
-            fields,
-            file_node,
-            ..
-        } => {
-            let rendered = file_node
-                .as_ref()
-                .map(|n| location(sources, find_node(n, &f.path).span, f.inner));
-            let best = crate::render::provenance(fields, *spec, &path_string(&f.path));
-            (location(sources, best, None), rendered)
-        }
-    };
-    Diagnostic {
-        family: Family::Lint,
-        rule: f.rule.id.to_string(),
-        name: f.rule.name.to_string(),
+    let about = later::About {
+        rule: f.rule,
         severity,
-        message: f.message.clone(),
-        help: f.help.clone().unwrap_or_else(|| f.rule.help.to_string()),
-        location: loc,
-        rendered,
-        object: Some(obj.object_ref()),
-        path: path_string(&f.path),
+        object: obj.object_ref(),
         envs: obj.env.iter().cloned().collect(),
-        identity_path: identity_path(obj.node(), &f.path),
         secret: f.secret,
-    }
+    };
+    let said = later::Said {
+        message: f.message.clone(),
+        help: f.help.clone(),
+    };
+    later::Place::of(obj, &f.path, f.span, f.inner).diagnostic(sources, &about, said)
 }
 
 /// Ids and names of every rule, for validating references to them.

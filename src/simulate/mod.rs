@@ -58,21 +58,21 @@ impl Model {
         self.apps.get(&(dir.to_string(), name.to_string())).copied()
     }
 
-    /// What blocks an Application object for one cause, as the rules that
-    /// report it ask. Only Applications ask the set: any other object asking
-    /// would be kept to the end of the run (deferred) for nothing.
-    pub fn blocks_for<'c>(
-        obj: &crate::lint::Obj,
-        cx: &'c crate::lint::Context,
-        cause: Cause,
-    ) -> Vec<&'c Block> {
+    /// The Application an object is, as the model knows it (its folder and
+    /// name), for the rules that report what blocks it; `None` for any other
+    /// object. Read while the object's tree is in memory: the blocks are
+    /// known only once the set is ([`Model::blocks_for`]).
+    pub fn app_key(obj: &crate::lint::Obj) -> Option<(String, String)> {
         if !obj.is("argoproj.io/", "Application") || obj.is_fragment() {
-            return Vec::new();
+            return None;
         }
-        let model = &cx.cluster().sync;
-        model
-            .app(&obj.doc.dir, obj.name.unwrap_or(""))
-            .map(|i| model.blocks_of(i).filter(|b| b.cause == cause).collect())
+        Some((obj.doc.dir.clone(), obj.name.unwrap_or("").to_string()))
+    }
+
+    /// What blocks an Application (by [`Model::app_key`]) for one cause.
+    pub fn blocks_for(&self, (dir, name): &(String, String), cause: Cause) -> Vec<&Block> {
+        self.app(dir, name)
+            .map(|i| self.blocks_of(i).filter(|b| b.cause == cause).collect())
             .unwrap_or_default()
     }
 

@@ -443,6 +443,7 @@ pub fn finding(
         secret: false,
         inner: s.inner,
         span: None,
+        later: None,
     }
 }
 

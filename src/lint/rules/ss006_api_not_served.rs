@@ -1,4 +1,5 @@
 use super::super::object::k;
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule};
 use crate::catalog::{self, Served};
 
@@ -38,47 +39,47 @@ declare_rule! {
 }
 
 impl Rule for ApiNotServed {
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if obj.is_fragment() {
             return;
         }
         let Some(entry) = catalog::owner_of(obj.api_version) else {
             return;
         };
-        let Some(pin) = cx
-            .cluster()
-            .chart_for(entry.kind, obj.env.as_deref(), &obj.doc.dir)
-        else {
-            return;
-        };
-        let Some(version) = pin.version else { return };
-        if let Served::No { since, until } = entry.serves(obj.api_version, obj.kind, &version) {
+        // Which chart version the set pins for this folder is known once the
+        // set is: decided then, from what is read here (no tree kept).
+        let api_version = obj.api_version.to_string();
+        let kind = obj.kind.to_string();
+        let env = obj.env.clone();
+        let dir = obj.doc.dir.clone();
+        out.push(Finding::later(&META, obj, vec![vec![k("apiVersion")]], move |set| {
+            let Some(pin) = set.cluster.chart_for(entry.kind, env.as_deref(), &dir) else {
+                return Vec::new();
+            };
+            let Some(version) = pin.version else {
+                return Vec::new();
+            };
+            let Served::No { since, until } = entry.serves(&api_version, &kind, &version) else {
+                return Vec::new();
+            };
             let when = match (since, until) {
                 (Some(s), None) => format!("first served by {s}"),
                 (Some(s), Some(u)) if s <= version => format!("served from {s} until before {u}"),
                 (Some(s), Some(_)) => format!("first served by {s}"),
                 _ => "not served by any known release".into(),
             };
-            out.push(
-                Finding::new(
-                    &META,
-                    obj,
-                    vec![k("apiVersion")],
-                    format!(
-                        "`{}` {} is not served by {} chart {version} ({} pins it); {when}",
-                        obj.api_version,
-                        obj.kind,
-                        entry.key,
-                        pin.display
-                    ),
-                )
-                .help(format!(
-                    "pin `{}` at a version that serves `{}` (supported: {}), or use the apiVersion chart {version} serves",
-                    entry.chart,
-                    obj.api_version,
-                    entry.range()
-                )),
-            );
-        }
+            vec![Verdict::at(
+                0,
+                format!(
+                    "`{api_version}` {kind} is not served by {} chart {version} ({} pins it); {when}",
+                    entry.key, pin.display
+                ),
+            )
+            .help(format!(
+                "pin `{}` at a version that serves `{api_version}` (supported: {}), or use the apiVersion chart {version} serves",
+                entry.chart,
+                entry.range()
+            ))]
+        }));
     }
 }

@@ -1,4 +1,5 @@
 use super::super::object::k;
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule, Seg};
 
 use crate::yaml::Node;
@@ -73,7 +74,7 @@ fn repository(image: &str) -> &str {
 }
 
 impl Rule for ImageTagMutable {
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         let mut images: Vec<(Vec<Seg>, &str)> = obj
             .containers()
             .iter()
@@ -88,22 +89,23 @@ impl Rule for ImageTagMutable {
         }
         for (path, image) in images {
             let Some(why) = mutable(image) else { continue };
-            // A kustomization whose build is not followed (a remote base, a
-            // chart) may pin the tag itself (asked only for mutable tags: most
-            // objects then need nothing from the rest of the set). A followed
-            // build has its `images:` applied already.
-            if !obj.doc.built && cx.cluster().image_overrides.contains(repository(image)) {
-                continue;
-            }
-            out.push(
-                Finding::new(
-                    &META,
-                    obj,
-                    path,
-                    format!("{}: image `{image}` {why}", obj.display()),
-                )
-                .strict_in_prd(obj),
-            );
+            let message = format!("{}: image `{image}` {why}", obj.display());
+            let finding = if obj.doc.built {
+                // A followed build has its `images:` applied already.
+                Finding::new(&META, obj, path, message)
+            } else {
+                // A kustomization whose build is not followed (a remote base,
+                // a chart) may pin the tag itself: known once the set is.
+                let repo = repository(image).to_string();
+                Finding::later(&META, obj, vec![path], move |set| {
+                    if set.cluster.image_overrides.contains(repo.as_str()) {
+                        Vec::new()
+                    } else {
+                        vec![Verdict::at(0, message.clone())]
+                    }
+                })
+            };
+            out.push(finding.strict_in_prd(obj));
         }
     }
 }

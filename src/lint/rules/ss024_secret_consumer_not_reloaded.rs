@@ -1,4 +1,5 @@
 use super::super::object::k;
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule};
 use super::{related, secret_refs};
 
@@ -66,19 +67,23 @@ impl Rule for SecretConsumerNotReloaded {
         if refs.is_empty() {
             return;
         }
-        let produced = cx.produced_secrets();
-        let synced: Vec<String> = refs
-            .into_iter()
-            .map(|(name, _, _)| name)
-            .filter(|name| {
-                produced.named(name).iter().any(|p| {
+        // Whether an ExternalSecret syncs one of them is known once the set
+        // is: decided then, from what is read here (the tree is not kept).
+        let names: Vec<String> = refs.into_iter().map(|(name, _, _)| name).collect();
+        let namespace = obj.namespace.map(str::to_string);
+        let dir = obj.doc.dir.clone();
+        let display = obj.display();
+        out.push(Finding::later(&META, obj, vec![vec![k("metadata")]], move |set| {
+            let synced = names.iter().find(|name| {
+                set.produced.named(name).iter().any(|p| {
                     p.by_external_secret
-                        && related(p.namespace.as_deref(), &p.dir, obj.namespace, &obj.doc.dir)
+                        && related(p.namespace.as_deref(), &p.dir, namespace.as_deref(), &dir)
                 })
-            })
-            .collect();
-        if let Some(first) = synced.first() {
-            out.push(Finding::new(&META, obj, vec![k("metadata")], format!("{} reads Secret `{first}` synced by an ExternalSecret but has no Reloader annotation", obj.display())));
-        }
+            });
+            synced
+                .map(|first| Verdict::at(0, format!("{display} reads Secret `{first}` synced by an ExternalSecret but has no Reloader annotation")))
+                .into_iter()
+                .collect()
+        }));
     }
 }

@@ -1,4 +1,5 @@
 use super::super::object::k;
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule, Seg};
 use crate::yaml::Node;
 
@@ -31,7 +32,7 @@ declare_rule! {
 }
 
 impl Rule for AppprojectMissing {
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
         if !obj.api_version.starts_with("argoproj.io/") {
             return;
         }
@@ -48,26 +49,24 @@ impl Rule for AppprojectMissing {
             return;
         }
         let path: Vec<Seg> = vec![k("spec"), k("project")];
-        let projects = &cx.cluster().app_projects;
-        if projects.is_empty() || projects.contains(project) {
-            return;
-        }
-        let known: Vec<&str> = projects.iter().map(String::as_str).collect();
-        let hint = crate::problem::did_you_mean(project, known.iter().copied()).map_or_else(
-            || format!("AppProjects here: {}", known.join(", ")),
-            |m| format!("did you mean `{m}`?"),
-        );
-        out.push(
-            Finding::new(
-                &META,
-                obj,
-                path,
-                format!(
-                    "{} uses AppProject `{project}`, which the set does not have",
-                    obj.display()
-                ),
+        let project = project.to_string();
+        let display = obj.display();
+        out.push(Finding::later(&META, obj, vec![path], move |set| {
+            let projects = &set.cluster.app_projects;
+            if projects.is_empty() || projects.contains(&project) {
+                return Vec::new();
+            }
+            let known: Vec<&str> = projects.iter().map(String::as_str).collect();
+            let hint = crate::problem::did_you_mean(&project, known.iter().copied())
+                .map_or_else(
+                    || format!("AppProjects here: {}", known.join(", ")),
+                    |m| format!("did you mean `{m}`?"),
+                );
+            vec![Verdict::at(
+                0,
+                format!("{display} uses AppProject `{project}`, which the set does not have"),
             )
-            .help(hint),
-        );
+            .help(hint)]
+        }));
     }
 }

@@ -1,3 +1,4 @@
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule};
 use crate::simulate::{Cause, Model};
 
@@ -42,12 +43,32 @@ declare_rule! {
     }
 }
 
+/// Where a refusal is reported: the Application's field at fault.
+const FIELDS: &[&str] = &[
+    "spec",
+    "spec.project",
+    "spec.source.repoURL",
+    "spec.destination.namespace",
+    "spec.source",
+];
+
 impl Rule for ArgocdDestinationNotPermitted {
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        // Reported once: the first timeline that refuses it.
-        if let Some(b) = Model::blocks_for(obj, cx, Cause::Refused).first() {
-            let path = crate::lint::path(b.field.unwrap_or("spec"));
-            out.push(Finding::new(&META, obj, path, b.message.clone()).help(b.fix.clone()));
-        }
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+        let Some(app) = Model::app_key(obj) else {
+            return;
+        };
+        let places = FIELDS.iter().map(|f| crate::lint::path(f)).collect();
+        out.push(Finding::later(&META, obj, places, move |set| {
+            // Reported once: the first timeline that refuses it.
+            let blocks = set.cluster.sync.blocks_for(&app, Cause::Refused);
+            let Some(b) = blocks.first() else {
+                return Vec::new();
+            };
+            let at = FIELDS
+                .iter()
+                .position(|f| Some(*f) == b.field)
+                .unwrap_or(0);
+            vec![Verdict::at(at, b.message.clone()).help(b.fix.clone())]
+        }));
     }
 }

@@ -1,4 +1,5 @@
 use super::super::object::k;
+use super::super::later::Verdict;
 use super::super::{Context, Finding, Obj, Rule};
 use crate::simulate::{facts::WAVE_ANNOTATION, Cause, Model};
 
@@ -45,15 +46,22 @@ declare_rule! {
 }
 
 impl Rule for SyncWaveDeadlock {
-    fn check(&self, obj: &Obj, cx: &Context, out: &mut Vec<Finding>) {
-        let blocks = Model::blocks_for(obj, cx, Cause::Deadlock);
+    fn check(&self, obj: &Obj, _cx: &Context, out: &mut Vec<Finding>) {
+        let Some(app) = Model::app_key(obj) else {
+            return;
+        };
         let path = if obj.annotation(WAVE_ANNOTATION).is_some() {
             vec![k("metadata"), k("annotations"), k(WAVE_ANNOTATION)]
         } else {
             vec![k("spec"), k("source")]
         };
-        for b in blocks {
-            out.push(Finding::new(&META, obj, path.clone(), b.message.clone()).help(b.fix.clone()));
-        }
+        out.push(Finding::later(&META, obj, vec![path], move |set| {
+            set.cluster
+                .sync
+                .blocks_for(&app, Cause::Deadlock)
+                .into_iter()
+                .map(|b| Verdict::at(0, b.message.clone()).help(b.fix.clone()))
+                .collect()
+        }));
     }
 }
