@@ -3,24 +3,60 @@
 //! named them (relative where possible) so no machine path reaches any output.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Index of a file in a [`Sources`] registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct FileId(pub u32);
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SourceFile {
     /// The path as shown to users (forward slashes, relative to the project).
     pub name: String,
     /// The path to read and write on this machine.
     pub path: PathBuf,
-    /// Set once: when the file is added, or by the worker that reads a file
-    /// [`Sources::reserve`]d for it.
-    text: std::sync::OnceLock<Arc<str>>,
-    /// `text` with every secret-like value masked, made on first use: the
-    /// only text any excerpt is cut from (`None`: nothing to mask).
-    shown: std::sync::OnceLock<Option<String>>,
+    /// Set when the file is added, or by the worker that reads a file
+    /// [`Sources::reserve`]d for it; a file read from disk may be released
+    /// once checked ([`Sources::release`]) and is read again if asked for.
+    text: RwLock<Option<Arc<str>>>,
+    /// Read from `path`: its text can be read again.
+    from_disk: bool,
+    /// The length of the text first read: a text read again that differs
+    /// (the file changed during the run) is not used, as its positions would
+    /// not be the ones reported.
+    first_len: OnceLock<usize>,
+    /// The text with every secret-like value masked, made on first use: the
+    /// only text any excerpt is cut from.
+    shown: OnceLock<Arc<str>>,
+}
+
+impl Clone for SourceFile {
+    fn clone(&self) -> Self {
+        SourceFile {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            text: RwLock::new(self.loaded()),
+            from_disk: self.from_disk,
+            first_len: self.first_len.clone(),
+            shown: self.shown.clone(),
+        }
+    }
+}
+
+impl SourceFile {
+    fn loaded(&self) -> Option<Arc<str>> {
+        self.text.read().ok().and_then(|t| t.clone())
+    }
+    /// Sets the text unless one is set; returns the text that is.
+    fn set(&self, text: Arc<str>) -> Arc<str> {
+        if *self.first_len.get_or_init(|| text.len()) != text.len() {
+            return Arc::from("");
+        }
+        match self.text.write() {
+            Ok(mut slot) => slot.get_or_insert(text).clone(),
+            Err(_) => text,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -41,7 +77,9 @@ impl Sources {
     ) -> FileId {
         let id = self.reserve(name, path);
         if let Some(f) = self.files.last_mut() {
-            f.text = std::sync::OnceLock::from(text.into());
+            f.text = RwLock::new(Some(text.into()));
+            // Its text may not be what is on disk (stdin, a render): kept.
+            f.from_disk = false;
         }
         id
     }
@@ -54,18 +92,31 @@ impl Sources {
             // Names are shown relative to where the user stands.
             name: format!("{}{}", crate::ui::display_prefix(), name.into()),
             path: path.into(),
-            text: std::sync::OnceLock::new(),
-            shown: std::sync::OnceLock::new(),
+            text: RwLock::new(None),
+            from_disk: true,
+            first_len: OnceLock::new(),
+            shown: OnceLock::new(),
         });
         id
     }
 
     /// Sets the text of a reserved file (the first text set stays) and
     /// returns it.
-    pub fn fill(&self, id: FileId, text: String) -> &str {
+    pub fn fill(&self, id: FileId, text: String) -> Arc<str> {
         match self.get(id) {
-            Some(f) => f.text.get_or_init(|| text.into()),
-            None => "",
+            Some(f) => f.set(text.into()),
+            None => Arc::from(""),
+        }
+    }
+
+    /// Lets go of a checked file's text: memory then holds the texts of the
+    /// files a report shows, not of every file read. Asked for again, it is
+    /// read again from disk (a text not read from disk is never released).
+    pub fn release(&self, id: FileId) {
+        if let Some(f) = self.get(id).filter(|f| f.from_disk) {
+            if let Ok(mut slot) = f.text.write() {
+                *slot = None;
+            }
         }
     }
 
@@ -77,23 +128,40 @@ impl Sources {
         self.get(id).map_or("<unknown>", |f| f.name.as_str())
     }
 
-    /// The text, unless the file is reserved and not read yet.
-    pub fn try_text(&self, id: FileId) -> Option<&str> {
-        self.get(id).and_then(|f| f.text.get()).map(|t| &**t)
+    /// The text as it is held, without reading: `None` for a file reserved
+    /// and not read yet, or released.
+    pub fn try_text(&self, id: FileId) -> Option<Arc<str>> {
+        self.get(id).and_then(SourceFile::loaded)
     }
 
-    pub fn text(&self, id: FileId) -> &str {
-        self.get(id).and_then(|f| f.text.get()).map_or("", |t| t)
+    /// The text, read again from disk if it was released (empty if it cannot
+    /// be read).
+    pub fn text(&self, id: FileId) -> Arc<str> {
+        let Some(f) = self.get(id) else {
+            return Arc::from("");
+        };
+        if let Some(t) = f.loaded() {
+            return t;
+        }
+        if !f.from_disk {
+            return Arc::from("");
+        }
+        match read_text(&f.path) {
+            Ok(t) => f.set(t.into()),
+            Err(_) => Arc::from(""),
+        }
     }
 
     /// The text to show in excerpts: secret-like values masked (see `secret`).
     pub fn shown_text(&self, id: FileId) -> &str {
         self.get(id).map_or("", |f| {
-            let text = f.text.get().map_or("", |t| t);
-            let shown = f
-                .shown
-                .get_or_init(|| crate::secret::mask(text, &crate::secret::ranges(text)));
-            shown.as_deref().unwrap_or(text)
+            f.shown.get_or_init(|| {
+                let text = self.text(id);
+                match crate::secret::mask(&text, &crate::secret::ranges(&text)) {
+                    Some(masked) => masked.into(),
+                    None => text,
+                }
+            })
         })
     }
 
@@ -103,8 +171,11 @@ impl Sources {
     pub fn mask_from<'n>(&self, id: FileId, docs: impl IntoIterator<Item = &'n crate::yaml::Node>) {
         if let Some(f) = self.get(id) {
             f.shown.get_or_init(|| {
-                let text = f.text.get().map_or("", |t| t);
-                crate::secret::mask(text, &crate::secret::ranges_in(text, docs))
+                let text = self.text(id);
+                match crate::secret::mask(&text, &crate::secret::ranges_in(&text, docs)) {
+                    Some(masked) => masked.into(),
+                    None => text,
+                }
             });
         }
     }
@@ -175,4 +246,39 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
             || (b.len() >= 2 && (b[0] == 0 || b[1] == 0));
         ReadError::NotUtf8(utf16)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_released_text_is_read_again_unless_the_file_changed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, "kind: A\n").expect("write");
+        let mut sources = Sources::default();
+        let id = sources.reserve("a.yaml", &path);
+        assert_eq!(&*sources.fill(id, "kind: A\n".into()), "kind: A\n");
+
+        sources.release(id);
+        assert_eq!(sources.try_text(id), None);
+        assert_eq!(&*sources.text(id), "kind: A\n");
+
+        sources.release(id);
+        std::fs::write(&path, "kind: Changed\n").expect("write");
+        assert_eq!(&*sources.text(id), "", "a changed file is not used");
+    }
+
+    #[test]
+    fn a_text_not_read_from_disk_is_never_released() {
+        let mut sources = Sources::default();
+        let id = sources.add(
+            "-",
+            Path::new("/nonexistent/stdin"),
+            "kind: B\n".to_string(),
+        );
+        sources.release(id);
+        assert_eq!(&*sources.text(id), "kind: B\n");
+    }
 }

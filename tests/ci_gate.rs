@@ -388,7 +388,7 @@ fn the_documented_github_workflow_is_valid() {
         std::path::Path::new("workflow.yaml"),
         yaml.to_string(),
     );
-    let node = shipshape::yaml::parse_single(sources.text(id), id).expect("valid YAML");
+    let node = shipshape::yaml::parse_single(&sources.text(id), id).expect("valid YAML");
     let j = node.to_json();
     assert_eq!(j["permissions"]["security-events"], "write");
     assert_eq!(j["permissions"]["actions"], "read");
@@ -402,7 +402,7 @@ fn the_documented_github_workflow_is_valid() {
 
     let action = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
     let id = sources.add("action.yml", std::path::Path::new("action.yml"), action);
-    let a = shipshape::yaml::parse_single(sources.text(id), id)
+    let a = shipshape::yaml::parse_single(&sources.text(id), id)
         .expect("valid YAML")
         .to_json();
     assert_eq!(a["runs"]["using"], "composite");
@@ -453,7 +453,7 @@ fn the_documented_github_workflow_is_valid() {
 
     let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).expect("hooks");
     let id = sources.add("hooks.yaml", std::path::Path::new("hooks.yaml"), hooks);
-    let node = shipshape::yaml::parse_single(sources.text(id), id).expect("valid YAML");
+    let node = shipshape::yaml::parse_single(&sources.text(id), id).expect("valid YAML");
     for hook in node.to_json().as_array().expect("hooks") {
         assert_eq!(
             hook["pass_filenames"], false,

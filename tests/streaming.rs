@@ -131,6 +131,7 @@ fn files_masked_from_their_trees_match_masking_the_text() {
     let mut secrets = 0;
     for id in shown {
         let text = sources.text(id);
+        let text = &*text;
         let expected = shipshape::secret::masked(text);
         secrets += usize::from(expected != text);
         assert_eq!(sources.shown_text(id), expected, "{}", sources.name(id));

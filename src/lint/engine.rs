@@ -545,6 +545,11 @@ pub fn lint_files(
             // while they are here, rather than parse it again to report.
             if excerpts && acc.part.pending.len() > found {
                 sources.mask_from(file, read_as_is(&docs));
+            } else {
+                // Checked, and not shown by this report: its text goes (read
+                // again from disk if a later finding or a suppression
+                // comment asks for it).
+                sources.release(file);
             }
             let mut keep = keep.into_iter().peekable();
             let before = acc.kept.len();
@@ -673,9 +678,9 @@ fn read_set_facts(
                 None => sources.fill(*id, crate::source::read_text(path).ok()?),
             };
             let wanted = text.contains(super::pod_security::ENFORCE_LABEL)
-                || super::vap::is_admission_text(text);
+                || super::vap::is_admission_text(&text);
             // A file that does not parse is reported by the main pass.
-            wanted.then(|| Some((*id, crate::yaml::parse_stream(text, *id).ok()?)))?
+            wanted.then(|| Some((*id, crate::yaml::parse_stream(&text, *id).ok()?)))?
         })
         .collect();
     first

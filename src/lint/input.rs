@@ -302,7 +302,7 @@ pub(super) fn read_and_parse(
             }
         },
     };
-    yaml::parse_stream(text, id).map_err(|e| Box::new(parse_error(sources, id, &e)))
+    yaml::parse_stream(&text, id).map_err(|e| Box::new(parse_error(sources, id, &e)))
 }
 
 /// The floor every lint pays: read and parse every file, in parallel,
@@ -447,7 +447,7 @@ pub(super) fn links_values(sources: &Sources, id: FileId, path: &Path) -> bool {
             Err(_) => return false,
         },
     };
-    MARKERS.as_ref().is_none_or(|m| m.is_match(text))
+    MARKERS.as_ref().is_none_or(|m| m.is_match(&text))
 }
 
 /// The files a kustomization lists as patches.

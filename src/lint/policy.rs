@@ -229,7 +229,7 @@ fn read_policy_file(
         }
     };
     let file = sources.add(name.clone(), path, text);
-    let node = match yaml::parse_single(sources.text(file), file) {
+    let node = match yaml::parse_single(&sources.text(file), file) {
         Ok(n) => n,
         Err(e) => {
             problems.push(Problem::at_span(

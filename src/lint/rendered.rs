@@ -58,7 +58,7 @@ pub fn from_bundle(
         }
         let text = bundle.files.get(&b.file).cloned().unwrap_or_default();
         let id = sources.add(format!("{output}/{}", b.file), PathBuf::from(&b.file), text);
-        let nodes = yaml::parse_stream(sources.text(id), id).unwrap_or_default();
+        let nodes = yaml::parse_stream(&sources.text(id), id).unwrap_or_default();
         file_ids.insert(&b.file, (id, nodes));
     }
     bundle
@@ -154,7 +154,7 @@ fn read_as_files(
             PathBuf::from(file),
             text.clone(),
         );
-        let Ok(nodes) = yaml::parse_stream(sources.text(id), id) else {
+        let Ok(nodes) = yaml::parse_stream(&sources.text(id), id) else {
             continue;
         };
         let dir = path

@@ -265,7 +265,7 @@ fn parse_env_files(
 }
 
 fn parse(sources: &Sources, file: FileId) -> Result<Node, Problems> {
-    let node = yaml::parse_single(sources.text(file), file).map_err(|e| {
+    let node = yaml::parse_single(&sources.text(file), file).map_err(|e| {
         Problems::from(Problem::at_span(
             "spec::yaml",
             format!("invalid YAML: {}", e.message),

@@ -102,7 +102,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
             }
         };
         let id = sources.add(shown(path), path, text);
-        results.push((id, validate(sources.text(id), id)));
+        results.push((id, validate(&sources.text(id), id)));
     }
     let all_valid = results.iter().all(|(_, v)| v.is_valid());
     let code = if all_valid { exit::OK } else { exit::FINDINGS };
@@ -148,7 +148,7 @@ fn match_cmd(file: &std::path::Path, urls: &[String], format: Format) -> Outcome
     };
     let mut sources = Sources::new();
     let id = sources.add(name.clone(), file, text);
-    let v = validate(sources.text(id), id);
+    let v = validate(&sources.text(id), id);
     if !v.is_valid() {
         let mut s = format!("error: `{name}` is not a valid cloudflared config; cloudflared would not start with it\n");
         let mut report = as_report(&[(id, v)], &sources);
