@@ -5,6 +5,8 @@
 //! it, and it imports neither.
 
 use clap::ValueEnum;
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::yaml::Span;
@@ -114,11 +116,13 @@ pub enum Family {
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
     pub family: Family,
-    pub rule: String,
-    pub name: String,
+    /// Rule ids, names and help are mostly a rule's own static text: not
+    /// copied per finding.
+    pub rule: Cow<'static, str>,
+    pub name: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
-    pub help: String,
+    pub help: Cow<'static, str>,
     #[serde(flatten)]
     pub location: Location,
     /// The rendered file, for findings on rendered objects (which point at the spec).
@@ -135,6 +139,7 @@ pub struct Diagnostic {
     /// `path` with list items named where they have a name
     /// (`containers[api].env[DB_PASSWORD]`): a finding's identity across
     /// revisions, so inserting an item does not make old findings new.
+    /// Empty when it is `path` (most findings: nothing kept twice).
     #[serde(skip)]
     pub identity_path: String,
 }

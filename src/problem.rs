@@ -121,13 +121,17 @@ impl Problem {
         };
         Diagnostic {
             family: crate::diag::Family::Input,
-            rule: self.code.to_string(),
+            rule: self.code.into(),
             name: crate::codes::find(self.code)
                 .map_or("bad-input", |c| c.summary)
-                .to_string(),
+                .into(),
             severity: crate::diag::Severity::Error,
             message: self.message.clone(),
-            help: self.help.clone().unwrap_or_else(|| default_help(self)),
+            help: self
+                .help
+                .clone()
+                .unwrap_or_else(|| default_help(self))
+                .into(),
             location,
             rendered: None,
             object: None,

@@ -135,7 +135,7 @@ impl Sources {
     }
 
     /// The text, read again from disk if it was released (empty if it cannot
-    /// be read).
+    /// be read, or changed since it was first read).
     pub fn text(&self, id: FileId) -> Arc<str> {
         let Some(f) = self.get(id) else {
             return Arc::from("");
@@ -146,9 +146,11 @@ impl Sources {
         if !f.from_disk {
             return Arc::from("");
         }
+        // Not kept: what asks again (suppression comments, an excerpt's
+        // masked copy) reads it once.
         match read_text(&f.path) {
-            Ok(t) => f.set(t.into()),
-            Err(_) => Arc::from(""),
+            Ok(t) if f.first_len.get().is_none_or(|n| *n == t.len()) => t.into(),
+            _ => Arc::from(""),
         }
     }
 

@@ -161,7 +161,11 @@ fn objects_no_rule_asks_about_are_not_kept() {
             false,
             false,
         );
-        let rules: Vec<String> = report.diagnostics.iter().map(|d| d.rule.clone()).collect();
+        let rules: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| d.rule.to_string())
+            .collect();
         (kept.len(), rules)
     };
     assert_eq!(run(&[&tmp.path().join("deploy.yaml")]).0, 0);

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use super::env::EnvRules;
 use super::input::{self, Loaded};
-use super::suppress::{self, Subject, Suppression, Suppressions};
+use super::suppress::{self, Suppression, Suppressions};
 use super::{
     policy::Policy, registry, rules, values, Context, Diagnostic, Doc, Finding, Obj, Origin,
     Report, Rule, RuleMeta, SetIndex, Settings, Severity, Summary, UnreadValues,
@@ -67,11 +67,13 @@ impl Rerun {
     }
 }
 
-/// A diagnostic on an object, before suppressions.
+/// A diagnostic on an object (`key`), before suppressions. Boxed: the list
+/// of a run's findings is then a list of pointers, grown and sorted without
+/// moving (or doubling) the findings themselves.
 struct Pending {
-    diagnostic: Diagnostic,
+    diagnostic: Box<Diagnostic>,
     rule: &'static RuleMeta,
-    subject: Subject,
+    key: DocKey,
 }
 
 /// The facts cross-object rules need, gathered from every object.
@@ -86,7 +88,7 @@ struct Facts {
 pub struct Partial {
     pending: Vec<Pending>,
     /// Findings decided once the set is known (no tree kept for them).
-    later: Vec<(super::later::Pending, Subject)>,
+    later: Vec<(super::later::Pending, DocKey)>,
     annotations: Vec<Suppression>,
     /// Files to search for suppression comments (sorted and deduplicated at
     /// the end).
@@ -269,8 +271,9 @@ impl<'r> Engine<'r> {
         part.annotations
             .extend(suppress::annotations(self.sources, o, key));
         for f in suppress::comment_files(o) {
-            // A file's documents come one after another: most repeats stop here.
-            if part.comment_files.last() != Some(&f) {
+            // A file's documents come one after another: most repeats stop
+            // here. Only files with suppression comments are read again.
+            if part.comment_files.last() != Some(&f) && suppress::has_comments(self.sources, f) {
                 part.comment_files.push(f);
             }
         }
@@ -286,15 +289,15 @@ impl<'r> Engine<'r> {
         let Some(severity) = severity else { return };
         if let Some(later) = &f.later {
             part.later.push((
-                super::later::Pending::new(o, f, later, severity),
-                Subject::of(o, key),
+                super::later::Pending::new(self.sources, o, f, later, severity),
+                key,
             ));
             return;
         }
         part.pending.push(Pending {
-            diagnostic: super::resolve(self.sources, o, f, severity),
+            diagnostic: Box::new(super::resolve(self.sources, o, f, severity)),
             rule: f.rule,
-            subject: Subject::of(o, key),
+            key,
         });
     }
 
@@ -382,13 +385,13 @@ impl<'r> Engine<'r> {
         };
         let decided: Vec<Pending> = std::mem::take(&mut all.later)
             .par_iter()
-            .flat_map_iter(|(p, subject)| {
+            .flat_map_iter(|(p, key)| {
                 p.decide(&facts, self.sources)
                     .into_iter()
                     .map(|diagnostic| Pending {
-                        diagnostic,
+                        diagnostic: Box::new(diagnostic),
                         rule: p.about.rule,
-                        subject: subject.clone(),
+                        key: *key,
                     })
             })
             .collect();
@@ -403,10 +406,11 @@ impl<'r> Engine<'r> {
             self.policy,
             self.settings.today,
         );
-        let mut keyed: Vec<(Diagnostic, Option<DocKey>)> = Vec::new();
-        for p in std::mem::take(&mut all.pending) {
-            if !suppressions.suppresses(p.rule, &p.subject, &p.diagnostic) {
-                keyed.push((p.diagnostic, Some(p.subject.key)));
+        let pending = std::mem::take(&mut all.pending);
+        let mut keyed: Vec<(Box<Diagnostic>, Option<DocKey>)> = Vec::with_capacity(pending.len());
+        for p in pending {
+            if !suppressions.suppresses(p.rule, p.key, &p.diagnostic) {
+                keyed.push((p.diagnostic, Some(p.key)));
             }
         }
         keyed.extend(
@@ -416,10 +420,10 @@ impl<'r> Engine<'r> {
                 .chain(self.settings.admission.not_evaluated.iter().cloned())
                 .chain(admission_unknown)
                 .chain(suppressions.problems())
-                .map(|d| (d, None)),
+                .map(|d| (Box::new(d), None)),
         );
         keyed.sort_by(report_order);
-        let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d).collect());
+        let diagnostics = merge_across_envs(keyed.into_iter().map(|(d, _)| d));
         let mut summary = self.summary(&diagnostics, all, files);
         summary.suppressions = suppressions.listed();
         Report {
@@ -459,8 +463,8 @@ impl Engine<'_> {
 /// The order of a report: by place, rule and message; input order breaks
 /// ties, as if every object had been checked in turn.
 fn report_order(
-    (a, ka): &(Diagnostic, Option<DocKey>),
-    (b, kb): &(Diagnostic, Option<DocKey>),
+    (a, ka): &(Box<Diagnostic>, Option<DocKey>),
+    (b, kb): &(Box<Diagnostic>, Option<DocKey>),
 ) -> std::cmp::Ordering {
     (
         &a.location.file,
@@ -631,7 +635,9 @@ pub fn run_in_memory(
 /// dev and prd both inherit) become one, with the highest severity among them
 /// and every env named: prd's error must never hide behind dev's warning.
 /// `diagnostics` is sorted so that duplicates are adjacent.
-fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn merge_across_envs(
+    diagnostics: impl ExactSizeIterator<Item = Box<Diagnostic>>,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
         match out.last_mut() {
@@ -654,7 +660,7 @@ fn merge_across_envs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                     }
                 }
             }
-            _ => out.push(d),
+            _ => out.push(*d),
         }
     }
     for d in &mut out {

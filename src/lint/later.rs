@@ -89,15 +89,20 @@ impl Finding {
 /// A node a finding may point at, resolved while the tree was in memory.
 pub struct Place {
     span: Span,
-    inner: Option<(u32, u32)>,
     /// The node in the rendered file, for findings on rendered objects.
-    rendered: Option<(Span, Option<(u32, u32)>)>,
+    rendered: Option<Span>,
     pub path: String,
     identity: String,
 }
 
 impl Place {
-    pub fn of(obj: &Obj, path: &[Seg], span: Option<Span>, inner: Option<(u32, u32)>) -> Self {
+    pub fn of(
+        sources: &Sources,
+        obj: &Obj,
+        path: &[Seg],
+        span: Option<Span>,
+        inner: Option<(u32, u32)>,
+    ) -> Self {
         let (span, inner, rendered) = match &obj.doc.origin {
             Origin::File => (
                 span.unwrap_or_else(|| find_node(obj.node(), path).span),
@@ -115,12 +120,14 @@ impl Place {
                 file_node.as_ref().map(|n| (find_node(n, path).span, inner)),
             ),
         };
+        let shown = path_string(path);
         Place {
-            span,
-            inner,
-            rendered,
-            path: path_string(path),
-            identity: identity_path(obj.node(), path),
+            span: super::embedded_span(sources, span, inner),
+            rendered: rendered.map(|(span, inner)| super::embedded_span(sources, span, inner)),
+            identity: Some(identity_path(obj.node(), path))
+                .filter(|i| *i != shown)
+                .unwrap_or_default(),
+            path: shown,
         }
     }
 
@@ -128,15 +135,13 @@ impl Place {
     pub fn diagnostic(&self, sources: &Sources, about: &About, said: Said) -> Diagnostic {
         Diagnostic {
             family: Family::Lint,
-            rule: about.rule.id.to_string(),
-            name: about.rule.name.to_string(),
+            rule: about.rule.id.into(),
+            name: about.rule.name.into(),
             severity: about.severity,
             message: said.message,
-            help: said.help.unwrap_or_else(|| about.rule.help.to_string()),
-            location: super::location(sources, self.span, self.inner),
-            rendered: self
-                .rendered
-                .map(|(span, inner)| super::location(sources, span, inner)),
+            help: said.help.map_or(about.rule.help.into(), Into::into),
+            location: super::location(sources, self.span),
+            rendered: self.rendered.map(|span| super::location(sources, span)),
             object: Some(about.object.clone()),
             path: self.path.clone(),
             envs: about.envs.clone(),
@@ -169,7 +174,13 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn new(obj: &Obj, f: &Finding, later: &Later, severity: Severity) -> Self {
+    pub fn new(
+        sources: &Sources,
+        obj: &Obj,
+        f: &Finding,
+        later: &Later,
+        severity: Severity,
+    ) -> Self {
         Pending {
             about: About {
                 rule: f.rule,
@@ -181,7 +192,7 @@ impl Pending {
             places: later
                 .places
                 .iter()
-                .map(|p| Place::of(obj, p, None, f.inner))
+                .map(|p| Place::of(sources, obj, p, None, f.inner))
                 .collect(),
             decide: later.decide.clone(),
         }

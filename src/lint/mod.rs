@@ -484,26 +484,33 @@ pub fn find_node<'a>(root: &'a Node, path: &[Seg]) -> &'a Node {
     node
 }
 
-fn location(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Location {
-    let Some((l, c)) = inner else {
-        let (end_line, end_column) =
-            if (span.end.line, span.end.col) < (span.start.line, span.start.col) {
-                (span.start.line, span.start.col)
-            } else {
-                (span.end.line, span.end.col)
-            };
-        return Location {
-            file: sources.name(span.file).to_string(),
-            line: span.start.line,
-            column: span.start.col,
-            end_line,
-            end_column,
-            span: Some(span),
+/// The location of a resolved span (see [`embedded_span`]); needs no text.
+fn location(sources: &Sources, span: Span) -> Location {
+    let (end_line, end_column) =
+        if (span.end.line, span.end.col) < (span.start.line, span.start.col) {
+            (span.start.line, span.start.col)
+        } else {
+            (span.end.line, span.end.col)
         };
+    Location {
+        file: sources.name(span.file).to_string(),
+        line: span.start.line,
+        column: span.start.col,
+        end_line,
+        end_column,
+        span: Some(span),
+    }
+}
+
+/// The span a finding points at: for a finding inside an embedded file (a
+/// block scalar), the line `inner` names within it, resolved against the
+/// text while the file is checked (its text may be released afterwards).
+fn embedded_span(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Span {
+    let Some((l, c)) = inner else {
+        return span;
     };
-    // A finding inside an embedded file (a block scalar): its first line is the
-    // line after the `|` indicator (or the scalar's own line when the span
-    // starts at the content), indented like the block.
+    // Its first line is the line after the `|` indicator (or the scalar's
+    // own line when the span starts at the content), indented like the block.
     let text = sources.text(span.file);
     let at_indicator = text
         .get(span.start.offset as usize..)
@@ -541,17 +548,10 @@ fn location(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Locatio
         col,
         offset: 0,
     };
-    Location {
-        file: sources.name(span.file).to_string(),
-        line,
-        column,
-        end_line: line,
-        end_column,
-        span: Some(Span {
-            file: span.file,
-            start: pos(column),
-            end: pos(end_column),
-        }),
+    Span {
+        file: span.file,
+        start: pos(column),
+        end: pos(end_column),
     }
 }
 
@@ -567,7 +567,7 @@ fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Dia
         message: f.message.clone(),
         help: f.help.clone(),
     };
-    later::Place::of(obj, &f.path, f.span, f.inner).diagnostic(sources, &about, said)
+    later::Place::of(sources, obj, &f.path, f.span, f.inner).diagnostic(sources, &about, said)
 }
 
 /// Ids and names of every rule, for validating references to them.

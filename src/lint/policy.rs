@@ -655,8 +655,8 @@ impl CustomRule {
         let s = self.expr_span;
         Diagnostic {
             family: crate::lint::Family::Lint,
-            rule: self.meta.id.to_string(),
-            name: self.meta.name.to_string(),
+            rule: self.meta.id.into(),
+            name: self.meta.name.into(),
             severity: Severity::Error,
             message: format!(
                 "custom rule could not be evaluated on {}: {message}",

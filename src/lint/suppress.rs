@@ -114,24 +114,24 @@ impl Suppression {
     }
 }
 
-/// The object a diagnostic is about, as suppressions match it.
-#[derive(Debug, Clone)]
-pub struct Subject {
-    pub key: DocKey,
-    pub kind: String,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
-    pub env: Option<String>,
+/// The object a diagnostic is about, as suppressions match it: read from
+/// the diagnostic itself (its object and, before environments are merged,
+/// its one environment), so nothing is kept twice per finding.
+struct Subject<'d> {
+    kind: &'d str,
+    name: Option<&'d str>,
+    namespace: Option<&'d str>,
+    env: Option<&'d str>,
 }
 
-impl Subject {
-    pub fn of(obj: &Obj, key: DocKey) -> Self {
+impl<'d> Subject<'d> {
+    fn of(d: &'d Diagnostic) -> Self {
+        let object = d.object.as_ref();
         Subject {
-            key,
-            kind: obj.kind.to_string(),
-            name: obj.name.map(str::to_string),
-            namespace: obj.namespace.map(str::to_string),
-            env: obj.env.clone(),
+            kind: object.map_or("", |o| o.kind.as_str()),
+            name: object.and_then(|o| o.name.as_deref()),
+            namespace: object.and_then(|o| o.namespace.as_deref()),
+            env: d.envs.first().map(String::as_str),
         }
     }
 }
@@ -209,6 +209,12 @@ pub fn comment_files(o: &Obj) -> Vec<FileId> {
             .chain(fields.iter().map(|(_, sp)| sp.file))
             .collect(),
     }
+}
+
+/// Whether a file may hold `# shipshape:ignore` comments: asked while its
+/// text is in memory, so only those files are read again at the end.
+pub fn has_comments(sources: &Sources, file: FileId) -> bool {
+    sources.text(file).contains(COMMENT)
 }
 
 /// The `# shipshape:ignore` comments of a file.
@@ -316,11 +322,13 @@ impl Suppressions {
         }
     }
 
-    /// Whether a diagnostic is silenced; marks the suppressions that silence it.
-    pub fn suppresses(&mut self, rule: &RuleMeta, subject: &Subject, d: &Diagnostic) -> bool {
+    /// Whether a diagnostic on the object `key` is silenced; marks the
+    /// suppressions that silence it.
+    pub fn suppresses(&mut self, rule: &RuleMeta, key: DocKey, d: &Diagnostic) -> bool {
+        let subject = Subject::of(d);
         let candidates = self
             .by_object
-            .get(&subject.key)
+            .get(&key)
             .into_iter()
             .chain(self.by_line.get(&d.location.line))
             .flatten()
@@ -336,7 +344,7 @@ impl Suppressions {
                 continue;
             }
             let applies = match &s.scope {
-                Scope::Object(key) => *key == subject.key,
+                Scope::Object(at) => *at == key,
                 Scope::Line(file, line) => {
                     let here = d.location.span.map(|sp| sp.file) == Some(*file)
                         || d.location.file == s.at.file;
@@ -349,15 +357,11 @@ impl Suppressions {
                     env,
                 } => {
                     kind.as_deref().is_none_or(|k| k == subject.kind)
-                        && name
-                            .as_deref()
-                            .is_none_or(|n| Some(n) == subject.name.as_deref())
+                        && name.as_deref().is_none_or(|n| Some(n) == subject.name)
                         && namespace
                             .as_deref()
-                            .is_none_or(|n| Some(n) == subject.namespace.as_deref())
-                        && env
-                            .as_deref()
-                            .is_none_or(|e| Some(e) == subject.env.as_deref())
+                            .is_none_or(|n| Some(n) == subject.namespace)
+                        && env.as_deref().is_none_or(|e| Some(e) == subject.env)
                 }
             };
             if applies {
@@ -440,7 +444,8 @@ impl Suppressions {
                 d.help = format!(
                     "{}: fix the finding, or renew the suppression with a new `until=` and a reason that still holds",
                     s.owner.as_deref().unwrap_or("whoever accepted it")
-                );
+                )
+                .into();
                 out.push(d);
                 continue;
             }
@@ -475,7 +480,9 @@ impl Suppressions {
                 let names = super::registry::all_metas();
                 let candidates = names.iter().flat_map(|m| [m.id, m.name]);
                 d.help = match crate::problem::did_you_mean(&s.rule_text, candidates) {
-                    Some(m) => format!("did you mean `{m}`? (`shipshape rules` lists every rule)"),
+                    Some(m) => {
+                        format!("did you mean `{m}`? (`shipshape rules` lists every rule)").into()
+                    }
                     None => "name a rule by id or name; `shipshape rules` lists them".into(),
                 };
             }

@@ -80,7 +80,7 @@ pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         // a rule id is followed by its name (`SS020 missing-resources`).
         let code = match d.family {
             Family::Lint | Family::Drift => format!("{} {}", d.rule, d.name),
-            Family::Input | Family::Tunnel => d.rule.clone(),
+            Family::Input | Family::Tunnel => d.rule.to_string(),
         };
         s.push_str(&format!(
             "{}{}[{code}]: {}{envs}\n",

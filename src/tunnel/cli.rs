@@ -19,11 +19,11 @@ fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::diag
         for f in &v.findings {
             diagnostics.push(Diagnostic {
                 family: crate::diag::Family::Tunnel,
-                rule: format!("tunnel::{}", f.code),
-                name: f.code.to_string(),
+                rule: format!("tunnel::{}", f.code).into(),
+                name: f.code.to_string().into(),
                 severity: f.severity,
                 message: f.message.clone(),
-                help: f.help.clone(),
+                help: f.help.clone().into(),
                 location: Location {
                     file: sources.name(*id).to_string(),
                     line: f.span.start.line.max(1),
