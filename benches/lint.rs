@@ -15,21 +15,46 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Median times of `a` and `b`, run alternately (after one warm-up each) so
-/// that a machine busy for a while slows both alike.
-fn time_pair<A: FnMut(), B: FnMut()>(runs: usize, mut a: A, mut b: B) -> (Duration, Duration) {
+/// CPU time of this process so far, every thread (user + system), from
+/// `/proc/self/stat` (clock ticks of 10 ms; `None` off Linux).
+fn cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces), 1-based from
+    // the state: utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// One measured run: wall time and CPU time.
+fn run(f: &mut impl FnMut()) -> (Duration, Option<Duration>) {
+    let (t, c) = (Instant::now(), cpu());
+    f();
+    let spent = cpu().zip(c).map(|(after, before)| after.saturating_sub(before));
+    (t.elapsed(), spent)
+}
+
+/// Median wall and CPU times of `a` and `b`, run alternately (after one
+/// warm-up each) so that a machine busy for a while slows both alike.
+type Times = (Duration, Option<Duration>);
+fn time_pair<A: FnMut(), B: FnMut()>(runs: usize, mut a: A, mut b: B) -> (Times, Times) {
     a();
     b();
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let (mut wa, mut wb, mut ca, mut cb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let t = Instant::now();
-        a();
-        ta.push(t.elapsed());
-        let t = Instant::now();
-        b();
-        tb.push(t.elapsed());
+        let (w, c) = run(&mut a);
+        wa.push(w);
+        ca.extend(c);
+        let (w, c) = run(&mut b);
+        wb.push(w);
+        cb.extend(c);
     }
-    (median(ta), median(tb))
+    let cpu_median = |v: Vec<Duration>| (v.len() == runs).then(|| median(v));
+    (
+        (median(wa), cpu_median(ca)),
+        (median(wb), cpu_median(cb)),
+    )
 }
 
 fn main() {
@@ -81,7 +106,7 @@ fn main() {
         std::hint::black_box(kept.len());
         std::hint::black_box(shipshape::report::human::render(&report, &sources).len());
     };
-    let (parse, full) = time_pair(runs, floor, lint);
+    let ((parse, parse_cpu), (full, full_cpu)) = time_pair(runs, floor, lint);
     let mb = bytes as f64 / 1e6;
     println!(
         "files: {}, {:.2} MB, {} threads, median of {runs}",
@@ -99,4 +124,12 @@ fn main() {
         full.as_secs_f64() * 1e3,
         full.as_secs_f64() / parse.as_secs_f64()
     );
+    if let (Some(p), Some(f)) = (parse_cpu, full_cpu) {
+        println!(
+            "CPU: floor {:.0} ms, full lint {:.0} ms ({:.2}x the floor)",
+            p.as_secs_f64() * 1e3,
+            f.as_secs_f64() * 1e3,
+            f.as_secs_f64() / p.as_secs_f64().max(1e-9)
+        );
+    }
 }

@@ -25,9 +25,9 @@ pub struct SourceFile {
     /// (the file changed during the run) is not used, as its positions would
     /// not be the ones reported.
     first_len: OnceLock<usize>,
-    /// The text with every secret-like value masked, made on first use: the
-    /// only text any excerpt is cut from.
-    shown: OnceLock<Arc<str>>,
+    /// The byte ranges of the text that hold secret-like values, found on
+    /// first use: every excerpt is cut from the text with them masked.
+    masked: OnceLock<Vec<(usize, usize)>>,
 }
 
 impl Clone for SourceFile {
@@ -38,7 +38,7 @@ impl Clone for SourceFile {
             text: RwLock::new(self.loaded()),
             from_disk: self.from_disk,
             first_len: self.first_len.clone(),
-            shown: self.shown.clone(),
+            masked: self.masked.clone(),
         }
     }
 }
@@ -95,7 +95,7 @@ impl Sources {
             text: RwLock::new(None),
             from_disk: true,
             first_len: OnceLock::new(),
-            shown: OnceLock::new(),
+            masked: OnceLock::new(),
         });
         id
     }
@@ -154,31 +154,27 @@ impl Sources {
         }
     }
 
-    /// The text to show in excerpts: secret-like values masked (see `secret`).
-    pub fn shown_text(&self, id: FileId) -> &str {
-        self.get(id).map_or("", |f| {
-            f.shown.get_or_init(|| {
-                let text = self.text(id);
-                match crate::secret::mask(&text, &crate::secret::ranges(&text)) {
-                    Some(masked) => masked.into(),
-                    None => text,
-                }
-            })
-        })
+    /// The text to show in excerpts: secret-like values masked (see
+    /// `secret`). Made on each call, not kept: a report asks once per file.
+    pub fn shown(&self, id: FileId) -> Arc<str> {
+        let Some(f) = self.get(id) else {
+            return Arc::from("");
+        };
+        let text = self.text(id);
+        let ranges = f.masked.get_or_init(|| crate::secret::ranges(&text));
+        match crate::secret::mask(&text, ranges) {
+            Some(masked) => masked.into(),
+            None => text,
+        }
     }
 
-    /// Makes the shown text of a file from its documents as parsed (every
-    /// document of the file, as read), while a caller still holds them: the
-    /// text need not be parsed again to find its secrets.
+    /// Finds what to mask in a file from its documents as parsed (every
+    /// document of the file, as read), while a caller still holds them and
+    /// the text: the text need not be parsed again to find its secrets.
     pub fn mask_from<'n>(&self, id: FileId, docs: impl IntoIterator<Item = &'n crate::yaml::Node>) {
         if let Some(f) = self.get(id) {
-            f.shown.get_or_init(|| {
-                let text = self.text(id);
-                match crate::secret::mask(&text, &crate::secret::ranges_in(&text, docs)) {
-                    Some(masked) => masked.into(),
-                    None => text,
-                }
-            });
+            f.masked
+                .get_or_init(|| crate::secret::ranges_in(&self.text(id), docs));
         }
     }
 }

@@ -134,7 +134,7 @@ fn files_masked_from_their_trees_match_masking_the_text() {
         let text = &*text;
         let expected = shipshape::secret::masked(text);
         secrets += usize::from(expected != text);
-        assert_eq!(sources.shown_text(id), expected, "{}", sources.name(id));
+        assert_eq!(&*sources.shown(id), expected, "{}", sources.name(id));
     }
     assert!(secrets > 5, "only {secrets} files with secrets to mask");
 }

@@ -549,12 +549,10 @@ pub fn lint_files(
             // while they are here, rather than parse it again to report.
             if excerpts && acc.part.pending.len() > found {
                 sources.mask_from(file, read_as_is(&docs));
-            } else {
-                // Checked, and not shown by this report: its text goes (read
-                // again from disk if a later finding or a suppression
-                // comment asks for it).
-                sources.release(file);
             }
+            // Checked: its text goes (read again from disk if a report's
+            // excerpt, a later finding or a suppression comment asks).
+            sources.release(file);
             let mut keep = keep.into_iter().peekable();
             let before = acc.kept.len();
             let mut whole = true;

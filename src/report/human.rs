@@ -7,12 +7,27 @@ use super::excerpt::{excerpt_in, printable, Lines};
 use crate::diag::Report;
 use crate::diag::{Diagnostic, Family};
 use crate::source::Sources;
+use std::io::Write;
 
 pub fn render(report: &Report, sources: &Sources) -> String {
-    let mut s = diagnostics(&report.diagnostics, sources);
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(report, sources, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the report to `out`, file by file: only the texts of the files
+/// being written are in memory.
+pub fn write(report: &Report, sources: &Sources, out: &mut dyn Write) -> std::io::Result<()> {
+    write_diagnostics(&report.diagnostics, sources, out)?;
     if crate::ui::style().quiet {
-        return s;
+        return Ok(());
     }
+    out.write_all(summary(report).as_bytes())
+}
+
+fn summary(report: &Report) -> String {
+    let mut s = String::new();
     let sum = &report.summary;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let unread = match sum.values_unread.len() {
@@ -53,16 +68,43 @@ pub fn render(report: &Report, sources: &Sources) -> String {
 /// source line with the node underlined (masked when it holds a secret), and
 /// help: the one human form every command prints, findings and bad input alike.
 pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    // Masking a file's text for its excerpts reads it again: do every file
-    // once, in parallel, before writing in order.
-    let files: std::collections::BTreeSet<_> = diagnostics
-        .iter()
-        .filter_map(|d| d.location.span.map(|sp| sp.file))
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_diagnostics(diagnostics, sources, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`diagnostics`] into `out`. Runs of diagnostics in one file (a report is
+/// sorted by file) are written a few hundred files at a time, each file's
+/// text read and masked once, in parallel, and let go once written.
+fn write_diagnostics(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    const FILES_AT_ONCE: usize = 256;
+    let file_of = |d: &Diagnostic| d.location.span.map(|sp| sp.file);
+    let runs: Vec<&[Diagnostic]> = diagnostics
+        .chunk_by(|a, b| file_of(a) == file_of(b))
         .collect();
-    let lines: std::collections::BTreeMap<_, _> = files
-        .par_iter()
-        .map(|&f| (f, Lines::new(sources.shown_text(f))))
-        .collect();
+    for batch in runs.chunks(FILES_AT_ONCE) {
+        let written: Vec<String> = batch
+            .par_iter()
+            .map(|run| {
+                let text = run.first().and_then(file_of).map(|f| sources.shown(f));
+                let lines = text.as_deref().map(Lines::new);
+                run_text(run, lines.as_ref())
+            })
+            .collect();
+        for w in written {
+            out.write_all(w.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Diagnostics of one file, with the lines of its shown text.
+fn run_text(diagnostics: &[Diagnostic], lines: Option<&Lines>) -> String {
     let mut s = String::new();
     for d in diagnostics {
         let l = &d.location;
@@ -88,7 +130,7 @@ pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             crate::ui::severity(d.severity.as_str()),
             printable(&d.message)
         ));
-        if let Some((span, lines)) = l.span.and_then(|sp| Some((sp, lines.get(&sp.file)?))) {
+        if let (Some(span), Some(lines)) = (l.span, lines) {
             s.push_str(&excerpt_in(lines, span, d.secret));
         }
         if let Some(r) = &d.rendered {

@@ -28,7 +28,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => out.write_all(human::render(report, sources).as_bytes()),
+        Format::Human => human::write(report, sources, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, rules, out),
         Format::Github => out.write_all(github::render(report).as_bytes()),
