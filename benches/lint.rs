@@ -31,7 +31,9 @@ fn cpu() -> Option<Duration> {
 fn run(f: &mut impl FnMut()) -> (Duration, Option<Duration>) {
     let (t, c) = (Instant::now(), cpu());
     f();
-    let spent = cpu().zip(c).map(|(after, before)| after.saturating_sub(before));
+    let spent = cpu()
+        .zip(c)
+        .map(|(after, before)| after.saturating_sub(before));
     (t.elapsed(), spent)
 }
 
@@ -51,10 +53,7 @@ fn time_pair<A: FnMut(), B: FnMut()>(runs: usize, mut a: A, mut b: B) -> (Times,
         cb.extend(c);
     }
     let cpu_median = |v: Vec<Duration>| (v.len() == runs).then(|| median(v));
-    (
-        (median(wa), cpu_median(ca)),
-        (median(wb), cpu_median(cb)),
-    )
+    ((median(wa), cpu_median(ca)), (median(wb), cpu_median(cb)))
 }
 
 fn main() {

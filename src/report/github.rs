@@ -23,8 +23,8 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(report: &Report) -> String {
-    let mut s = String::new();
+/// Writes one annotation per diagnostic to `out`, as they come.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for d in &report.diagnostics {
         let level = match d.severity {
             Severity::Error => "error",
@@ -32,8 +32,9 @@ pub fn render(report: &Report) -> String {
             Severity::Info => "notice",
         };
         let l = &d.location;
-        s.push_str(&format!(
-            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             escape_property(&l.file),
             l.line,
             l.column,
@@ -41,9 +42,9 @@ pub fn render(report: &Report) -> String {
             l.end_column,
             escape_property(&format!("{} {}", d.rule, d.name)),
             escape_data(&format!("{}\nhelp: {}", d.message, d.help))
-        ));
+        )?;
     }
-    s
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! that is stable across runs (GitLab compares merge request and target branch
 //! by it).
 
-use serde_json::{json, Value as J};
+use serde::Serialize;
 
-use crate::diag::{Report, Severity};
+use crate::diag::{Diagnostic, Report, Severity};
 
 /// FNV-1a, 64 bits: deterministic everywhere, no dependency.
 fn fingerprint(parts: &[&str]) -> String {
@@ -19,31 +19,66 @@ fn fingerprint(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
-pub fn render(report: &Report) -> String {
-    let issues: Vec<J> = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let l = &d.location;
-            let severity = match d.severity {
-                Severity::Error => "major",
-                Severity::Warning => "minor",
-                Severity::Info => "info",
-            };
-            let line = l.line.to_string();
-            let column = l.column.to_string();
-            json!({
-                "description": format!("{} {}: {}", d.rule, d.name, d.message),
-                "check_name": d.rule,
-                "fingerprint": fingerprint(&[&d.rule, &l.file, &line, &column, &d.message]),
-                "severity": severity,
-                "location": { "path": l.file, "lines": { "begin": l.line, "end": l.end_line.max(l.line) } },
-            })
-        })
-        .collect();
-    let mut s = serde_json::to_string_pretty(&J::Array(issues)).unwrap_or_default();
-    s.push('\n');
-    s
+/// One issue as GitLab reads it (fields in the order written).
+#[derive(Serialize)]
+struct Issue<'d> {
+    description: String,
+    check_name: &'d str,
+    fingerprint: String,
+    severity: &'static str,
+    location: IssueLocation<'d>,
+}
+
+#[derive(Serialize)]
+struct IssueLocation<'d> {
+    path: &'d str,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
+    end: u32,
+}
+
+impl<'d> Issue<'d> {
+    fn of(d: &'d Diagnostic) -> Self {
+        let l = &d.location;
+        let severity = match d.severity {
+            Severity::Error => "major",
+            Severity::Warning => "minor",
+            Severity::Info => "info",
+        };
+        let (line, column) = (l.line.to_string(), l.column.to_string());
+        Issue {
+            description: format!("{} {}: {}", d.rule, d.name, d.message),
+            check_name: &d.rule,
+            fingerprint: fingerprint(&[&d.rule, &l.file, &line, &column, &d.message]),
+            severity,
+            location: IssueLocation {
+                path: &l.file,
+                lines: Lines {
+                    begin: l.line,
+                    end: l.end_line.max(l.line),
+                },
+            },
+        }
+    }
+}
+
+/// The issues, serialized one by one as they are made.
+struct Issues<'r>(&'r Report);
+
+impl Serialize for Issues<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.diagnostics.iter().map(Issue::of))
+    }
+}
+
+/// Writes the report to `out` as one pretty-printed JSON array.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Issues(report))?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -28,47 +28,54 @@ fn xml_char(c: char) -> bool {
     matches!(u32::from(c), 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
-pub fn render(report: &Report) -> String {
+/// Writes the suite to `out`, one test case per diagnostic as they come.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let failing = report
         .diagnostics
         .iter()
         .filter(|d| d.severity != Severity::Info)
         .count();
     let tests = report.diagnostics.len().max(1);
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    s.push_str(&format!(
-        "<testsuites name=\"shipshape\" tests=\"{tests}\" failures=\"{failing}\">\n"
-    ));
-    s.push_str(&format!("  <testsuite name=\"shipshape lint\" tests=\"{tests}\" failures=\"{failing}\" errors=\"0\">\n"));
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
+        out,
+        "<testsuites name=\"shipshape\" tests=\"{tests}\" failures=\"{failing}\">"
+    )?;
+    writeln!(out, "  <testsuite name=\"shipshape lint\" tests=\"{tests}\" failures=\"{failing}\" errors=\"0\">")?;
     if report.diagnostics.is_empty() {
-        s.push_str("    <testcase name=\"lint\" classname=\"shipshape\"/>\n");
+        out.write_all(b"    <testcase name=\"lint\" classname=\"shipshape\"/>\n")?;
     }
     for d in &report.diagnostics {
         let l = &d.location;
-        s.push_str(&format!(
-            "    <testcase name=\"{}\" classname=\"{}\">\n",
-            esc(&format!(
-                "{} {} {}:{}:{}",
-                d.rule, d.name, l.file, l.line, l.column
-            )),
-            esc(&l.file)
-        ));
+        out.write_all(
+            format!(
+                "    <testcase name=\"{}\" classname=\"{}\">\n",
+                esc(&format!(
+                    "{} {} {}:{}:{}",
+                    d.rule, d.name, l.file, l.line, l.column
+                )),
+                esc(&l.file)
+            )
+            .as_bytes(),
+        )?;
         if d.severity != Severity::Info {
-            s.push_str(&format!(
-                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}\nhelp: {}</failure>\n",
-                d.severity.as_str(),
-                esc(&d.message),
-                esc(&l.file),
-                l.line,
-                l.column,
-                esc(&d.message),
-                esc(&d.help)
-            ));
+            out.write_all(
+                format!(
+                    "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}\nhelp: {}</failure>\n",
+                    d.severity.as_str(),
+                    esc(&d.message),
+                    esc(&l.file),
+                    l.line,
+                    l.column,
+                    esc(&d.message),
+                    esc(&d.help)
+                )
+                .as_bytes(),
+            )?;
         }
-        s.push_str("    </testcase>\n");
+        out.write_all(b"    </testcase>\n")?;
     }
-    s.push_str("  </testsuite>\n</testsuites>\n");
-    s
+    out.write_all(b"  </testsuite>\n</testsuites>\n")
 }
 
 #[cfg(test)]

@@ -31,9 +31,9 @@ pub fn write(
         Format::Human => human::write(report, sources, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, rules, out),
-        Format::Github => out.write_all(github::render(report).as_bytes()),
-        Format::Junit => out.write_all(junit::render(report).as_bytes()),
-        Format::Gitlab => out.write_all(gitlab::render(report).as_bytes()),
+        Format::Github => github::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
     }
 }
 

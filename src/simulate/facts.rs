@@ -150,13 +150,15 @@ const CLUSTER_SCOPED: &[&str] = &[
     "PersistentVolume",
 ];
 
-/// Everything the objects of a run told the model, in input order.
+/// Everything the objects of a run told the model, in input order. Facts
+/// are boxed: joining the lists of parallel workers moves pointers, not
+/// facts, and a list's spare room costs a pointer per slot.
 #[derive(Debug, Default)]
 pub struct SyncFacts {
-    pub apps: Vec<AppFact>,
+    pub apps: Vec<Box<AppFact>>,
     pub projects: Vec<ProjectFact>,
     pub kustomizations: Vec<KustomizationFact>,
-    pub objects: Vec<ObjFact>,
+    pub objects: Vec<Box<ObjFact>>,
     /// Kinds an argocd-cm in the set gives a health check: `(group, kind)`.
     pub health_checks: Vec<(String, String)>,
 }
@@ -184,7 +186,7 @@ impl SyncFacts {
         }
         if o.api_version.starts_with("argoproj.io/") {
             match o.kind {
-                "Application" => self.apps.push(application(o)),
+                "Application" => self.apps.push(Box::new(application(o))),
                 "AppProject" => self.projects.push(project(o)),
                 _ => {}
             }
@@ -202,7 +204,7 @@ impl SyncFacts {
         if o.api_version.is_empty() {
             return;
         }
-        self.objects.push(object(o, made));
+        self.objects.push(Box::new(object(o, made)));
     }
 }
 
