@@ -14,6 +14,9 @@ use super::meta::ENV_LABEL;
 use super::{BuiltObject, Bundle, Component, EnvRender, Object, Source, HEADER};
 use crate::model::Model;
 use crate::yaml::emit::to_yaml;
+use same::Apart;
+
+mod same;
 
 const KUSTOMIZE_API: &str = "kustomize.config.k8s.io/v1beta1";
 
@@ -45,35 +48,6 @@ fn containers_mut(v: &mut J) -> Vec<&mut J> {
 
 fn image_repo(image: &str) -> String {
     crate::spec::types::ImageRef::parse(image).map_or_else(|_| image.to_string(), |r| r.repository)
-}
-
-/// What kustomize's `replicas` and `images` will set per overlay, removed.
-fn without_overlay_fields(o: &Object) -> J {
-    let mut v = o.value.clone();
-    if is_workload(o) {
-        if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
-            spec.shift_remove("replicas");
-        }
-        for c in containers_mut(&mut v) {
-            if let Some(img) = c.get("image").and_then(J::as_str) {
-                let repo = image_repo(img);
-                c["image"] = J::from(repo);
-            }
-        }
-    }
-    v
-}
-
-/// The fields a patch carries: containers' env and resources.
-fn without_patch_fields(o: &Object) -> J {
-    let mut v = without_overlay_fields(o);
-    for c in containers_mut(&mut v) {
-        if let Some(m) = c.as_object_mut() {
-            m.shift_remove("env");
-            m.shift_remove("resources");
-        }
-    }
-    v
 }
 
 fn patch_for(o: &Object) -> J {
@@ -167,14 +141,15 @@ fn index<'a>(envs: &[(&str, &'a Component)]) -> Vec<BTreeMap<Key<'a>, &'a Object
 }
 
 fn placement(o: &Object, envs: &[BTreeMap<Key<'_>, &Object>]) -> Placement {
-    let same = |f: fn(&Object) -> J| {
-        let mine = f(o);
-        envs.iter()
-            .all(|m| m.get(&(o.kind(), o.name())).is_some_and(|x| f(x) == mine))
+    let same = |apart| {
+        envs.iter().all(|m| {
+            m.get(&(o.kind(), o.name()))
+                .is_some_and(|x| same::same(o, x, apart))
+        })
     };
-    if same(without_overlay_fields) {
+    if same(Apart::OverlayFields) {
         Placement::Base
-    } else if is_workload(o) && same(without_patch_fields) {
+    } else if is_workload(o) && same(Apart::PatchFields) {
         Placement::BasePatched
     } else {
         Placement::Overlay
