@@ -78,7 +78,8 @@ impl Format {
 /// A location users can open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
-    pub file: String,
+    /// Shared with the file's other locations.
+    pub file: std::sync::Arc<str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -128,7 +129,8 @@ pub struct Diagnostic {
     /// The rendered file, for findings on rendered objects (which point at the spec).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<Location>,
-    pub object: Option<ObjectRef>,
+    /// Shared by the findings of one object.
+    pub object: Option<std::sync::Arc<ObjectRef>>,
     pub path: String,
     /// The environments whose objects produced this finding (several when they
     /// share a spec line); the severity is the highest among them.
@@ -146,9 +148,9 @@ pub struct Diagnostic {
 
 impl Location {
     /// Line 1, column 1 of a file: for findings about a whole file.
-    pub fn file_start(file: String) -> Self {
+    pub fn file_start(file: impl Into<std::sync::Arc<str>>) -> Self {
         Location {
-            file,
+            file: file.into(),
             line: 1,
             column: 1,
             end_line: 1,

@@ -109,7 +109,7 @@ impl Problem {
         use crate::diag::{Diagnostic, Location};
         let location = match self.at {
             At::Span(s) => Location {
-                file: sources.name(s.file).to_string(),
+                file: sources.shared_name(s.file),
                 line: s.start.line,
                 column: s.start.col,
                 end_line: s.end.line,
@@ -147,10 +147,8 @@ impl Problems {
     /// Every problem as a report for the machine-readable formats.
     pub fn report(&self, sources: &Sources) -> crate::diag::Report {
         let diagnostics: Vec<_> = self.0.iter().map(|p| p.to_diagnostic(sources)).collect();
-        let files: std::collections::BTreeSet<&str> = diagnostics
-            .iter()
-            .map(|d| d.location.file.as_str())
-            .collect();
+        let files: std::collections::BTreeSet<&str> =
+            diagnostics.iter().map(|d| &*d.location.file).collect();
         crate::diag::Report {
             summary: crate::diag::Summary {
                 files: files.len(),

@@ -12,7 +12,8 @@ pub struct FileId(pub u32);
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as shown to users (forward slashes, relative to the project).
-    pub name: String,
+    /// Shared by every location in the file.
+    pub name: Arc<str>,
     /// The path to read and write on this machine.
     pub path: PathBuf,
     /// Set when the file is added, or by the worker that reads a file
@@ -90,7 +91,7 @@ impl Sources {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             // Names are shown relative to where the user stands.
-            name: format!("{}{}", crate::ui::display_prefix(), name.into()),
+            name: format!("{}{}", crate::ui::display_prefix(), name.into()).into(),
             path: path.into(),
             text: RwLock::new(None),
             from_disk: true,
@@ -125,7 +126,13 @@ impl Sources {
     }
 
     pub fn name(&self, id: FileId) -> &str {
-        self.get(id).map_or("<unknown>", |f| f.name.as_str())
+        self.get(id).map_or("<unknown>", |f| &f.name)
+    }
+
+    /// The name, shared: what a location holds.
+    pub fn shared_name(&self, id: FileId) -> Arc<str> {
+        self.get(id)
+            .map_or_else(|| Arc::from("<unknown>"), |f| f.name.clone())
     }
 
     /// The text as it is held, without reading: `None` for a file reserved

@@ -18,6 +18,7 @@
 use std::collections::BTreeSet;
 
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use super::env::EnvRules;
 use super::input::{self, Loaded};
@@ -265,9 +266,7 @@ impl<'r> Engine<'r> {
                 .entry(format!("{}/{}", o.api_version, o.kind))
                 .or_default() += 1;
         }
-        for f in findings {
-            self.pend(o, key, f, part);
-        }
+        self.pend(o, key, findings, part);
         part.annotations
             .extend(suppress::annotations(self.sources, o, key));
         for f in suppress::comment_files(o) {
@@ -279,26 +278,32 @@ impl<'r> Engine<'r> {
         }
     }
 
-    fn pend(&self, o: &Obj, key: DocKey, f: &Finding, part: &mut Partial) {
-        let severity = self.policy.severity(
-            f.rule.id,
-            o.env.as_deref(),
-            o.production,
-            f.severity.unwrap_or(f.rule.severity),
-        );
-        let Some(severity) = severity else { return };
-        if let Some(later) = &f.later {
-            part.later.push((
-                super::later::Pending::new(self.sources, o, f, later, severity),
+    /// Records an object's findings, decided or waiting for the set; they
+    /// share one copy of the object's reference.
+    fn pend(&self, o: &Obj, key: DocKey, findings: &[Finding], part: &mut Partial) {
+        let mut object: Option<Arc<crate::diag::ObjectRef>> = None;
+        for f in findings {
+            let severity = self.policy.severity(
+                f.rule.id,
+                o.env.as_deref(),
+                o.production,
+                f.severity.unwrap_or(f.rule.severity),
+            );
+            let Some(severity) = severity else { continue };
+            let object = object.get_or_insert_with(|| Arc::new(o.object_ref()));
+            if let Some(later) = &f.later {
+                part.later.push((
+                    super::later::Pending::new(self.sources, o, f, later, severity, object),
+                    key,
+                ));
+                continue;
+            }
+            part.pending.push(Pending {
+                diagnostic: Box::new(super::resolve(self.sources, o, f, severity, object)),
+                rule: f.rule,
                 key,
-            ));
-            return;
+            });
         }
-        part.pending.push(Pending {
-            diagnostic: Box::new(super::resolve(self.sources, o, f, severity)),
-            rule: f.rule,
-            key,
-        });
     }
 
     /// Checks the kept documents (`(key, checks still needed, doc)`, in
@@ -365,11 +370,7 @@ impl<'r> Engine<'r> {
             .fold(Partial::default, |mut part, (o, mine)| {
                 match rerun_of(o) {
                     Rerun::All => self.settle(o, key_of(o), mine, &mut part),
-                    Rerun::Only(_) => {
-                        for f in mine {
-                            self.pend(o, key_of(o), f, &mut part);
-                        }
-                    }
+                    Rerun::Only(_) => self.pend(o, key_of(o), mine, &mut part),
                 }
                 part
             })

@@ -592,7 +592,7 @@ fn location_of(sources: &Sources, id: FileId, e: &yaml::YamlError) -> Location {
     let line = e.span.start.line.max(1);
     let column = e.span.start.col.max(1);
     Location {
-        file: sources.name(id).to_string(),
+        file: sources.shared_name(id),
         line,
         column,
         end_line: line,

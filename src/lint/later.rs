@@ -161,7 +161,7 @@ pub struct Said {
 pub struct About {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     pub envs: Vec<String>,
     pub secret: bool,
 }
@@ -180,12 +180,13 @@ impl Pending {
         f: &Finding,
         later: &Later,
         severity: Severity,
+        object: &Arc<ObjectRef>,
     ) -> Self {
         Pending {
             about: About {
                 rule: f.rule,
                 severity,
-                object: obj.object_ref(),
+                object: object.clone(),
                 envs: obj.env.iter().cloned().collect(),
                 secret: f.secret,
             },

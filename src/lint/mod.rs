@@ -493,7 +493,7 @@ fn location(sources: &Sources, span: Span) -> Location {
             (span.end.line, span.end.col)
         };
     Location {
-        file: sources.name(span.file).to_string(),
+        file: sources.shared_name(span.file),
         line: span.start.line,
         column: span.start.col,
         end_line,
@@ -555,11 +555,17 @@ fn embedded_span(sources: &Sources, span: Span, inner: Option<(u32, u32)>) -> Sp
     }
 }
 
-fn resolve(sources: &Sources, obj: &Obj, f: &Finding, severity: Severity) -> Diagnostic {
+fn resolve(
+    sources: &Sources,
+    obj: &Obj,
+    f: &Finding,
+    severity: Severity,
+    object: &std::sync::Arc<ObjectRef>,
+) -> Diagnostic {
     let about = later::About {
         rule: f.rule,
         severity,
-        object: obj.object_ref(),
+        object: object.clone(),
         envs: obj.env.iter().cloned().collect(),
         secret: f.secret,
     };

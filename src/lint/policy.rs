@@ -664,7 +664,7 @@ impl CustomRule {
             ),
             help: "fix the expression; guard optional fields with has()".into(),
             location: Location {
-                file: sources.name(s.file).to_string(),
+                file: sources.shared_name(s.file),
                 line: s.start.line,
                 column: s.start.col,
                 end_line: s.end.line,
@@ -674,7 +674,7 @@ impl CustomRule {
             rendered: None,
             envs: o.env.iter().cloned().collect(),
             identity_path: String::new(),
-            object: Some(o.object_ref()),
+            object: Some(std::sync::Arc::new(o.object_ref())),
             path: String::new(),
             secret: false,
         }

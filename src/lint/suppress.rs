@@ -148,7 +148,7 @@ pub struct Suppressions {
 
 fn loc(sources: &Sources, span: Span) -> Location {
     Location {
-        file: sources.name(span.file).to_string(),
+        file: sources.shared_name(span.file),
         line: span.start.line.max(1),
         column: span.start.col.max(1),
         end_line: span.end.line.max(1),
@@ -255,7 +255,7 @@ fn comments(sources: &Sources, file: FileId, list: &mut Vec<Suppression>) {
             reason,
             Scope::Line(file, u32::try_from(target + 1).unwrap_or(u32::MAX)),
             Location {
-                file: sources.name(file).to_string(),
+                file: sources.shared_name(file),
                 line: line_no,
                 column: col,
                 end_line: line_no,
@@ -398,7 +398,7 @@ impl Suppressions {
                     ),
                 };
                 crate::diag::Listed {
-                    file: s.at.file.clone(),
+                    file: s.at.file.to_string(),
                     line: s.at.line,
                     column: s.at.column,
                     rule: s

@@ -120,7 +120,7 @@ fn stop(e: &Evaluation, over: &str) -> ! {
         let mut d = super::Diagnostic::about_input(
             &super::registry::INVALID_YAML,
             super::Location {
-                file: e.file.clone(),
+                file: e.file.as_str().into(),
                 line: e.line,
                 column: e.column,
                 end_line: e.line,

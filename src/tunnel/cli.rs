@@ -25,7 +25,7 @@ fn as_report(results: &[(FileId, Validation)], sources: &Sources) -> crate::diag
                 message: f.message.clone(),
                 help: f.help.clone().into(),
                 location: Location {
-                    file: sources.name(*id).to_string(),
+                    file: sources.shared_name(*id),
                     line: f.span.start.line.max(1),
                     column: f.span.start.col.max(1),
                     end_line: f.span.end.line.max(1),
@@ -116,7 +116,7 @@ fn validate_cmd(files: &[PathBuf], format: Format) -> Outcome {
                 let of_file: Vec<_> = report
                     .diagnostics
                     .iter()
-                    .filter(|d| d.location.file == name)
+                    .filter(|d| &*d.location.file == name)
                     .cloned()
                     .collect();
                 s.push_str(&crate::report::human::diagnostics(&of_file, &sources));

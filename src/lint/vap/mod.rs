@@ -224,7 +224,7 @@ fn not_evaluated(p: &Node, file: FileId, sources: &Sources, why: &str) -> Diagno
         .unwrap_or("?");
     let at = p.get("metadata").map_or(p.span, |m| m.span);
     let location = super::Location {
-        file: sources.name(file).to_string(),
+        file: sources.shared_name(file),
         line: at.start.line,
         column: at.start.col,
         end_line: at.end.line,
@@ -366,7 +366,7 @@ impl Policy {
     fn unseen_namespaces(&self, namespaces: &std::collections::BTreeSet<&str>) -> Diagnostic {
         let (file, line, column) = self.at.clone();
         let location = super::Location {
-            file,
+            file: file.into(),
             line,
             column,
             end_line: line,
