@@ -5,6 +5,8 @@
 //! pods could not start. Owned and small, so `lint` gathers them on its
 //! streaming path and `simulate` from the same function.
 
+use std::borrow::Cow;
+
 use crate::catalog::{self, runtime, Version};
 use crate::lint::input::KUSTOMIZATION_HINT;
 use crate::lint::rules::{custom_resource_secret_refs, secret_refs, Produced};
@@ -94,15 +96,25 @@ pub struct KustomizationFact {
     pub resource_dirs: Vec<String>,
 }
 
-/// Any other object.
+/// Any other object. Kept for every object of a run: the common API
+/// versions and kinds are not copied, and what it needs and makes (nothing,
+/// for most objects) is boxed apart.
 #[derive(Debug, Clone)]
 pub struct ObjFact {
-    pub api_version: String,
-    pub kind: String,
+    pub api_version: Cow<'static, str>,
+    pub kind: Cow<'static, str>,
     pub name: String,
     /// As the object (or the kustomization beside it) states it.
     pub namespace: Option<String>,
     pub dir: String,
+    relations: Option<Box<Relations>>,
+    /// An OT Redis resource with TLS (its pods depend on the operator's config).
+    pub ot_tls: bool,
+}
+
+/// What an object needs, makes, and why its pods cannot start.
+#[derive(Debug, Clone, Default)]
+pub struct Relations {
     pub needs_secrets: Vec<String>,
     /// Secrets read in a namespace the reference names (a store's credentials).
     pub needs_secrets_at: Vec<(String, String)>,
@@ -116,11 +128,44 @@ pub struct ObjFact {
     pub stops: Vec<String>,
     /// Images under `runAsNonRoot` whose user the catalogue does not know.
     pub unverified: Vec<String>,
-    /// An OT Redis resource with TLS (its pods depend on the operator's config).
-    pub ot_tls: bool,
+}
+
+static NO_RELATIONS: Relations = Relations {
+    needs_secrets: Vec::new(),
+    needs_secrets_at: Vec::new(),
+    makes_secrets: Vec::new(),
+    needs_stores: Vec::new(),
+    makes_store: None,
+    makes_crd_group: None,
+    stops: Vec::new(),
+    unverified: Vec::new(),
+};
+
+impl Relations {
+    fn is_empty(&self) -> bool {
+        self.needs_secrets.is_empty()
+            && self.needs_secrets_at.is_empty()
+            && self.makes_secrets.is_empty()
+            && self.needs_stores.is_empty()
+            && self.makes_store.is_none()
+            && self.makes_crd_group.is_none()
+            && self.stops.is_empty()
+            && self.unverified.is_empty()
+    }
+}
+
+/// A name as static text when it is one of the built-in schemas' API
+/// versions or kinds (most objects), else owned.
+fn known(name: &str) -> Cow<'static, str> {
+    crate::lint::kube_schema::static_name(name)
+        .map_or_else(|| Cow::Owned(name.to_string()), Cow::Borrowed)
 }
 
 impl ObjFact {
+    pub fn relations(&self) -> &Relations {
+        self.relations.as_deref().unwrap_or(&NO_RELATIONS)
+    }
+
     pub fn display(&self) -> String {
         format!("{} {}", self.kind, self.name)
     }
@@ -128,7 +173,7 @@ impl ObjFact {
         !crate::render::is_builtin_api(&self.api_version)
     }
     pub fn is_cluster_scoped(&self) -> bool {
-        CLUSTER_SCOPED.contains(&self.kind.as_str())
+        CLUSTER_SCOPED.contains(&&*self.kind)
     }
 }
 
@@ -377,12 +422,7 @@ fn object(o: &Obj, made: &[Produced]) -> ObjFact {
         }
     }
     let (stops, unverified) = super::kubelet::start_problems(o);
-    ObjFact {
-        api_version: o.api_version.to_string(),
-        kind: o.kind.to_string(),
-        name: o.name.unwrap_or("").to_string(),
-        namespace: o.namespace.map(str::to_string),
-        dir: o.doc.dir.clone(),
+    let relations = Relations {
         needs_secrets,
         needs_secrets_at,
         makes_secrets,
@@ -393,6 +433,14 @@ fn object(o: &Obj, made: &[Produced]) -> ObjFact {
             .flatten(),
         stops,
         unverified,
+    };
+    ObjFact {
+        api_version: known(o.api_version),
+        kind: known(o.kind),
+        name: o.name.unwrap_or("").to_string(),
+        namespace: o.namespace.map(str::to_string),
+        dir: o.doc.dir.clone(),
+        relations: (!relations.is_empty()).then(|| Box::new(relations)),
         ot_tls: o.api_version.starts_with(catalog::operators::OT_GROUP)
             && o.get("spec.TLS").is_some(),
     }

@@ -63,14 +63,14 @@ impl<'f> Makers<'f> {
                     earliest(&mut m.namespaces, o.name.clone(), a.wave, i);
                 }
                 if let Some(ns) = ns {
-                    for s in &o.makes_secrets {
+                    for s in &o.relations().makes_secrets {
                         earliest(&mut m.secrets, (ns.clone(), s.clone()), a.wave, i);
                     }
                 }
-                if let Some(g) = &o.makes_crd_group {
+                if let Some(g) = &o.relations().makes_crd_group {
                     earliest(&mut m.crds, g.as_str(), a.wave, i);
                 }
-                if let Some(s) = &o.makes_store {
+                if let Some(s) = &o.relations().makes_store {
                     earliest(&mut m.stores, s.clone(), a.wave, i);
                 }
             }
@@ -232,20 +232,20 @@ impl Needs<'_, '_> {
             if !self.makers.preinstalled.contains(ns) {
                 self.namespace(ns, oi, o);
             }
-            for s in &o.needs_secrets {
+            for s in &o.relations().needs_secrets {
                 self.secret(ns, s, Some(oi), &o.display());
             }
         }
         if o.is_custom_resource() && !o.api_version.starts_with("argoproj.io/") {
             self.crd(o, oi);
         }
-        for (sns, s) in &o.needs_secrets_at {
+        for (sns, s) in &o.relations().needs_secrets_at {
             self.secret(sns, s, Some(oi), &o.display());
         }
-        for s in &o.needs_stores {
+        for s in &o.relations().needs_stores {
             self.store(s, oi, o);
         }
-        for m in &o.stops {
+        for m in &o.relations().stops {
             self.block(
                 Some(oi),
                 Cause::PodStart,
@@ -253,7 +253,7 @@ impl Needs<'_, '_> {
                 "set a numeric `runAsUser`, or use an image release whose USER is numeric".into(),
             );
         }
-        for img in &o.unverified {
+        for img in &o.relations().unverified {
             self.t.unverified.insert(format!(
                 "image `{img}` under runAsNonRoot: its user is not in the catalogue"
             ));

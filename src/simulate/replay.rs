@@ -248,7 +248,7 @@ impl<'f> Replay<'f> {
             .filter(|o| o.is_cluster_scoped())
             .map(|o| {
                 let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-                (group.to_string(), o.kind.clone())
+                (group.to_string(), o.kind.to_string())
             })
             .collect();
         kinds.sort();

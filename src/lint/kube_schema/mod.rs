@@ -156,6 +156,18 @@ pub const VERSION: &str = "1.37";
 
 static COMPILED: [OnceLock<Option<Shapes>>; 25] = [const { OnceLock::new() }; 25];
 
+/// `name` as static text, when it is an API version or a kind of the
+/// schemas here.
+pub fn static_name(name: &str) -> Option<&'static str> {
+    SCHEMAS.iter().find_map(|(a, k, _)| {
+        if *a == name {
+            Some(*a)
+        } else {
+            (*k == name).then_some(*k)
+        }
+    })
+}
+
 /// Whether a kind has a schema here.
 pub fn knows(api_version: &str, kind: &str) -> bool {
     index(api_version, kind).is_some()
