@@ -15,8 +15,6 @@
 //! Memory grows with the facts, the kept trees and the texts (kept to show
 //! excerpts), not with every node of the input.
 
-use std::collections::BTreeSet;
-
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -498,16 +496,12 @@ pub type Kept = Vec<(DocKey, Rerun, Doc)>;
 struct Streamed {
     part: Partial,
     kept: Kept,
-    /// Files every document of which (as read) is kept: they can be masked
-    /// from their trees at the end, as the others are while they are read.
-    whole: Vec<FileId>,
 }
 
 impl Streamed {
     fn absorb(&mut self, later: Streamed) {
         self.part.absorb(later.part);
         self.kept.extend(later.kept);
-        self.whole.extend(later.whole);
     }
 }
 
@@ -544,55 +538,32 @@ pub fn lint_files(
             let Some(file) = docs.first().map(|d| d.file) else {
                 return;
             };
-            let found = acc.part.pending.len();
+            let found = (acc.part.pending.len(), acc.part.later.len());
             let keep = engine.check_batch(b, &docs, &mut acc.part);
-            // A file with findings will be shown: mask it from its trees
-            // while they are here, rather than parse it again to report.
-            if excerpts && acc.part.pending.len() > found {
+            // A file with findings (or findings the set may decide, or
+            // documents checked again at the end) may be shown: mask it from
+            // its trees while they are here, rather than parse it again to
+            // report.
+            let may_show = (acc.part.pending.len(), acc.part.later.len()) != found;
+            if excerpts && (may_show || !keep.is_empty()) {
                 sources.mask_from(file, read_as_is(&docs));
             }
             // Checked: its text goes (read again from disk if a report's
             // excerpt, a later finding or a suppression comment asks).
             sources.release(file);
             let mut keep = keep.into_iter().peekable();
-            let before = acc.kept.len();
-            let mut whole = true;
             for (i, d) in docs.into_iter().enumerate() {
                 if let Some((_, rerun)) = keep.next_if(|(k, _)| *k == i) {
                     acc.kept.push(((b, key_part(i)), rerun, d));
-                } else {
-                    whole &= d.derived;
                 }
-            }
-            if whole && acc.kept.len() > before {
-                acc.whole.push(file);
             }
         },
         Streamed::absorb,
     );
-    let Streamed {
-        part,
-        kept,
-        mut whole,
-    } = streamed;
+    let Streamed { part, kept } = streamed;
     let refs: Vec<(DocKey, Rerun, &Doc)> = kept.iter().map(|(k, r, d)| (*k, *r, d)).collect();
     let report = engine.finish(part, &refs, parse_diags, loaded.count);
     drop(refs);
-    if !excerpts {
-        return (report, kept);
-    }
-    // Files whose findings came at the end and whose trees are all here.
-    whole.sort_unstable();
-    let shown: BTreeSet<FileId> = report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.location.span.map(|s| s.file))
-        .filter(|f| whole.binary_search(f).is_ok())
-        .collect();
-    kept.par_chunk_by(|(_, _, a), (_, _, b)| a.file == b.file)
-        .filter_map(|docs| Some((docs.first()?.2.file, docs)))
-        .filter(|(file, _)| shown.contains(file))
-        .for_each(|(file, docs)| sources.mask_from(file, read_as_is(docs.iter().map(|d| &d.2))));
     (report, kept)
 }
 
