@@ -29,6 +29,9 @@ pub struct SourceFile {
     /// The byte ranges of the text that hold secret-like values, found on
     /// first use: every excerpt is cut from the text with them masked.
     masked: OnceLock<Vec<(usize, usize)>>,
+    /// Whether the text holds suppression comments, found on first ask:
+    /// each of a file's documents asks, and a file may hold thousands.
+    has_comments: OnceLock<bool>,
 }
 
 impl Clone for SourceFile {
@@ -40,6 +43,7 @@ impl Clone for SourceFile {
             from_disk: self.from_disk,
             first_len: self.first_len.clone(),
             masked: self.masked.clone(),
+            has_comments: self.has_comments.clone(),
         }
     }
 }
@@ -97,6 +101,7 @@ impl Sources {
             from_disk: true,
             first_len: OnceLock::new(),
             masked: OnceLock::new(),
+            has_comments: OnceLock::new(),
         });
         id
     }
@@ -110,9 +115,16 @@ impl Sources {
         }
     }
 
-    /// Lets go of a checked file's text: memory then holds the texts of the
-    /// files a report shows, not of every file read. Asked for again, it is
-    /// read again from disk (a text not read from disk is never released).
+    /// Whether the file holds suppression comments, as `holds` finds in its
+    /// text the first time it is asked.
+    pub fn has_comments(&self, id: FileId, holds: impl FnOnce(&str) -> bool) -> bool {
+        self.get(id)
+            .is_some_and(|f| *f.has_comments.get_or_init(|| holds(&self.text(id))))
+    }
+
+    /// Lets go of a checked file's text, so memory does not hold every file
+    /// read. Asked for again (an excerpt, a suppression comment), it is read
+    /// again from disk; a text not read from disk is never released.
     pub fn release(&self, id: FileId) {
         if let Some(f) = self.get(id).filter(|f| f.from_disk) {
             if let Ok(mut slot) = f.text.write() {

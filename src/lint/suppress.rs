@@ -214,7 +214,7 @@ pub fn comment_files(o: &Obj) -> Vec<FileId> {
 /// Whether a file may hold `# shipshape:ignore` comments: asked while its
 /// text is in memory, so only those files are read again at the end.
 pub fn has_comments(sources: &Sources, file: FileId) -> bool {
-    sources.text(file).contains(COMMENT)
+    sources.has_comments(file, |text| text.contains(COMMENT))
 }
 
 /// The `# shipshape:ignore` comments of a file.
