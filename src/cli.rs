@@ -197,9 +197,7 @@ impl Outcome {
     /// The whole standard output as text (a command that post-processes it).
     pub fn stdout_text(&mut self) -> String {
         if self.body.is_some() {
-            let mut out = Vec::new();
-            let _ = self.write_stdout(&mut out);
-            self.stdout = String::from_utf8(out).unwrap_or_default();
+            self.stdout = crate::report::in_memory(|out| self.write_stdout(out));
         }
         self.stdout.clone()
     }

@@ -507,8 +507,9 @@ impl Streamed {
 
 /// Lints loaded files, checking each file as it is parsed: only the
 /// documents the whole set is needed for outlive their file. With
-/// `excerpts` (the report will show source lines), each file with findings
-/// is masked from its trees while they are in memory.
+/// `excerpts` (the report will show source lines), each file that may be
+/// shown (findings, deferred findings, documents kept for the end) has its
+/// secrets found from its trees while they are in memory.
 pub fn lint_files(
     loaded: Loaded,
     sources: &Sources,

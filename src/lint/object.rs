@@ -55,8 +55,15 @@ impl<'a> Container<'a> {
     }
     /// `env` entries with their index.
     pub fn env(&self) -> impl Iterator<Item = (usize, &'a Node)> {
+        self.items("env")
+    }
+    /// `ports` entries with their index.
+    pub fn ports(&self) -> impl Iterator<Item = (usize, &'a Node)> {
+        self.items("ports")
+    }
+    fn items(&self, list: &str) -> impl Iterator<Item = (usize, &'a Node)> {
         self.node
-            .get("env")
+            .get(list)
             .and_then(Node::as_seq)
             .unwrap_or_default()
             .iter()

@@ -371,14 +371,7 @@ fn container(c: &super::object::Container, pod: Option<&Node>, push: &mut Push) 
             );
         }
     }
-    for (i, p) in c
-        .node
-        .get("ports")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (i, p) in c.ports() {
         if p.get("hostPort")
             .and_then(Node::as_i64)
             .is_some_and(|h| h != 0)

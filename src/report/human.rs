@@ -10,10 +10,7 @@ use crate::source::Sources;
 use std::io::Write;
 
 pub fn render(report: &Report, sources: &Sources) -> String {
-    let mut out = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = write(report, sources, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    super::in_memory(|out| write(report, sources, out))
 }
 
 /// Writes the report to `out`, file by file: only the texts of the files
@@ -68,10 +65,7 @@ fn summary(report: &Report) -> String {
 /// source line with the node underlined (masked when it holds a secret), and
 /// help: the one human form every command prints, findings and bad input alike.
 pub fn diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    let mut out = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = write_diagnostics(diagnostics, sources, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    super::in_memory(|out| write_diagnostics(diagnostics, sources, out))
 }
 
 /// [`diagnostics`] into `out`. Runs of diagnostics in one file (a report is

@@ -44,8 +44,13 @@ pub fn render(
     sources: &Sources,
     rules: &[&'static RuleMeta],
 ) -> String {
+    in_memory(|out| write(format, report, sources, rules, out))
+}
+
+/// What a writer writes, as a string (writing into memory cannot fail; a
+/// reporter writes UTF-8).
+pub fn in_memory(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
     let mut out = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = write(format, report, sources, rules, &mut out);
+    let _ = write(&mut out);
     String::from_utf8(out).unwrap_or_default()
 }

@@ -238,14 +238,7 @@ pub fn enum_problems(obj: &super::Obj) -> Vec<Invalid> {
     };
     for c in obj.containers() {
         check(c.path(), Some(c.node), "imagePullPolicy");
-        for (i, p) in c
-            .node
-            .get("ports")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
+        for (i, p) in c.ports() {
             check(c.at(&[k("ports"), Seg::Index(i)]), Some(p), "protocol");
         }
     }
